@@ -1,0 +1,76 @@
+# callsight: `make run` does the main job, `make test` passes the tests.
+# Both install what they need on a fresh Debian machine (run as root, or
+# with sudo available).
+
+GO      ?= go
+BIN     := bin/callsight
+PCAPS   := $(sort $(wildcard pcaps/*.pcap pcaps/*.pcapng pcaps/*.pcap.gz))
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZTIME ?= 4s
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all build deps run test vet unit fuzz e2e bench bench-replay corpus clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/callsight
+
+# Debian packages the tests use: tshark is the independent decoding oracle.
+deps:
+	@if ! command -v tshark >/dev/null 2>&1; then \
+		echo "installing tshark (Debian)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get update -qq && \
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends tshark >/dev/null; \
+	fi
+	@tshark --version | head -1
+
+# The main job: replay the committed corpus and score it against its truth.
+run: build
+	$(BIN) replay --format table $(PCAPS)
+	$(BIN) replay $(PCAPS) > bin/corpus.jsonl
+	cat pcaps/*.truth.jsonl > bin/corpus.truth.jsonl
+	$(BIN) eval --truth bin/corpus.truth.jsonl bin/corpus.jsonl
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+unit:
+	CALLSIGHT_REQUIRE_TSHARK=1 $(GO) test -count=1 ./...
+
+# Every fuzz target runs briefly; crashers land in testdata/fuzz.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { echo "FAIL fuzz $$pkg $$t"; $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=1x $$pkg; exit 1; }; \
+		done; \
+	done
+
+# End to end through the binary: the corpus reproduces its truth.
+e2e: build
+	$(BIN) replay --quiet $(PCAPS) > bin/corpus.jsonl
+	cat pcaps/*.truth.jsonl > bin/corpus.truth.jsonl
+	$(BIN) eval --min-accuracy 1 --truth bin/corpus.truth.jsonl bin/corpus.jsonl
+
+test: deps vet build unit e2e fuzz
+	@echo "make test: all passed"
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Whole-command speed: a million-packet mixed capture, replayed.
+bench-replay: build
+	@test -f bin/bench.pcap || $(BIN) gen --bench 1000000 --out bin/bench.pcap
+	/usr/bin/time -v $(BIN) replay --quiet bin/bench.pcap 2>bin/bench.time > bin/bench.jsonl; grep -E 'Elapsed|Maximum resident' bin/bench.time
+	$(BIN) replay bin/bench.pcap > /dev/null
+
+corpus:
+	$(GO) run ./cmd/callsight gen --out pcaps
+
+clean:
+	rm -rf bin

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/callsight/callsight/outcome"
+)
+
+// truthCall is one labelled call: the fields eval scores.
+type truthCall struct {
+	CallID    string          `json:"call_id"`
+	Outcome   outcome.Outcome `json:"outcome"`
+	Q850      *uint8          `json:"q850"`
+	SIPStatus *int            `json:"sip_status"`
+	Called    string          `json:"called"`
+}
+
+func readCalls(path string) ([]truthCall, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []truthCall
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var c truthCall
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if c.CallID == "" {
+			return nil, fmt.Errorf("%s:%d: no call_id", path, line)
+		}
+		out = append(out, c)
+	}
+	return out, sc.Err()
+}
+
+// Score is the result of comparing replay output with truth.
+type Score struct {
+	Truth, Output, Matched, Missing, Extra int
+	Correct                                int
+	CauseChecked, CauseCorrect             int
+	Confusion                              map[outcome.Outcome]map[outcome.Outcome]int // truth -> got
+	Mismatches                             []string
+}
+
+func score(truth, got []truthCall) Score {
+	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}}
+	byID := make(map[string]truthCall, len(got))
+	for _, g := range got {
+		byID[g.CallID] = g
+	}
+	seen := map[string]bool{}
+	for _, t := range truth {
+		g, ok := byID[t.CallID]
+		if !ok {
+			s.Missing++
+			s.Mismatches = append(s.Mismatches, fmt.Sprintf("missing call %s (truth %s)", t.CallID, t.Outcome))
+			continue
+		}
+		seen[t.CallID] = true
+		s.Matched++
+		if s.Confusion[t.Outcome] == nil {
+			s.Confusion[t.Outcome] = map[outcome.Outcome]int{}
+		}
+		s.Confusion[t.Outcome][g.Outcome]++
+		if g.Outcome == t.Outcome {
+			s.Correct++
+		} else {
+			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: outcome %s, truth %s", t.CallID, g.Outcome, t.Outcome))
+		}
+		if t.Q850 != nil {
+			s.CauseChecked++
+			if g.Q850 != nil && *g.Q850 == *t.Q850 {
+				s.CauseCorrect++
+			} else {
+				s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: q850 %s, truth %d", t.CallID, ptrStr(g.Q850), *t.Q850))
+			}
+		}
+	}
+	for _, g := range got {
+		if !seen[g.CallID] {
+			s.Extra++
+		}
+	}
+	return s
+}
+
+func ptrStr(p *uint8) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
+}
+
+func cmdEval(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	truthPath := fs.String("truth", "", "truth JSONL (from callsight gen)")
+	minAcc := fs.Float64("min-accuracy", 0, "exit 1 when outcome accuracy (or decisive-cause accuracy) is below this fraction")
+	verbose := fs.Bool("v", false, "list every mismatch")
+	fs.String("config", "", "JSON file of flag settings")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: callsight eval --truth T.jsonl OUT.jsonl")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *truthPath == "" || fs.NArg() != 1 {
+		return usageError{errors.New("want --truth T.jsonl and one replay output file")}
+	}
+	truth, err := readCalls(*truthPath)
+	if err != nil {
+		return err
+	}
+	got, err := readCalls(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	s := score(truth, got)
+	writeScore(stdout, s, *verbose)
+	acc := frac(s.Correct, s.Truth)
+	cacc := frac(s.CauseCorrect, s.CauseChecked)
+	if *minAcc > 0 && (acc < *minAcc || (s.CauseChecked > 0 && cacc < *minAcc)) {
+		return fmt.Errorf("accuracy %.4f, cause accuracy %.4f: below %.4f", acc, cacc, *minAcc)
+	}
+	return nil
+}
+
+func frac(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+func writeScore(w io.Writer, s Score, verbose bool) {
+	fmt.Fprintf(w, "calls: truth %d, output %d, matched %d, missing %d, extra %d\n", s.Truth, s.Output, s.Matched, s.Missing, s.Extra)
+	fmt.Fprintf(w, "outcome accuracy: %d/%d = %.4f\n", s.Correct, s.Truth, frac(s.Correct, s.Truth))
+	fmt.Fprintf(w, "decisive cause accuracy: %d/%d = %.4f\n\n", s.CauseCorrect, s.CauseChecked, frac(s.CauseCorrect, s.CauseChecked))
+	// Classes present in truth or output, in the fixed outcome order.
+	present := map[outcome.Outcome]bool{}
+	for t, row := range s.Confusion {
+		present[t] = true
+		for g := range row {
+			present[g] = true
+		}
+	}
+	var classes []outcome.Outcome
+	for _, o := range outcome.All {
+		if present[o] {
+			classes = append(classes, o)
+		}
+	}
+	fmt.Fprintf(w, "confusion (rows truth, columns output):\n%-13s", "")
+	for _, g := range classes {
+		fmt.Fprintf(w, " %12s", g)
+	}
+	fmt.Fprintln(w)
+	for _, t := range classes {
+		fmt.Fprintf(w, "%-13s", t)
+		for _, g := range classes {
+			fmt.Fprintf(w, " %12d", s.Confusion[t][g])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "\n%-13s %9s %9s %9s %7s\n", "class", "precision", "recall", "f1", "support")
+	for _, c := range classes {
+		tp, fp, fn := 0, 0, 0
+		for t, row := range s.Confusion {
+			for g, n := range row {
+				switch {
+				case t == c && g == c:
+					tp += n
+				case g == c:
+					fp += n
+				case t == c:
+					fn += n
+				}
+			}
+		}
+		p, r := frac(tp, tp+fp), frac(tp, tp+fn)
+		f1 := 0.0
+		if p+r > 0 {
+			f1 = 2 * p * r / (p + r)
+		}
+		fmt.Fprintf(w, "%-13s %9.4f %9.4f %9.4f %7d\n", c, p, r, f1, tp+fn)
+	}
+	if verbose || len(s.Mismatches) <= 20 {
+		sort.Strings(s.Mismatches)
+		for _, m := range s.Mismatches {
+			fmt.Fprintln(w, "mismatch:", m)
+		}
+	} else {
+		fmt.Fprintf(w, "%d mismatches (-v lists them)\n", len(s.Mismatches))
+	}
+}

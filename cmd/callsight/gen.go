@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/callsight/callsight/pcaps/gen"
+)
+
+func cmdGen(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "pcaps", "directory for the corpus, or the capture file with --bench")
+	bench := fs.Int("bench", 0, "write one large mixed-traffic capture of about this many packets to --out (truth beside it)")
+	seed := fs.Int64("seed", 1, "random seed: the same seed writes byte-identical files")
+	fs.String("config", "", "JSON file of flag settings")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: callsight gen [--out DIR] [--seed N] | gen --bench PACKETS --out FILE.pcap")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{errors.New("gen takes no arguments")}
+	}
+	cfg := gen.DefaultConfig()
+	cfg.Seed = *seed
+	if *bench > 0 {
+		return genBench(*out, *bench, cfg, stdout)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	files, err := gen.Corpus(*out, cfg)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintln(stdout, f)
+	}
+	return nil
+}
+
+func genBench(path string, packets int, cfg gen.Config, stdout io.Writer) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	tpath := path + ".truth.jsonl"
+	t, err := os.Create(tpath)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := t.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	bw, tw := bufio.NewWriterSize(f, 1<<20), bufio.NewWriter(t)
+	if err := gen.Bench(bw, tw, packets, cfg); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, path)
+	fmt.Fprintln(stdout, tpath)
+	return nil
+}
