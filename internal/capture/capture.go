@@ -41,7 +41,8 @@ type Payload struct {
 	// block of every interface).
 	Frame int64
 	// Time is the capture timestamp of that packet, UTC, with the full
-	// precision the file has.
+	// precision the file has. A pcapng Simple Packet Block has no
+	// timestamp: it gets the one of the packet before it.
 	Time time.Time
 	// Transport is the transport protocol.
 	Transport Transport
@@ -145,7 +146,7 @@ func (c Config) Validate() error {
 var (
 	// ErrNotCapture says the input is not a pcap or pcapng capture,
 	// possibly gzip-compressed.
-	ErrNotCapture = errors.New("capture: not a pcap or pcapng file")
+	ErrNotCapture = errors.New("not a pcap or pcapng capture")
 	// ErrTruncated says the data ended before a length it declared.
 	ErrTruncated = errors.New("truncated")
 	// ErrMalformed says a field holds a value that cannot be right.

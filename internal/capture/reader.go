@@ -194,7 +194,7 @@ func (r *Reader) Run(fn func(*Payload), onErr func(*DecodeError)) error {
 		}
 		r.stats.Packets++
 		r.stats.Bytes += uint64(len(data))
-		if r.now.Sub(r.lastSweep) >= time.Second || r.now.Before(r.lastSweep) {
+		if d := r.now.Sub(r.lastSweep); d >= time.Second || d <= -time.Second {
 			r.sweep()
 		}
 		if len(data) > r.cfg.MaxPacketSize {
@@ -252,7 +252,9 @@ func (r *Reader) next() (data []byte, lt layers.LinkType, err error) {
 		return nil, 0, fmt.Errorf("record: %v: %w", err, ErrMalformed)
 	}
 	r.frame++
-	r.now = ci.Timestamp
+	if !ci.Timestamp.IsZero() { // a pcapng SPB has none: keep the last one
+		r.now = ci.Timestamp
+	}
 	return data, lt, nil
 }
 

@@ -148,6 +148,10 @@ func runCases() []runCase {
 					t.Errorf("TCPGapBytes = %d, want 7", s.TCPGapBytes)
 				}
 			}},
+		{name: "tcp retransmission after FIN", file: pcapFile(linkEthernet, false, false, seg(1000, tcpPSH, "abc"), seg(1003, tcpFIN, ""), seg(1000, tcpPSH|tcpFIN, "abc")),
+			want: []string{`1 tcp 10.0.0.1:40000>10.0.0.2:5060 "abc"`}},
+		{name: "tcp both directions", file: pcapFile(linkEthernet, false, false, seg(1000, tcpPSH, "req"), ether(0x0800, ipv4(b4, a4, 6, tcp(5060, 40000, 77, tcpPSH|tcpACK, []byte("resp"))))),
+			want: []string{`1 tcp 10.0.0.1:40000>10.0.0.2:5060 "req"`, `2 tcp 10.0.0.2:5060>10.0.0.1:40000 "resp"`}},
 		{name: "tcp RST forgets the stream", file: pcapFile(linkEthernet, false, false, seg(1000, tcpPSH, "abc"), seg(1003, tcpRST, ""), seg(7000, tcpPSH, "new")),
 			want: []string{`1 tcp 10.0.0.1:40000>10.0.0.2:5060 "abc"`, `3 tcp 10.0.0.1:40000>10.0.0.2:5060 "new"`}},
 

@@ -83,10 +83,9 @@ func (t *tcpTable) segment(r *Reader, src, dst netip.AddrPort, seq uint32, syn, 
 	case rst:
 		t.drop(r, s)
 	case fin:
+		// Kept (for TCPGapTimeout) so that retransmissions after the FIN
+		// are trimmed rather than starting a new stream.
 		s.fin = true
-		if len(s.ooo) == 0 {
-			delete(t.m, key)
-		}
 	}
 }
 
@@ -214,17 +213,26 @@ func (t *tcpTable) flushStream(r *Reader, s *tcpStream) {
 func (t *tcpTable) expire(r *Reader, all bool) {
 	t.scratch = t.scratch[:0]
 	for _, s := range t.m {
-		if all || len(s.ooo) > 0 && r.now.Sub(s.gapSince) > t.cfg.TCPGapTimeout ||
-			r.now.Sub(s.last) > t.cfg.TCPIdleTimeout || r.now.Before(s.last.Add(-t.cfg.TCPIdleTimeout)) {
+		if all || len(s.ooo) > 0 && r.now.Sub(s.gapSince) > t.cfg.TCPGapTimeout || t.idle(r.now, s) {
 			t.scratch = append(t.scratch, s)
 		}
 	}
 	slices.SortFunc(t.scratch, func(a, b *tcpStream) int { return cmp.Compare(a.id, b.id) })
 	for _, s := range t.scratch {
 		t.flushStream(r, s)
-		if all || s.fin || r.now.Sub(s.last) > t.cfg.TCPIdleTimeout || r.now.Before(s.last.Add(-t.cfg.TCPIdleTimeout)) {
+		if all || t.idle(r.now, s) {
 			delete(t.m, s.key)
 		}
 	}
 	clear(t.scratch)
+}
+
+// idle reports whether s has not been seen for TCPIdleTimeout, or for
+// TCPGapTimeout after its FIN (or the clock jumped back that far).
+func (t *tcpTable) idle(now time.Time, s *tcpStream) bool {
+	d := t.cfg.TCPIdleTimeout
+	if s.fin {
+		d = t.cfg.TCPGapTimeout
+	}
+	return now.Sub(s.last) > d || now.Before(s.last.Add(-d))
 }

@@ -28,6 +28,7 @@ func (t *udpT) send(ts time.Time, fromCaller bool, msg []byte) {
 	if !fromCaller {
 		src, dst = dst, src
 	}
+	t.n.note(ts, "sip", msg)
 	if t.tun == nil {
 		t.n.sendUDP(ts, t.iface, src, dst, msg)
 		return
@@ -63,6 +64,10 @@ func (t *tcpT) proto() string { return "TCP" }
 func (t *tcpT) send(ts time.Time, fromCaller bool, msg []byte) {
 	i := t.i
 	t.i++
+	t.c.n.note(ts, "sip", msg)
+	if i == t.retrans {
+		t.c.n.note(ts, "retrans-sip", msg)
+	}
 	if i == t.coalesce {
 		t.pending = msg
 		return
@@ -546,17 +551,22 @@ func gtpV2Session(n *netw, iface int, mme, sgw netip.AddrPort, imsi, msisdn, apn
 		gtpv2IE(93, 0, gtpv2IE(73, 0, []byte{5})),
 	)
 	n.sendUDP(tc, iface, mme, sgw, req)
+	n.note(tc, "gtpv2", req)
 	resp := gtpv2(33, teidM, seq,
 		gtpv2IE(2, 0, []byte{16, 0}),
 		gtpv2IE(87, 0, fteid(11, teidS, sa)),
 		gtpv2IE(93, 0, append(gtpv2IE(2, 0, []byte{16, 0}), gtpv2IE(73, 0, []byte{5})...)),
 	)
 	n.sendUDP(tc.Add(35*time.Millisecond), iface, sgw, mme, resp)
+	n.note(tc, "gtpv2", resp)
 	if td.IsZero() {
 		return
 	}
-	n.sendUDP(td, iface, mme, sgw, gtpv2(36, teidS, seq+1, gtpv2IE(73, 0, []byte{5})))
-	n.sendUDP(td.Add(20*time.Millisecond), iface, sgw, mme, gtpv2(37, teidM, seq+1, gtpv2IE(2, 0, []byte{16, 0})))
+	dreq, dresp := gtpv2(36, teidS, seq+1, gtpv2IE(73, 0, []byte{5})), gtpv2(37, teidM, seq+1, gtpv2IE(2, 0, []byte{16, 0}))
+	n.sendUDP(td, iface, mme, sgw, dreq)
+	n.sendUDP(td.Add(20*time.Millisecond), iface, sgw, mme, dresp)
+	n.note(td, "gtpv2", dreq)
+	n.note(td, "gtpv2", dresp)
 }
 
 // gtpV1PDP schedules a Create PDP Context exchange at tc and, if td is not
@@ -579,6 +589,7 @@ func gtpV1PDP(n *netw, iface int, sgsn, ggsn netip.AddrPort, imsi, msisdn, apn s
 		gtpv1TLV(135, []byte{0x02, 0x23, 0x92, 0x1f}),
 	)
 	n.sendUDP(tc, iface, sgsn, ggsn, req)
+	n.note(tc, "gtpv1", req)
 	resp := gtpv1(17, teidS, seq,
 		[]byte{1, 128},
 		[]byte{8, 0xfe},
@@ -591,9 +602,13 @@ func gtpV1PDP(n *netw, iface int, sgsn, ggsn netip.AddrPort, imsi, msisdn, apn s
 		gtpv1TLV(135, []byte{0x02, 0x23, 0x92, 0x1f}),
 	)
 	n.sendUDP(tc.Add(40*time.Millisecond), iface, ggsn, sgsn, resp)
+	n.note(tc, "gtpv1", resp)
 	if td.IsZero() {
 		return
 	}
-	n.sendUDP(td, iface, sgsn, ggsn, gtpv1(20, teidG, seq+1, []byte{19, 0xff}, []byte{20, 5}))
-	n.sendUDP(td.Add(25*time.Millisecond), iface, ggsn, sgsn, gtpv1(21, teidS, seq+1, []byte{1, 128}))
+	dreq, dresp := gtpv1(20, teidG, seq+1, []byte{19, 0xff}, []byte{20, 5}), gtpv1(21, teidS, seq+1, []byte{1, 128})
+	n.sendUDP(td, iface, sgsn, ggsn, dreq)
+	n.sendUDP(td.Add(25*time.Millisecond), iface, ggsn, sgsn, dresp)
+	n.note(td, "gtpv1", dreq)
+	n.note(td, "gtpv1", dresp)
 }

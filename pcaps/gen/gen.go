@@ -133,6 +133,12 @@ func seedFor(seed int64, name string) int64 {
 
 // render builds one capture file and its truth lines.
 func render(fs fileSpec, cfg Config) ([]byte, []Truth, error) {
+	data, truth, _, err := renderLog(fs, cfg, false)
+	return data, truth, err
+}
+
+// renderLog is render that also returns the application messages sent when log is set.
+func renderLog(fs fileSpec, cfg Config, log bool) ([]byte, []Truth, []note, error) {
 	var buf bytes.Buffer
 	var w io.Writer = &buf
 	var zw *gzip.Writer
@@ -143,18 +149,19 @@ func render(fs fileSpec, cfg Config) ([]byte, []Truth, error) {
 	}
 	cw := newCapWriter(w, fs.format, fs.links)
 	n := newNetw(cw, seedFor(cfg.Seed, fs.name), fs.format.resolution())
+	n.logOn = log
 	b := &builder{n: n, start: cfg.Start, name: fs.name}
 	fs.build(b)
 	if err := n.run(); err != nil {
-		return nil, nil, fmt.Errorf("gen: %s: %w", fs.name, err)
+		return nil, nil, nil, fmt.Errorf("gen: %s: %w", fs.name, err)
 	}
 	if zw != nil {
 		if err := zw.Close(); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	sortTruth(b.truth)
-	return buf.Bytes(), b.truth, nil
+	return buf.Bytes(), b.truth, n.notes, nil
 }
 
 // Corpus writes the committed corpus into dir: capture files and, for each

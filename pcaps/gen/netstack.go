@@ -51,6 +51,28 @@ type netw struct {
 	count int
 	stop  time.Time // events after stop are dropped (capture ends)
 	fbuf  []byte
+	logOn bool
+	notes []note
+}
+
+// note records one application message as sent, for the tshark cross-check.
+type note struct {
+	kind string // "sip", "m3ua", "gtpv1", "gtpv2"; "retrans-" prefix for retransmissions
+	b    []byte
+}
+
+// note schedules a record of an application message at ts (only when logging).
+func (n *netw) note(ts time.Time, kind string, b []byte) {
+	if n.logOn {
+		n.at(ts, func(time.Time) { n.notes = append(n.notes, note{kind, b}) })
+	}
+}
+
+// noteNow records an application message now (inside an event).
+func (n *netw) noteNow(kind string, b []byte) {
+	if n.logOn {
+		n.notes = append(n.notes, note{kind, b})
+	}
 }
 
 func newNetw(w *capWriter, seed int64, res time.Duration) *netw {
@@ -452,6 +474,7 @@ func (s *sctpAssoc) sendNow(ts time.Time, fromA bool, stream uint16, msgs ...[]b
 	var cs [][]byte
 	for _, m := range msgs {
 		cs = append(cs, s.dataChunk(fromA, 0x03, s.nextSSN(fromA), stream, m))
+		s.n.noteNow("m3ua", m)
 	}
 	s.packet(ts, fromA, s.vtag(fromA), cs...)
 	if s.autoSACK {
@@ -474,6 +497,7 @@ func (s *sctpAssoc) sendMgmt(ts time.Time, fromA bool, msg []byte) {
 func (s *sctpAssoc) sendFragmented(ts time.Time, fromA bool, msg []byte, parts int, across bool) {
 	s.n.at(ts, func(ts time.Time) {
 		ssn := s.nextSSN(fromA)
+		s.n.noteNow("m3ua", msg)
 		size := (len(msg) + parts - 1) / parts
 		var cs [][]byte
 		for i := 0; i < parts; i++ {
@@ -508,6 +532,7 @@ func (s *sctpAssoc) retransmit(ts time.Time, fromA bool) {
 		}
 		if c != nil {
 			s.packet(ts, fromA, s.vtag(fromA), c)
+			s.n.noteNow("retrans-m3ua", c[16:])
 		}
 	})
 }
