@@ -130,7 +130,9 @@ func (c *Correlator) decide(cl *call) *outcome.Call {
 	var decisive *rawCause
 	if len(causes) > 0 {
 		decisive = &causes[0]
-	} else if sipStatus >= 300 {
+	} else if sipStatus >= 300 && sipStatus != 487 {
+		// 487 Request Terminated only answers the caller's CANCEL: it says
+		// nothing of the called party, so no cause is derived from it.
 		// Derived from the final SIP status through the mapping profile.
 		rc := rawCause{value: cause.FromSIP(sipStatus, c.cfg.Mapping), src: srcSIPStatus, mapping: c.cfg.Mapping, status: sipStatus, at: end}
 		out.Causes = append(out.Causes, c.outCause(rc))

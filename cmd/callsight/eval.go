@@ -83,13 +83,11 @@ func score(truth, got []truthCall) Score {
 		} else {
 			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: outcome %s, truth %s", t.CallID, g.Outcome, t.Outcome))
 		}
-		if t.Q850 != nil {
-			s.CauseChecked++
-			if g.Q850 != nil && *g.Q850 == *t.Q850 {
-				s.CauseCorrect++
-			} else {
-				s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: q850 %s, truth %d", t.CallID, ptrStr(g.Q850), *t.Q850))
-			}
+		s.CauseChecked++
+		if (g.Q850 == nil) == (t.Q850 == nil) && (t.Q850 == nil || *g.Q850 == *t.Q850) {
+			s.CauseCorrect++
+		} else {
+			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: q850 %s, truth %s", t.CallID, ptrStr(g.Q850), ptrStr(t.Q850)))
 		}
 	}
 	for _, g := range got {

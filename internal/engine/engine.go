@@ -87,12 +87,12 @@ type Engine struct {
 	logged int
 
 	// Reused decoding state: the hot path allocates nothing it can reuse.
-	m3   m3ua.Message
-	isu  isup.Message
-	sipm sip.Message
-	gt   gtp.Message
-	body []isup.Message
-	bptr []*isup.Message
+	m3    m3ua.Message
+	isu   isup.Message
+	sipm  sip.Message
+	gt    gtp.Message
+	body  []isup.Message
+	bptr  []*isup.Message
 	flows map[flowKey]*sip.Framer
 	ev    []byte
 	pl    *capture.Payload

@@ -99,7 +99,7 @@ type sipCall struct {
 	caller, callee netip.AddrPort
 	fromUser       string // digits, no '+'
 	toUser         string
-	plus           bool   // international '+' prefix in URIs
+	plus           bool // international '+' prefix in URIs
 	domain         string
 	tel            bool // tel: Request-URI and To
 	pai, compact   bool

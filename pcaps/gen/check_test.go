@@ -391,7 +391,11 @@ func TestTshark(t *testing.T) {
 			add("isup:", f[3])
 			add("cause:", f[4])
 			add("opc:", f[5])
-			add("gtpv1:", f[6])
+			for _, x := range strings.Split(f[6], "|") {
+				if v, err := strconv.ParseInt(x, 0, 64); err == nil && v != 0xff {
+					got["gtpv1:"+strconv.Itoa(int(v))]++
+				}
+			}
 			add("gtpv2:", f[7])
 			if f[8] != "" {
 				cls, typ := strings.Split(f[8], "|"), strings.Split(f[9], "|")

@@ -352,18 +352,18 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // sctpAssoc is one SCTP association (RFC 9260) between a and b.
 type sctpAssoc struct {
-	n            *netw
-	iface        int
-	a, b         netip.AddrPort
-	tagA, tagB   uint32 // initiate tags chosen by A and B
-	tsnA, tsnB   uint32 // next TSN to send
-	ssnA, ssnB   uint16
-	ackA, ackB   uint32 // highest TSN received by A / B
-	lastChunkA   []byte // last DATA chunk from A, for retransmission
-	lastChunkB   []byte
-	unackedA     int
-	unackedB     int
-	autoSACK     bool
+	n          *netw
+	iface      int
+	a, b       netip.AddrPort
+	tagA, tagB uint32 // initiate tags chosen by A and B
+	tsnA, tsnB uint32 // next TSN to send
+	ssnA, ssnB uint16
+	ackA, ackB uint32 // highest TSN received by A / B
+	lastChunkA []byte // last DATA chunk from A, for retransmission
+	lastChunkB []byte
+	unackedA   int
+	unackedB   int
+	autoSACK   bool
 }
 
 func newSCTP(n *netw, iface int, a, b netip.AddrPort) *sctpAssoc {

@@ -169,10 +169,12 @@ const (
 )
 
 // redirInfo encodes Redirection information (Q.763 §3.45): redirecting
-// indicator 3 (call diverted), original and current redirecting reason.
-// Reason 6 is "mobile subscriber not reachable".
+// indicator 3 (call diverted), original redirection reason unknown,
+// redirection counter 1 and redirecting reason. Reason 6 (0110) is "mobile
+// subscriber not reachable" (Q.763 §3.45 f), also in Call diversion
+// information, §3.6).
 func redirInfo(reason byte) []byte {
-	return []byte{reason<<4 | 0x03, reason<<4 | 0x01}
+	return []byte{0x03, reason<<4 | 0x01}
 }
 
 // IAMParams are the fields of one encoded IAM.
@@ -190,8 +192,8 @@ func iam(p iamParams) []byte {
 	fixed := []byte{
 		0x00,       // nature of connection: no satellite, no continuity check
 		0x60, 0x01, // forward call: ISUP all the way, not required; originating access ISDN
-		0x0A,       // calling party's category: ordinary subscriber
-		0x00,       // transmission medium requirement: speech
+		0x0A, // calling party's category: ordinary subscriber
+		0x00, // transmission medium requirement: speech
 	}
 	var opt []isupParam
 	if !p.noCalling {
@@ -241,10 +243,12 @@ func cpg(event byte, redirReason byte) []byte {
 	return isupBody(isupCPG, []byte{event}, nil, true, opt)
 }
 
-func anm() []byte          { return isupBody(isupANM, nil, nil, true, nil) }
-func con() []byte          { return isupBody(isupCON, []byte{bciNoIndication, 0x14}, nil, true, nil) }
-func rlc() []byte          { return isupBody(isupRLC, nil, nil, true, nil) }
-func sus(res bool) []byte  { return isupBody(map[bool]byte{false: isupSUS, true: isupRES}[res], []byte{0x00}, nil, true, nil) }
+func anm() []byte { return isupBody(isupANM, nil, nil, true, nil) }
+func con() []byte { return isupBody(isupCON, []byte{bciNoIndication, 0x14}, nil, true, nil) }
+func rlc() []byte { return isupBody(isupRLC, nil, nil, true, nil) }
+func sus(res bool) []byte {
+	return isupBody(map[bool]byte{false: isupSUS, true: isupRES}[res], []byte{0x00}, nil, true, nil)
+}
 func simple(t byte) []byte { return []byte{t} } // BLO, BLA, UBL, UBA, UCIC: message type only (Q.763 Table 39)
 
 // rel encodes a REL (Q.763 Table 26).
@@ -267,8 +271,12 @@ func rangeStatus(rng byte, withStatus bool) []byte {
 	return b
 }
 
-func grs(rng byte) []byte { return isupBody(isupGRS, nil, [][]byte{rangeStatus(rng, false)}, false, nil) }
-func gra(rng byte) []byte { return isupBody(isupGRA, nil, [][]byte{rangeStatus(rng, true)}, false, nil) }
+func grs(rng byte) []byte {
+	return isupBody(isupGRS, nil, [][]byte{rangeStatus(rng, false)}, false, nil)
+}
+func gra(rng byte) []byte {
+	return isupBody(isupGRA, nil, [][]byte{rangeStatus(rng, true)}, false, nil)
+}
 
 // cgb encodes CGB or CGBA (Q.763 Table 33): supervision type maintenance.
 func cgb(typ, rng byte) []byte {

@@ -61,7 +61,14 @@ func (b *builder) isupID(c *isupCall) string {
 	if c.reverse {
 		opc, dpc = dpc, opc
 	}
-	return fmt.Sprintf("isup-%d-%d-%d-%d", opc, dpc, c.cic, b.n.q(c.t0).UnixNano())
+	// The call starts when its IAM is complete: an IAM fragmented across
+	// packets completes with its last fragment (sendFragmented spaces them
+	// 150 µs apart), as a reassembling decoder sees it.
+	t0 := c.t0
+	if c.fragIAM == 3 { // across packets, see isupCall.run
+		t0 = t0.Add(time.Duration(c.fragIAM-1) * 150 * time.Microsecond)
+	}
+	return fmt.Sprintf("isup-%d-%d-%d-%d", opc, dpc, c.cic, b.n.q(t0).UnixNano())
 }
 
 func (b *builder) isupTruth(c *isupCall, outcome string, q850 int) {

@@ -107,7 +107,9 @@ func buildISUPCalls(b *builder) {
 	c.end, c.relByCalling, c.relCause, c.relLoc = c.cpg+b.sec(3, 6), true, 16, locUser
 	c.run()
 	b.isupTruth(c, SwitchedOff, 16)
-	// unknown: ringing at capture end.
+	// unknown: ringing at capture end, which comes after every other call
+	// of the file has been released.
+	t += 60
 	c = mk(115, "4959876556", "9161234513", naiNational)
 	c.acm, c.acmStatus = 2*time.Second, bciSubscriberFree
 	c.run()
@@ -198,16 +200,16 @@ func buildGateway(b *builder) {
 	b.m3uaUp(l, b.at(0.1))
 	b.beats(l, b.at(30), b.at(200))
 	type gw struct {
-		sipi                  bool
-		alert, answer, end    time.Duration
-		relByCalling          bool
-		cause                 byte
-		status                int
-		text                  string
-		reason                string
-		redir                 byte
-		outcome               string
-		q850                  int
+		sipi               bool
+		alert, answer, end time.Duration
+		relByCalling       bool
+		cause              byte
+		status             int
+		text               string
+		reason             string
+		redir              byte
+		outcome            string
+		q850               int
 	}
 	cic := uint16(300)
 	run := func(t float64, from, to string, g gw) {
@@ -279,8 +281,9 @@ func buildGateway(b *builder) {
 	run(40, "74957770008", "79167770008", gw{end: s(2, 4), cause: 20, status: 480, text: "Temporarily Unavailable", reason: "Q.850;cause=20", outcome: SwitchedOff, q850: 20})
 	a = s(1, 3)
 	run(50, "74957770009", "79167770009", gw{alert: a, answer: a + s(5, 10), end: a + s(30, 40), cause: 16, outcome: Answered, q850: 16})
-	run(62, "74957770010", "79167770010", gw{sipi: true, alert: 2 * time.Second, outcome: Unknown, q850: -1})
-	b.n.stop = b.at(70)
+	// The unknown call rings at capture end, after every other call ended.
+	run(100, "74957770010", "79167770010", gw{sipi: true, alert: 2 * time.Second, outcome: Unknown, q850: -1})
+	b.n.stop = b.at(108)
 }
 
 // ---- gtp-volte.pcap

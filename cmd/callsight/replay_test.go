@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callsight/callsight/internal/testcorpus"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func replayOut(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"replay", "--quiet"}, args...), nil, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// The committed corpus replays to its golden JSONL, byte for byte, twice.
+func TestGoldenCorpus(t *testing.T) {
+	files := corpusFiles(t, filepath.Join("..", "..", "pcaps"))
+	if len(files) == 0 {
+		t.Fatal("no committed corpus in pcaps/")
+	}
+	for _, format := range []string{"jsonl", "events"} {
+		got, stderr, code := replayOut(t, append([]string{"--format", format}, files...)...)
+		if code != 0 {
+			t.Fatalf("replay exit %d: %s", code, stderr)
+		}
+		again, _, _ := replayOut(t, append([]string{"--format", format}, files...)...)
+		if got != again {
+			t.Fatalf("%s: two replays of the same files differ", format)
+		}
+		golden := filepath.Join("testdata", "corpus."+format+".golden")
+		if *update {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if d := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); d != "" {
+			t.Errorf("%s differs from %s (-want +got):\n%s", format, golden, d)
+		}
+	}
+}
+
+// Every call in the committed corpus has the outcome and decisive cause its
+// truth file gives, and no call is missing or invented.
+func TestCorpusTruth(t *testing.T) {
+	dir := filepath.Join("..", "..", "pcaps")
+	files := corpusFiles(t, dir)
+	var truth []truthCall
+	for _, f := range files {
+		tf := truthPath(f)
+		tc, err := readCalls(tf)
+		if err != nil {
+			t.Fatalf("truth for %s: %v", f, err)
+		}
+		truth = append(truth, tc...)
+	}
+	out, stderr, code := replayOut(t, files...)
+	if code != 0 {
+		t.Fatalf("replay exit %d: %s", code, stderr)
+	}
+	tmp := filepath.Join(t.TempDir(), "out.jsonl")
+	if err := os.WriteFile(tmp, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readCalls(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := score(truth, got)
+	for _, m := range s.Mismatches {
+		t.Error(m)
+	}
+	if s.Extra != 0 {
+		t.Errorf("%d calls in the output are not in the truth", s.Extra)
+	}
+	if len(truth) < 20 {
+		t.Errorf("only %d labelled calls in the corpus", len(truth))
+	}
+	t.Logf("%d calls, %d correct, %d causes checked", s.Truth, s.Correct, s.CauseChecked)
+}
+
+func truthPath(capture string) string {
+	base := capture
+	for _, ext := range []string{".gz", ".pcapng", ".pcap"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base + ".truth.jsonl"
+}
+
+// Bad input: a clear message, processing goes on, no panic; only a file
+// that is not a capture makes the exit status non-zero.
+func TestBadInput(t *testing.T) {
+	bad := filepath.Join("..", "..", "pcaps", "bad")
+	entries, err := os.ReadDir(bad)
+	if err != nil {
+		t.Fatalf("bad-input corpus: %v", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".md") || strings.HasSuffix(e.Name(), ".jsonl") {
+			continue
+		}
+		path := filepath.Join(bad, e.Name())
+		t.Run(e.Name(), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run([]string{"replay", path}, nil, &out, &errb)
+			notCapture := strings.Contains(e.Name(), "not-a-capture") || strings.Contains(e.Name(), "zero-length")
+			if notCapture && code != 1 {
+				t.Errorf("exit %d, want 1 for a file that is not a capture; stderr:\n%s", code, errb.String())
+			}
+			if !notCapture && code != 0 {
+				t.Errorf("exit %d, want 0 (decode what can be decoded); stderr:\n%s", code, errb.String())
+			}
+			if !strings.Contains(errb.String(), "summary:") {
+				t.Errorf("no summary on stderr:\n%s", errb.String())
+			}
+			for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+				if line != "" && !json.Valid([]byte(line)) {
+					t.Errorf("invalid JSON line %q", line)
+				}
+			}
+			t.Logf("stderr:\n%s", errb.String())
+		})
+	}
+	// A missing file and a non-capture among good files: the good ones are
+	// still replayed.
+	good := corpusFiles(t, filepath.Join("..", "..", "pcaps"))[0]
+	var out, errb bytes.Buffer
+	code := run([]string{"replay", filepath.Join(bad, "not-a-capture.txt"), good}, nil, &out, &errb)
+	if code != 1 || out.Len() == 0 {
+		t.Errorf("mixed good and bad files: exit %d, %d bytes out; want exit 1 and the good file's calls", code, out.Len())
+	}
+}
+
+// Hostile SIP from the shared corpus replays without a panic and still
+// yields the decodable calls.
+func TestSharedCorpusNoPanic(t *testing.T) {
+	dir := testcorpus.Dir(t)
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng") || strings.HasSuffix(p, ".cap")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		_, stderr, code := replayOut(t, f)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", f, code, stderr)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"replay"},
+		{"replay", "--format", "xml", "x.pcap"},
+		{"replay", "--store", "clickhouse://x", "x.pcap"},
+		{"replay", "--sip-mapping", "nope", "x.pcap"},
+		{"nonsense"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, nil, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage); stderr %s", args, code, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"replay", "--store", "none", "--format", "table", "/nonexistent.pcap"}, nil, &out, &errb); code != 1 {
+		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.json")
+	os.WriteFile(cfg, []byte(`{"format": "xml"}`), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"replay", "--config", cfg, "x.pcap"}, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "xml") {
+		t.Errorf("config format xml: exit %d, stderr %q; want a usage error naming xml", code, errb.String())
+	}
+	os.WriteFile(cfg, []byte(`{"colour": "red"}`), 0o644)
+	errb.Reset()
+	if code := run([]string{"replay", "--config", cfg, "x.pcap"}, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "colour") {
+		t.Errorf("unknown setting: exit %d, stderr %q", code, errb.String())
+	}
+}
