@@ -63,6 +63,24 @@ type Leg struct {
 	DPC    *uint32 `json:"dpc,omitempty"`
 	CIC    *uint16 `json:"cic,omitempty"`
 	NI     *uint8  `json:"ni,omitempty"`
+	// Media lists the RTP endpoints the leg's SDP offered and answered, for
+	// binding audio to the call.
+	Media []Media `json:"media,omitempty"`
+}
+
+// Media is one media endpoint announced in SDP.
+type Media struct {
+	// Side is "caller" for the offer's sender, "callee" for the answer's.
+	Side string `json:"side"`
+	// Addr is the RTP address and port.
+	Addr string `json:"addr"`
+	// Type is the SDP media type (audio, image...).
+	Type string `json:"type"`
+	// Formats are the payload formats with their encodings where known,
+	// such as "8 PCMA/8000" or "101 telephone-event/8000".
+	Formats []string `json:"formats"`
+	// Ptime is the packetisation time in milliseconds, when given.
+	Ptime int `json:"ptime,omitempty"`
 }
 
 // Source names the protocol or analysis a piece of evidence came from.

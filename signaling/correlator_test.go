@@ -81,7 +81,7 @@ func sipMsg(at time.Duration, callID string, edit func(m *sip.Message)) step {
 		m := &sip.Message{CallID: callID, FromTag: "caller", CSeq: 1, CSeqMethod: "INVITE",
 			FromUser: "+74951112233", ToUser: "79161234567", RequestURIUser: "+79161234567"}
 		edit(m)
-		c.SIP(t, m, nil)
+		c.SIP(t, m, nil, nil)
 	}}
 }
 

@@ -77,7 +77,11 @@ type leg struct {
 	call          *call
 	sipInviteCSeq uint32
 	callerTag     string
+	media         []outcome.Media
 }
+
+// maxMedia bounds the media endpoints kept per leg.
+const maxMedia = 8
 
 func (l *leg) addEvidence(at time.Time, src outcome.Source, format string, args ...any) {
 	if len(l.evidence) >= maxEvidence {
@@ -118,7 +122,7 @@ func (l *leg) finish(at time.Time) {
 }
 
 func (l *leg) outLeg() outcome.Leg {
-	o := outcome.Leg{Kind: l.kind, CallID: l.callID}
+	o := outcome.Leg{Kind: l.kind, CallID: l.callID, Media: l.media}
 	if l.hasCircuit {
 		opc, dpc, cic, ni := l.opc, l.dpc, l.cic, l.ni
 		o.OPC, o.DPC, o.CIC, o.NI = &opc, &dpc, &cic, &ni

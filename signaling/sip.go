@@ -1,18 +1,21 @@
 package signaling
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/callsight/callsight/outcome"
 	"github.com/callsight/callsight/signaling/isup"
+	"github.com/callsight/callsight/signaling/sdp"
 	"github.com/callsight/callsight/signaling/sip"
 )
 
-// SIP feeds one SIP message and the ISUP messages decoded from its
-// application/isup bodies (SIP-I / SIP-T), in body order. Neither is kept
-// after the call returns.
-func (c *Correlator) SIP(at time.Time, m *sip.Message, bodies []*isup.Message) {
+// SIP feeds one SIP message, the ISUP messages decoded from its
+// application/isup bodies (SIP-I / SIP-T) and the SDP sessions decoded from
+// its application/sdp bodies, in body order. None is kept after the call
+// returns.
+func (c *Correlator) SIP(at time.Time, m *sip.Message, bodies []*isup.Message, sdps []*sdp.Session) {
 	c.touch(at)
 	if m.CallID == "" {
 		return
@@ -54,10 +57,48 @@ func (c *Correlator) SIP(at time.Time, m *sip.Message, bodies []*isup.Message) {
 		if l.midCall {
 			c.sipEvent(at, l, m, nil)
 		}
+		c.sdpMedia(l, m, sdps)
 		return
 	}
 	l.lastSeen = at
 	c.sipEvent(at, l, m, bodies)
+	c.sdpMedia(l, m, sdps)
+}
+
+// sdpMedia records the media endpoints of SDP bodies on the leg: the side
+// that sent them (an offer from the caller, an answer from the callee) and
+// each stream's address and formats.
+func (c *Correlator) sdpMedia(l *leg, m *sip.Message, sdps []*sdp.Session) {
+	side := "callee"
+	if m.Request && (l.callerTag == "" || m.FromTag == l.callerTag) || !m.Request && l.callerTag != "" && m.FromTag != l.callerTag {
+		side = "caller"
+	}
+	for _, s := range sdps {
+		for _, md := range s.Media {
+			addr := md.Addr(s)
+			if !addr.IsValid() || md.Port == 0 || len(l.media) >= maxMedia {
+				continue
+			}
+			a := addr.String()
+			dup := false
+			for _, x := range l.media {
+				dup = dup || (x.Addr == a && x.Side == side)
+			}
+			if dup {
+				continue
+			}
+			om := outcome.Media{Side: side, Addr: a, Type: md.Type, Ptime: md.Ptime, Formats: make([]string, 0, len(md.Formats))}
+			for _, f := range md.Formats {
+				if pt, err := strconv.ParseUint(f, 10, 8); err == nil {
+					if enc, rate := md.Encoding(uint8(pt)); enc != "" {
+						f += " " + enc + "/" + strconv.Itoa(rate)
+					}
+				}
+				om.Formats = append(om.Formats, f)
+			}
+			l.media = append(l.media, om)
+		}
+	}
 }
 
 func (c *Correlator) newSIPLeg(at time.Time, m *sip.Message, midCall bool) *leg {

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
-	"time"
 
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/outcome"
@@ -22,6 +21,7 @@ import (
 	"github.com/callsight/callsight/signaling/gtp"
 	"github.com/callsight/callsight/signaling/isup"
 	"github.com/callsight/callsight/signaling/m3ua"
+	"github.com/callsight/callsight/signaling/sdp"
 	"github.com/callsight/callsight/signaling/sip"
 )
 
@@ -93,6 +93,8 @@ type Engine struct {
 	gt    gtp.Message
 	body  []isup.Message
 	bptr  []*isup.Message
+	sdps  []sdp.Session
+	sptr  []*sdp.Session
 	flows map[flowKey]*sip.Framer
 	ev    []byte
 	pl    *capture.Payload
@@ -182,10 +184,10 @@ func (e *Engine) countErr(proto string, err error) {
 	kind := "other"
 	switch {
 	case errors.Is(err, capture.ErrTruncated), errors.Is(err, isup.ErrTruncated), errors.Is(err, m3ua.ErrTruncated),
-		errors.Is(err, sip.ErrTruncated), errors.Is(err, gtp.ErrTruncated):
+		errors.Is(err, sip.ErrTruncated), errors.Is(err, gtp.ErrTruncated), errors.Is(err, sdp.ErrTruncated):
 		kind = "truncated"
 	case errors.Is(err, capture.ErrMalformed), errors.Is(err, isup.ErrMalformed), errors.Is(err, m3ua.ErrMalformed),
-		errors.Is(err, sip.ErrMalformed), errors.Is(err, gtp.ErrMalformed):
+		errors.Is(err, sip.ErrMalformed), errors.Is(err, gtp.ErrMalformed), errors.Is(err, sdp.ErrMalformed):
 		kind = "malformed"
 	}
 	var pe *isup.ParamError
@@ -313,7 +315,19 @@ func (e *Engine) sipMsg(p *capture.Payload, b []byte) {
 			e.bptr = append(e.bptr, im)
 		}
 	}
-	e.corr.SIP(p.Time, m, e.bptr)
+	e.sptr = e.sptr[:0]
+	for i, b := range m.SDP {
+		if i >= len(e.sdps) {
+			e.sdps = append(e.sdps, sdp.Session{})
+		}
+		s := &e.sdps[i]
+		if err := s.Decode(b); err != nil {
+			e.decodeError("sdp", p, fmt.Errorf("call-id %s: %w", m.CallID, err))
+			continue
+		}
+		e.sptr = append(e.sptr, s)
+	}
+	e.corr.SIP(p.Time, m, e.bptr, e.sptr)
 }
 
 func (e *Engine) gtpMsg(p *capture.Payload) {
@@ -462,5 +476,3 @@ func (e *Engine) gtpEvent(p *capture.Payload, m *gtp.Message, proto string) {
 	}
 	e.evEnd(b)
 }
-
-var _ = time.Second
