@@ -175,7 +175,7 @@ func (c *Correlator) isupCallEvent(at time.Time, l *leg, m *isup.Message, forwar
 			switch {
 			case forward:
 				l.releasedBy = "caller"
-			case m.HasCause && m.Cause.Location == 0:
+			case m.HasCause && (m.Cause.Location == 0 || userCause(m.Cause.Value)):
 				l.releasedBy = "callee"
 			default:
 				l.releasedBy = "network"
@@ -235,4 +235,15 @@ func (c *Correlator) supervision(at time.Time, opc, dpc uint32, ni uint8, m *isu
 			l.finish(at)
 		}
 	}
+}
+
+// userCause reports causes that the called party's side decides (busy,
+// rejected, cleared, no answer) wherever in the network the REL was sent
+// from: the callee, not the network, released.
+func userCause(v uint8) bool {
+	switch v {
+	case 16, 17, 19, 21, 31:
+		return true
+	}
+	return false
 }
