@@ -9,21 +9,24 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 4s
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build deps run test vet unit fuzz e2e bench bench-replay corpus clean
+.PHONY: all build deps run test vet unit fuzz e2e bench bench-replay corpus eval-audio clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/callsight
 
-# Debian packages the tests use: tshark is the independent decoding oracle.
+# Debian packages the tests use: tshark is the independent decoding oracle;
+# sox, espeak-ng and flite make test audio.
+DEBS := tshark sox espeak-ng flite
 deps:
-	@if ! command -v tshark >/dev/null 2>&1; then \
-		echo "installing tshark (Debian)"; \
+	@missing=""; for c in tshark sox espeak-ng flite; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (Debian)"; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		$(SUDO) apt-get update -qq && \
 		echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections && \
-		$(SUDO) apt-get install -y -qq --no-install-recommends tshark >/dev/null; \
+		$(SUDO) apt-get install -y -qq --no-install-recommends $(DEBS) >/dev/null; \
 	fi
 	@tshark --version | head -1
 
@@ -72,5 +75,17 @@ bench-replay: build
 corpus:
 	$(GO) run ./cmd/callsight gen --out pcaps
 
+# The audio evaluation set: 400 generated calls (real prompts from
+# ../shared/corpus mixed in when it is there), replayed and scored.
+AUDIO_EVAL := bin/audio-eval
+eval-audio: build
+	rm -rf $(AUDIO_EVAL) && mkdir -p $(AUDIO_EVAL)
+	$(BIN) gen --audio 400 --shared ../shared/corpus --out $(AUDIO_EVAL) >/dev/null
+	$(BIN) replay --quiet $(AUDIO_EVAL)/*.pcap* > $(AUDIO_EVAL)/out.jsonl
+	cat $(AUDIO_EVAL)/*.truth.jsonl > $(AUDIO_EVAL)/truth.jsonl
+	$(BIN) eval --truth $(AUDIO_EVAL)/truth.jsonl $(AUDIO_EVAL)/out.jsonl
+
 clean:
 	rm -rf bin
+
+-include mk/analytics.mk

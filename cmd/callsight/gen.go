@@ -17,9 +17,12 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "pcaps", "directory for the corpus, or the capture file with --bench")
 	bench := fs.Int("bench", 0, "write one large mixed-traffic capture of about this many packets to --out (truth beside it)")
 	seed := fs.Int64("seed", 1, "random seed: the same seed writes byte-identical files")
+	audio := fs.Int("audio", -1, "write calls with audio into --out: 0 for the committed set (pcaps/audio), N for an evaluation set of N calls")
+	shared := fs.String("shared", "", "the shared corpus directory (../shared/corpus): real prompts mixed into evaluation sets")
+	cache := fs.String("tts-cache", "", "directory caching TTS output (default: the user cache directory)")
 	fs.String("config", "", "JSON file of flag settings")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: callsight gen [--out DIR] [--seed N] | gen --bench PACKETS --out FILE.pcap")
+		fmt.Fprintln(stderr, "usage: callsight gen [--out DIR] [--seed N] | gen --audio N --out DIR | gen --bench PACKETS --out FILE.pcap")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -32,6 +35,19 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	cfg.Seed = *seed
 	if *bench > 0 {
 		return genBench(*out, *bench, cfg, stdout)
+	}
+	if *audio >= 0 {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		files, err := gen.Audio(*out, cfg, gen.AudioOptions{Calls: *audio, Shared: *shared, CacheDir: *cache, Log: stderr})
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintln(stdout, f)
+		}
+		return nil
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

@@ -126,6 +126,7 @@ type sipCall struct {
 	byeREL         byte
 	rtp            time.Duration
 	hostileHdr     []string
+	media          *sdpMedia // overrides the default audio m-line (audio_sip.go)
 
 	fromTag, toTag, toTag2, branch string
 	cseq                           int
@@ -165,7 +166,11 @@ func (c *sipCall) sdp(from netip.AddrPort, ver int) []byte {
 	var sb strings.Builder
 	e := c.eol()
 	fmt.Fprintf(&sb, "v=0%so=- %d %d IN %s %s%ss=-%sc=IN %s %s%st=0 0%s", e, 4000+port, ver, ipv, from.Addr(), e, e, ipv, from.Addr(), e, e)
-	fmt.Fprintf(&sb, "m=audio %d RTP/AVP 8 0 101%sa=rtpmap:8 PCMA/8000%sa=rtpmap:0 PCMU/8000%sa=rtpmap:101 telephone-event/8000%sa=fmtp:101 0-15%sa=ptime:20%sa=sendrecv%s", port, e, e, e, e, e, e, e)
+	if c.media != nil {
+		c.media.write(&sb, port, e)
+	} else {
+		fmt.Fprintf(&sb, "m=audio %d RTP/AVP 8 0 101%sa=rtpmap:8 PCMA/8000%sa=rtpmap:0 PCMU/8000%sa=rtpmap:101 telephone-event/8000%sa=fmtp:101 0-15%sa=ptime:20%sa=sendrecv%s", port, e, e, e, e, e, e, e)
+	}
 	if c.bigSDP {
 		for i := 0; i < 24; i++ {
 			fmt.Fprintf(&sb, "a=candidate:%d 1 UDP %d %s %d typ host generation 0 network-id %d%s", i, 2130706431-i, from.Addr(), port+2*i, i, e)

@@ -61,6 +61,14 @@ type Truth struct {
 	Legs      []string `json:"legs"`
 	File      string   `json:"file"`
 
+	// Audio truth (audio corpus only; absent from signaling-only truth).
+	// Times are milliseconds from the 200 OK's capture time.
+	BeepStartMS         *MS         `json:"beep_start_ms,omitempty"`
+	BeepEndMS           *MS         `json:"beep_end_ms,omitempty"`
+	GreetingEndMS       *MS         `json:"greeting_end_ms,omitempty"`
+	FirstUtteranceEndMS *MS         `json:"first_utterance_end_ms,omitempty"`
+	Audio               *AudioTruth `json:"audio,omitempty"`
+
 	start time.Time
 }
 

@@ -1,0 +1,660 @@
+package amd
+
+import (
+	"time"
+
+	"github.com/callsight/callsight/amd/energy"
+	"github.com/callsight/callsight/amd/tone"
+)
+
+const (
+	ringSize  = 32 // frames of per-frame records kept
+	lagFrames = 12 // speech logic runs this many frames behind analysis, so tones are known by then
+	maxEvents = 256
+	burstGap  = 4 // frames of non-speech a burst bridges (lost packets, stops)
+	burstMin  = 5 // frames of speech that confirm a burst (shorter is a click)
+)
+
+var (
+	g1650 = tone.NewGoertzel(1650, SampleRate)
+	g1850 = tone.NewGoertzel(1850, SampleRate)
+)
+
+type frameRec struct {
+	start int64
+	db    float64
+	raw   bool // voice-active by level
+	tonal bool // part of a tone
+}
+
+// speech follows utterances on lagged frames.
+type speech struct {
+	inBurst        bool
+	confirmed      bool
+	burstStart     int64
+	burstLast      int64 // end of the burst's last speech frame
+	burstFrames    int
+	burstLevel     float64
+	chainOn        bool
+	chainStart     int64
+	lastSpeech     int64 // end of the last confirmed speech frame
+	chainFrames    int   // speech frames in the chain
+	utterances     int   // chains so far
+	everConfirmed  bool
+	lastChainStart int64
+}
+
+// Detector classifies one call leg's audio (the callee's), streaming, on the
+// sample clock. It is not safe for concurrent use; give each call its own.
+type Detector struct {
+	cfg Config
+	// derived, in samples
+	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
+
+	buf     [frameLen]int16
+	fill    int
+	next    int64
+	started bool
+	ended   bool
+
+	floor  energy.Floor
+	act    energy.Activity
+	single tone.Tracker
+	low    tone.Tracker
+
+	ring      [ringSize]frameRec
+	nFrames   int64 // frames analysed
+	nConsumed int64 // frames through the speech logic
+	singleRun int
+	lowRun    int
+
+	answerAt int64
+	v        Verdict
+
+	ev      [maxEvents]Event
+	evFirst int
+	evN     int
+
+	sp    speech // after answer
+	early speech // before answer
+
+	// SIT and pending beeps
+	pend      tone.Segment
+	pendOK    bool
+	pendUntil int64
+	sitN      int
+	sitBand   int
+	sitStart  int64
+	sitEnd    int64
+	sitFreq   float64
+
+	cngN int
+
+	cad      [4]tone.Segment
+	cadN     int
+	busyTill int64 // end of the busy train already reported
+	ringN    int
+	lastRing int64
+
+	v21Run, v21Miss int
+	v21Start        int64
+	v21Fired        bool
+
+	prevR1, prevR2 float64
+	statRun        int
+	dtmfKey        byte
+	dtmfRun        int
+	dtmfMiss       int
+	dtmfStart      int64
+	dtmfEnd        int64
+	dtmfLow        float64
+	dtmfHigh       float64
+}
+
+// New returns a Detector. An invalid cfg (see Config.Validate) is replaced by
+// DefaultConfig.
+func New(cfg Config) *Detector {
+	if cfg.Validate() != nil {
+		cfg = DefaultConfig()
+	}
+	d := &Detector{cfg: cfg}
+	d.minBeep, d.maxBeep = samples(cfg.MinBeep), samples(cfg.MaxBeep)
+	d.humanSil, d.humanSilLong, d.longUtt = samples(cfg.HumanSilence), samples(cfg.HumanSilenceLong), samples(cfg.LongUtterance)
+	d.machineSpeech, d.silenceTimeout = samples(cfg.MachineSpeech), samples(cfg.SilenceTimeout)
+	d.greetingSil, d.earlySpeech, d.cedMin = samples(cfg.GreetingSilence), samples(cfg.EarlyMediaSpeech), samples(cfg.CEDMin)
+	d.Reset()
+	return d
+}
+
+// Reset prepares the Detector for a new call, keeping its Config.
+func (d *Detector) Reset() {
+	cfg := d.cfg
+	*d = Detector{cfg: cfg,
+		minBeep: d.minBeep, maxBeep: d.maxBeep, humanSil: d.humanSil, humanSilLong: d.humanSilLong, longUtt: d.longUtt,
+		machineSpeech: d.machineSpeech, silenceTimeout: d.silenceTimeout, greetingSil: d.greetingSil,
+		earlySpeech: d.earlySpeech, cedMin: d.cedMin}
+	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
+	// A beep holds its frequency to ~1% and its level to a few dB; packet
+	// loss (zero runs of 20 ms) is bridged.
+	d.single = tone.Tracker{FreqTol: 0.015, MinTol: 12, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
+	// Cadence tones: 425 Hz or a close pair (440+480 beats, so no level check).
+	d.low = tone.Tracker{FreqTol: 0.04, MinTol: 20, MaxMiss: 4, MaxLostMiss: 5}
+	d.answerAt = -1
+	d.v = Verdict{DecidedAt: -1, BeepStart: -1, BeepEnd: -1, GreetingEnd: -1}
+	d.busyTill = -1
+	d.lastRing = -1
+}
+
+// Answer marks the sample at which the call was answered. Audio before it
+// is early media: speech or SIT there decides Announcement, busy tone Busy,
+// and ringback is ignored. Until Answer is called all audio is early media.
+func (d *Detector) Answer(sample int64) {
+	if d.answerAt >= 0 {
+		return
+	}
+	d.answerAt = sample
+}
+
+// Samples returns the number of samples written so far (the sample index
+// after the last one written).
+func (d *Detector) Samples() int64 { return d.next }
+
+// Verdict returns the current verdict.
+func (d *Detector) Verdict() Verdict { return d.v }
+
+// Events appends the events so far (the last 256) to dst, oldest first.
+func (d *Detector) Events(dst []Event) []Event {
+	for i := 0; i < d.evN; i++ {
+		dst = append(dst, d.ev[(d.evFirst+i)%maxEvents])
+	}
+	return dst
+}
+
+func (d *Detector) addEvent(e Event) {
+	if d.evN < maxEvents {
+		d.ev[(d.evFirst+d.evN)%maxEvents] = e
+		d.evN++
+		return
+	}
+	d.ev[d.evFirst] = e
+	d.evFirst = (d.evFirst + 1) % maxEvents
+}
+
+func (d *Detector) answered(sample int64) bool { return d.answerAt >= 0 && sample >= d.answerAt }
+
+func (d *Detector) decide(c Class, conf float64, reason string) {
+	d.v.Class, d.v.Decided, d.v.DecidedAt, d.v.Confidence, d.v.Reason = c, true, d.next, conf, reason
+}
+
+// open reports whether the class may still change to c: nothing decided, or
+// only a weak class that the new evidence overrides.
+func (d *Detector) open() bool {
+	return !d.v.Decided || d.v.Class == Silence || d.v.Class == Unknown
+}
+
+// Write feeds 8 kHz 16-bit mono PCM; sample is the index of pcm[0] on the
+// stream's sample clock (gaps already filled by the caller). A jump in the
+// clock restarts the frame. Write does not allocate.
+func (d *Detector) Write(pcm []int16, sample int64) {
+	if d.ended {
+		return
+	}
+	if !d.started || sample != d.next {
+		d.started = true
+		d.next = sample
+		d.fill = 0
+	}
+	for len(pcm) > 0 {
+		n := copy(d.buf[d.fill:], pcm)
+		d.fill += n
+		pcm = pcm[n:]
+		d.next += int64(n)
+		if d.fill == frameLen {
+			d.fill = 0
+			d.frame(d.next - frameLen)
+		}
+	}
+}
+
+// End says the stream ended at sample (hang-up) and finalises what is
+// pending: the speech still in the pipeline, tones in progress, and a
+// decision from what was heard (short speech then hang-up is Human, speech
+// to the end is Machine, nothing is Silence).
+func (d *Detector) End(sample int64) {
+	if d.ended {
+		return
+	}
+	if sample > d.next {
+		d.next = sample
+	}
+	for d.nConsumed < d.nFrames {
+		d.consume()
+	}
+	now := d.next
+	if s, ok := d.single.Flush(); ok {
+		d.toneEnded(s, now)
+	}
+	if s, ok := d.low.Flush(); ok {
+		d.lowEnded(s)
+	}
+	d.flushPending(now, true)
+	d.endBurst(&d.sp)
+	d.endBurst(&d.early)
+	if d.answerAt >= 0 && now > d.answerAt {
+		if !d.v.Decided {
+			switch {
+			case d.sp.everConfirmed && d.sp.chainOn && d.sp.lastSpeech-d.sp.chainStart >= d.machineSpeech*4/5:
+				d.decide(Machine, 0.6, "speech until hang-up")
+			case d.sp.everConfirmed:
+				d.decide(Human, 0.6, "short speech then hang-up")
+			case now-d.answerAt >= SampleRate:
+				d.decide(Silence, 0.7, "no speech before hang-up")
+				d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.floor.Value(energy.SilenceDBFS)})
+			}
+		}
+		if d.v.Class == Machine && d.v.BeepEnd < 0 && d.v.GreetingEnd < 0 && d.sp.everConfirmed {
+			d.v.GreetingEnd = d.sp.lastSpeech
+		}
+	}
+	d.ended = true
+}
+
+// frame analyses one 10 ms frame starting at sample start.
+func (d *Detector) frame(start int64) {
+	x := d.buf[:]
+	end := start + frameLen
+	m := energy.Measure(x)
+	ms := m.MeanSquare()
+	db := energy.DBFS(ms)
+	lost := m.Lost()
+	if !lost {
+		d.floor.Update(db)
+	}
+	floor := d.floor.Value(-70)
+	raw, _ := d.act.Update(db, floor)
+	if lost {
+		raw = false
+	}
+
+	single, low, v21, stationary := false, false, false, false
+	freq, partial := 0.0, 0.0
+	if !lost && db >= d.cfg.ToneMinDBFS {
+		lags := tone.Correlate(x)
+		est, ok := tone.Pisarenko(lags, SampleRate)
+		if ok {
+			freq = est.Freq
+			if est.Fraction >= 0.6 && freq >= 280 && freq <= 2600 {
+				single = tone.NewGoertzel(freq, SampleRate).Power(x)/ms >= d.cfg.TonePurity
+			}
+			low = est.Fraction >= 0.9 && freq >= 300 && freq <= 700
+			if !single && freq >= 1500 && freq <= 2000 {
+				p1, p2 := g1650.Power(x)/ms, g1850.Power(x)/ms
+				v21 = p1+p2 >= 0.6 && p1 >= 0.05 && p2 >= 0.05
+			}
+		}
+		if lags.R0 > 0 {
+			r1, r2 := float64(lags.R1)/float64(lags.R0), float64(lags.R2)/float64(lags.R0)
+			stationary = abs(r1-d.prevR1) < 0.03 && abs(r2-d.prevR2) < 0.05
+			d.prevR1, d.prevR2 = r1, r2
+		}
+	}
+	if !single && !lost && db >= d.cfg.ToneMinDBFS-10 {
+		if f, ok := d.single.Tracking(); ok {
+			partial = tone.NewGoertzel(f, SampleRate).Power(x) / ms
+		}
+	}
+
+	// DTMF: only on steady frames that are not one tone.
+	dtmf := false
+	if stationary && !single && db >= -45 {
+		d.statRun++
+		if d.statRun >= 1 {
+			if key, lo, hi, ok := tone.DTMF(x, ms); ok {
+				dtmf = true
+				if d.dtmfRun > 0 && key == d.dtmfKey {
+					d.dtmfRun++
+					d.dtmfEnd = end
+				} else {
+					d.endDTMF()
+					d.dtmfKey, d.dtmfRun, d.dtmfStart, d.dtmfEnd, d.dtmfLow, d.dtmfHigh = key, 1, start, end, lo, hi
+				}
+				d.dtmfMiss = 0
+			}
+		}
+	} else {
+		d.statRun = 0
+	}
+	if !dtmf && d.dtmfRun > 0 {
+		d.dtmfMiss++
+		if d.dtmfMiss > 1 {
+			d.endDTMF()
+		}
+	}
+
+	// V.21 flags.
+	if v21 {
+		if d.v21Run == 0 {
+			d.v21Start = start
+		}
+		d.v21Run++
+		d.v21Miss = 0
+		if d.v21Run >= 30 && !d.v21Fired {
+			d.v21Fired = true
+			d.addEvent(Event{Kind: EventV21, Start: d.v21Start, End: end, Freq: 1650, Freq2: 1850, Level: db})
+			if d.open() || d.v.Class == Human {
+				d.decide(Fax, 0.97, "v21 flags")
+			}
+		}
+	} else if d.v21Run > 0 {
+		d.v21Miss++
+		if d.v21Miss > 3 {
+			d.v21Run, d.v21Fired = 0, false
+		}
+	}
+
+	// Single tones.
+	if s, ok := d.single.Push(tone.Frame{Start: start, End: end, Tonal: single, Freq: freq, Level: db, Lost: lost, Partial: partial}); ok {
+		d.toneEnded(s, end)
+	}
+	if s, ok := d.single.Current(); ok && s.End == end {
+		if abs(s.Freq-2100) <= 40 && s.End-s.Start >= d.cedMin && (d.open() || d.v.Class == Human) {
+			d.decide(Fax, 0.95, "ced 2100 Hz")
+		}
+	}
+	// Cadence tones.
+	if s, ok := d.low.Push(tone.Frame{Start: start, End: end, Tonal: low, Freq: freq, Level: db, Lost: lost}); ok {
+		d.lowEnded(s)
+	}
+	d.flushPending(end, false)
+
+	// Per-frame record; mark tone frames retroactively so the lagged speech
+	// logic does not take them for speech.
+	if single || lost && d.singleRun > 0 {
+		d.singleRun++
+	} else {
+		d.singleRun = 0
+	}
+	if low || lost && d.lowRun > 0 {
+		d.lowRun++
+	} else {
+		d.lowRun = 0
+	}
+	idx := int(d.nFrames % ringSize)
+	d.ring[idx] = frameRec{start: start, db: db, raw: raw, tonal: dtmf || v21}
+	d.nFrames++
+	mark := 0
+	if d.singleRun >= 3 {
+		mark = d.singleRun
+	}
+	if d.lowRun >= 8 {
+		mark = max(mark, d.lowRun)
+	}
+	if d.dtmfRun >= 2 {
+		mark = max(mark, d.dtmfRun+1)
+	}
+	if d.v21Run >= 3 {
+		mark = max(mark, d.v21Run)
+	}
+	mark = min(mark, int(d.nFrames-d.nConsumed))
+	for i := range mark {
+		d.ring[int((d.nFrames-1-int64(i))%ringSize)].tonal = true
+	}
+	for d.nFrames-d.nConsumed > lagFrames {
+		d.consume()
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (d *Detector) endDTMF() {
+	if d.dtmfRun >= 4 {
+		d.addEvent(Event{Kind: EventDTMF, Start: d.dtmfStart, End: d.dtmfEnd, Freq: d.dtmfLow, Freq2: d.dtmfHigh})
+	}
+	d.dtmfRun, d.dtmfMiss = 0, 0
+}
+
+// toneEnded classifies a finished single tone: SIT segment, fax tone, beep
+// or plain tone. now is the current stream position.
+func (d *Detector) toneEnded(s tone.Segment, now int64) {
+	dur := s.End - s.Start
+	if dur < d.minBeep {
+		return
+	}
+	band := tone.SITBand(s.Freq)
+	if band != 0 && dur >= samples(150e6) && dur <= samples(450e6) {
+		if d.sitN > 0 && band == d.sitBand+1 && s.Start-d.sitEnd <= samples(120e6) {
+			d.sitN++
+			d.sitBand, d.sitEnd = band, s.End
+			d.pendOK = false
+			if band == 3 {
+				d.fireSIT()
+			} else {
+				d.pendUntil = s.End + samples(150e6)
+			}
+			return
+		}
+		if band <= 2 {
+			d.flushPending(now, true)
+			d.sitN, d.sitBand, d.sitStart, d.sitEnd, d.sitFreq = 1, band, s.Start, s.End, s.Freq
+			d.pend, d.pendOK, d.pendUntil = s, true, s.End+samples(150e6)
+			return
+		}
+	}
+	switch {
+	case abs(s.Freq-2100) <= 40 && dur >= d.cedMin:
+		d.addEvent(Event{Kind: EventFaxCED, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		if d.open() || d.v.Class == Human {
+			d.decide(Fax, 0.97, "ced 2100 Hz")
+		}
+		return
+	case abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6) && !d.sp.everConfirmed:
+		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		d.cngN++
+		if d.cngN >= 2 && d.open() {
+			d.decide(Fax, 0.95, "cng 1100 Hz")
+		}
+		return
+	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz:
+		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		return
+	}
+	if s.Freq >= 380 && s.Freq <= 480 && dur <= samples(700e6) {
+		// Could be one burst of a 425 Hz busy tone: wait for the gap.
+		d.flushPending(now, true)
+		d.pend, d.pendOK, d.pendUntil = s, true, s.End+samples(800e6)
+		return
+	}
+	d.beep(s)
+}
+
+// flushPending resolves a tone held back (a possible SIT start or busy
+// burst) once its window has passed, or at once when force is set.
+func (d *Detector) flushPending(now int64, force bool) {
+	if d.sitN >= 2 && (force || now >= d.pendUntil) {
+		d.fireSIT()
+		return
+	}
+	if !d.pendOK || !force && now < d.pendUntil {
+		return
+	}
+	d.pendOK = false
+	d.sitN = 0
+	s := d.pend
+	if s.End-s.Start <= d.maxBeep && s.Freq >= d.cfg.BeepMinHz && s.Freq <= d.cfg.BeepMaxHz {
+		d.beep(s)
+	}
+}
+
+func (d *Detector) fireSIT() {
+	d.addEvent(Event{Kind: EventSIT, Start: d.sitStart, End: d.sitEnd, Freq: d.sitFreq})
+	d.sitN, d.pendOK = 0, false
+	if !d.v.Decided || d.v.Class != Announcement && d.v.Class != Fax {
+		d.decide(Announcement, 0.98, "sit")
+	}
+}
+
+func (d *Detector) beep(s tone.Segment) {
+	d.addEvent(Event{Kind: EventBeep, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+	if !d.answered(s.Start) {
+		return
+	}
+	if d.v.BeepEnd < 0 || s.Start-d.v.BeepEnd > samples(500e6) {
+		d.v.BeepStart = s.Start
+	}
+	d.v.BeepEnd = s.End
+	if d.open() || d.v.Class == Human {
+		d.decide(Machine, 0.95, "beep")
+	}
+}
+
+// lowEnded follows the cadence of 300..700 Hz tones (425 Hz, 440+480,
+// 400+450, 480+620, 350+440): busy/congestion and ringback.
+func (d *Detector) lowEnded(s tone.Segment) {
+	dur := s.End - s.Start
+	if dur < samples(150e6) {
+		return
+	}
+	if d.pendOK && s.Start > d.pend.Start && s.Start-d.pend.End <= samples(800e6) {
+		d.pendOK = false // the held 400..480 Hz tone repeats: a cadence, not a beep
+	}
+	copy(d.cad[:], d.cad[1:])
+	d.cad[3] = s
+	d.cadN = min(d.cadN+1, 4)
+	in := func(x int64, lo, hi time.Duration) bool {
+		return x >= samples(lo*time.Millisecond) && x <= samples(hi*time.Millisecond)
+	}
+	if d.cadN >= 3 {
+		a, b, c := d.cad[1], d.cad[2], d.cad[3]
+		if in(a.End-a.Start, 150, 700) && in(b.End-b.Start, 150, 700) && in(c.End-c.Start, 150, 700) &&
+			in(b.Start-a.End, 150, 700) && in(c.Start-b.End, 150, 700) {
+			if a.Start > d.busyTill {
+				d.addEvent(Event{Kind: EventBusy, Start: a.Start, End: c.End, Freq: c.Freq, Level: c.Level})
+				if d.open() {
+					d.decide(Busy, 0.95, "busy cadence")
+				}
+			}
+			d.busyTill = c.End
+			return
+		}
+	}
+	ring := in(dur, 700, 2600)
+	if !ring && d.cadN >= 2 {
+		p := d.cad[2]
+		ring = in(dur, 300, 500) && in(p.End-p.Start, 300, 500) && in(s.Start-p.End, 150, 300)
+	}
+	if !ring {
+		if dur > samples(3e9) {
+			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		}
+		return
+	}
+	d.addEvent(Event{Kind: EventRingback, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+	if d.lastRing >= 0 && s.Start-d.lastRing <= samples(5.5e9) {
+		d.ringN++
+	} else {
+		d.ringN = 1
+	}
+	d.lastRing = s.End
+	if d.ringN >= 2 && d.answered(s.Start) && d.open() {
+		d.decide(Ringback, 0.9, "ringback after answer")
+	}
+}
+
+// consume runs the speech logic on the oldest unconsumed frame.
+func (d *Detector) consume() {
+	r := d.ring[int(d.nConsumed%ringSize)]
+	d.nConsumed++
+	end := r.start + frameLen
+	isSpeech := r.raw && !r.tonal
+	if d.answered(r.start) {
+		d.step(&d.sp, r, isSpeech)
+		d.decideSpeech(end)
+	} else {
+		d.step(&d.early, r, isSpeech)
+		if !d.v.Decided && d.early.chainOn && d.early.lastSpeech-d.early.chainStart >= d.earlySpeech {
+			d.decide(Announcement, 0.85, "speech in early media")
+		}
+	}
+}
+
+func (d *Detector) silenceFor(chainLen int64) int64 {
+	if chainLen > d.longUtt {
+		return d.humanSilLong
+	}
+	return d.humanSil
+}
+
+// step advances one speech tracker by one frame.
+func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
+	end := r.start + frameLen
+	if isSpeech {
+		if !sp.inBurst {
+			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel = true, false, r.start, 0, 0
+		}
+		sp.burstFrames++
+		sp.burstLast = end
+		sp.burstLevel += r.db
+		if !sp.confirmed && sp.burstFrames >= burstMin {
+			sp.confirmed = true
+			sp.everConfirmed = true
+			if !sp.chainOn {
+				sp.chainOn, sp.chainStart, sp.chainFrames = true, sp.burstStart, 0
+				sp.utterances++
+				if sp == &d.sp && d.v.Decided && d.v.Class == Silence {
+					d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1, Reason: "speech after silence"}
+				}
+			}
+			sp.chainFrames += sp.burstFrames - 1
+		}
+		if sp.confirmed {
+			sp.lastSpeech = end
+			sp.chainFrames++
+		}
+		return
+	}
+	if sp.inBurst && r.start-sp.burstLast >= burstGap*frameLen {
+		d.endBurst(sp)
+	}
+}
+
+func (d *Detector) endBurst(sp *speech) {
+	if sp.inBurst && sp.confirmed {
+		d.addEvent(Event{Kind: EventSpeech, Start: sp.burstStart, End: sp.burstLast, Level: sp.burstLevel / float64(sp.burstFrames)})
+	}
+	sp.inBurst = false
+}
+
+// decideSpeech applies the human/machine/silence rules after a frame.
+func (d *Detector) decideSpeech(now int64) {
+	sp := &d.sp
+	if sp.chainOn {
+		chainLen := sp.lastSpeech - sp.chainStart
+		sil := now - sp.lastSpeech
+		if d.open() && chainLen >= d.machineSpeech {
+			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
+			d.decide(Machine, min(conf, 0.95), "long greeting")
+		}
+		if sil >= d.silenceFor(chainLen) {
+			// A tone in progress may be the beep that ends a short greeting.
+			if d.open() && !d.pendOK && d.singleRun < 3 {
+				margin := 1 - float64(chainLen)/float64(d.machineSpeech)
+				d.decide(Human, 0.6+0.35*max(0, margin), "short utterance then silence")
+			}
+			if !d.pendOK && d.singleRun < 3 {
+				sp.chainOn = false
+			}
+		}
+	}
+	if d.v.Decided && d.v.Class == Machine && d.v.BeepEnd < 0 && sp.everConfirmed && now-sp.lastSpeech >= d.greetingSil {
+		d.v.GreetingEnd = sp.lastSpeech
+	}
+	if !d.v.Decided && !sp.everConfirmed && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
+		d.decide(Silence, 0.9, "no speech after answer")
+		d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.floor.Value(energy.SilenceDBFS)})
+	}
+}

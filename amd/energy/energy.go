@@ -1,0 +1,174 @@
+// Package energy measures 10 ms frames of 8 kHz telephone audio: their
+// energy in dBFS, the exact-zero samples that packet-loss concealment leaves,
+// an adaptive noise floor by minimum tracking and a speech-activity decision
+// with hysteresis and hangover.
+//
+// Levels are RMS relative to a full-scale square wave (32768), so a
+// full-scale sine reads -3.01 dBFS. All state is fixed-size: nothing here
+// allocates after construction.
+package energy
+
+import "math"
+
+// SampleRate is the only rate the package handles, in samples per second.
+const SampleRate = 8000
+
+// FrameSize is the number of samples in a 10 ms frame at SampleRate.
+const FrameSize = 80
+
+// SilenceDBFS is the level reported for a frame whose samples are all zero.
+const SilenceDBFS = -120.0
+
+// Frame is what one pass over a frame measures.
+type Frame struct {
+	SumSquares int64 // sum of x[n]^2
+	Zeros      int   // samples exactly 0
+	ZeroRun    int   // longest run of consecutive exact zeros (lost packets are filled with zeros)
+	N          int   // samples measured
+}
+
+// LostRun is the shortest run of exact zeros (2 ms) taken as concealed
+// packet loss: a real signal above the quantisation noise crosses zero but
+// does not sit on it, while a 2000 Hz tone can hold every other sample at 0.
+const LostRun = 16
+
+// Measure sums the squares of x and counts its exact-zero samples.
+func Measure(x []int16) Frame {
+	var s int64
+	z, run, longest := 0, 0, 0
+	for _, v := range x {
+		w := int32(v)
+		s += int64(w * w)
+		// 1 when w == 0, without a branch.
+		isZero := int(((uint32(w) | uint32(-w)) >> 31) ^ 1)
+		z += isZero
+		run = (run + 1) & -isZero
+		longest = max(longest, run)
+	}
+	return Frame{SumSquares: s, Zeros: z, ZeroRun: longest, N: len(x)}
+}
+
+// MeanSquare returns the mean of x[n]^2 over the frame (0 for an empty one).
+func (f Frame) MeanSquare() float64 {
+	if f.N == 0 {
+		return 0
+	}
+	return float64(f.SumSquares) / float64(f.N)
+}
+
+// DBFS returns the frame level in dBFS.
+func (f Frame) DBFS() float64 { return DBFS(f.MeanSquare()) }
+
+// Lost reports whether the frame holds a run of at least LostRun exact
+// zeros: the mark of a concealed packet loss (or of digital silence).
+func (f Frame) Lost() bool { return f.ZeroRun >= LostRun }
+
+// DBFS converts a mean square to dBFS (SilenceDBFS for zero).
+func DBFS(meanSquare float64) float64 {
+	if meanSquare <= 0 {
+		return SilenceDBFS
+	}
+	db := 10*math.Log10(meanSquare) - fullScaleDB
+	if db < SilenceDBFS {
+		return SilenceDBFS
+	}
+	return db
+}
+
+// fullScaleDB is 10*log10(32768^2).
+var fullScaleDB = 20 * math.Log10(32768)
+
+// Floor tracks the noise floor as the minimum frame level over a sliding
+// window of blocks (minimum statistics): speech and tones only ever raise
+// frame levels above the background, so the minimum over a window longer
+// than any utterance is the background. The window is FloorBlocks blocks of
+// FloorBlockFrames frames (3.2 s).
+type Floor struct {
+	blocks [FloorBlocks]float64
+	cur    float64
+	inCur  int
+	filled int
+	next   int
+}
+
+// FloorBlocks and FloorBlockFrames size the Floor window.
+const (
+	FloorBlocks      = 16
+	FloorBlockFrames = 20
+)
+
+// Reset forgets every measurement.
+func (f *Floor) Reset() { *f = Floor{} }
+
+// Update adds one frame level (do not feed lost frames: their zeros would
+// pull the floor down to nothing).
+func (f *Floor) Update(db float64) {
+	if f.inCur == 0 || db < f.cur {
+		f.cur = db
+	}
+	f.inCur++
+	if f.inCur == FloorBlockFrames {
+		f.blocks[f.next] = f.cur
+		f.next = (f.next + 1) % FloorBlocks
+		if f.filled < FloorBlocks {
+			f.filled++
+		}
+		f.inCur = 0
+	}
+}
+
+// Known reports whether at least one frame has been measured.
+func (f *Floor) Known() bool { return f.filled > 0 || f.inCur > 0 }
+
+// Value returns the noise floor in dBFS, or def when nothing was measured.
+func (f *Floor) Value(def float64) float64 {
+	if !f.Known() {
+		return def
+	}
+	m := math.Inf(1)
+	if f.inCur > 0 {
+		m = f.cur
+	}
+	for i := 0; i < f.filled; i++ {
+		if f.blocks[i] < m {
+			m = f.blocks[i]
+		}
+	}
+	return m
+}
+
+// Activity decides speech activity per frame: a frame is active when its
+// level is OnDB above the noise floor (and above MinDBFS); once active, the
+// threshold drops to OffDB above the floor (hysteresis) and activity holds
+// for Hangover frames after the level falls.
+type Activity struct {
+	OnDB, OffDB float64 // thresholds above the floor
+	MinDBFS     float64 // absolute minimum level of an active frame
+	Hangover    int     // frames of activity kept after the level falls
+
+	on   bool
+	hang int
+}
+
+// Reset clears the state but keeps the thresholds.
+func (a *Activity) Reset() { a.on, a.hang = false, 0 }
+
+// Update returns (raw, held): raw is whether this frame's level alone is
+// active (with hysteresis); held adds the hangover.
+func (a *Activity) Update(db, floor float64) (raw, held bool) {
+	th := a.OnDB
+	if a.on {
+		th = a.OffDB
+	}
+	raw = db >= floor+th && db >= a.MinDBFS
+	a.on = raw
+	if raw {
+		a.hang = a.Hangover
+		return true, true
+	}
+	if a.hang > 0 {
+		a.hang--
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,81 @@
+package energy
+
+import (
+	"math"
+	"testing"
+)
+
+func sine(n int, amp, freq float64) []int16 {
+	x := make([]int16, n)
+	for i := range x {
+		x[i] = int16(amp * math.Sin(2*math.Pi*freq*float64(i)/SampleRate))
+	}
+	return x
+}
+
+func TestMeasure(t *testing.T) {
+	tests := []struct {
+		name  string
+		x     []int16
+		db    float64
+		zeros int
+		lost  bool
+	}{
+		{"full-scale sine", sine(FrameSize, 32767, 1000), -3.01, 20, false},
+		{"-20 dB sine", sine(FrameSize, 3276.7, 1000), -23.01, 20, false},
+		{"2000 Hz", sine(FrameSize, 3276.7, 2000), -23.01, 40, false},
+		{"half lost", append(sine(FrameSize/2, 3276.7, 700), make([]int16, FrameSize/2)...), -26.0, 41, true},
+		{"zeros", make([]int16, FrameSize), SilenceDBFS, FrameSize, true},
+	}
+	for _, tt := range tests {
+		f := Measure(tt.x)
+		if math.Abs(f.DBFS()-tt.db) > 0.1 || f.Zeros != tt.zeros || f.Lost() != tt.lost {
+			t.Errorf("%s: Measure = %.2f dBFS, %d zeros, lost %v; want %.2f, %d, %v", tt.name, f.DBFS(), f.Zeros, f.Lost(), tt.db, tt.zeros, tt.lost)
+		}
+	}
+}
+
+func TestFloorTracksMinimum(t *testing.T) {
+	var f Floor
+	if got := f.Value(-70); got != -70 {
+		t.Fatalf("empty Floor.Value = %v, want the default", got)
+	}
+	for i := 0; i < 400; i++ {
+		db := -50.0
+		if i%50 < 30 { // speech bursts 20 dB above the noise
+			db = -30
+		}
+		f.Update(db)
+	}
+	if got := f.Value(0); got != -50 {
+		t.Errorf("Floor.Value = %v, want -50", got)
+	}
+	for i := 0; i < FloorBlocks*FloorBlockFrames+FloorBlockFrames; i++ {
+		f.Update(-40) // the noise rises: the floor follows within the window
+	}
+	if got := f.Value(0); got != -40 {
+		t.Errorf("Floor.Value after the noise rose = %v, want -40", got)
+	}
+}
+
+func TestActivityHysteresisHangover(t *testing.T) {
+	a := Activity{OnDB: 9, OffDB: 6, MinDBFS: -55, Hangover: 2}
+	levels := []float64{-50, -40, -43, -45, -50, -50, -50, -38}
+	wantRaw := []bool{false, true, true, false, false, false, false, true}
+	wantHeld := []bool{false, true, true, true, true, false, false, true}
+	for i, db := range levels {
+		raw, held := a.Update(db, -50)
+		if raw != wantRaw[i] || held != wantHeld[i] {
+			t.Errorf("frame %d (%v dBFS): Update = %v,%v; want %v,%v", i, db, raw, held, wantRaw[i], wantHeld[i])
+		}
+	}
+}
+
+func BenchmarkMeasure(b *testing.B) {
+	x := sine(FrameSize, 5000, 440)
+	b.ReportAllocs()
+	b.SetBytes(2 * FrameSize)
+	for b.Loop() {
+		_ = Measure(x)
+	}
+}

@@ -1,0 +1,325 @@
+// Package tone finds tones in 8 kHz telephone audio, frame by frame: a
+// second-order (Pisarenko) frequency and purity estimate from three
+// autocorrelation lags, Goertzel filters to confirm a candidate, a DTMF
+// decoder, the special information tone (SIT) bands and a tracker that turns
+// tonal frames into segments with a start, an end and a frequency.
+//
+// The estimate is cheap enough to run on every frame (three multiply-adds
+// per sample); Goertzel filters run only on the frames that it flags, so the
+// cost is paid where tones are.
+package tone
+
+import "math"
+
+// Lags are the symmetric autocorrelation sums of a frame over its inner
+// samples n = 2..len-3: R0 = sum x[n]^2, R1 = sum x[n](x[n-1]+x[n+1])/2,
+// R2 = sum x[n](x[n-2]+x[n+2])/2. Because every sum covers the same samples,
+// a pure tone gives R1 = R0 cos w and R2 = R0 cos 2w exactly, at any phase.
+type Lags struct{ R0, R1, R2 int64 }
+
+// Correlate returns the Lags of x (zero when x has fewer than 5 samples).
+func Correlate(x []int16) Lags {
+	var l Lags
+	if len(x) < 5 {
+		return l
+	}
+	a, b, c, d := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3])
+	for _, v := range x[4:] {
+		e := int32(v)
+		l.R0 += int64(c * c)
+		l.R1 += int64(c*b) + int64(c*d)
+		l.R2 += int64(c*a) + int64(c*e)
+		a, b, c, d = b, c, d, e
+	}
+	l.R1 /= 2
+	l.R2 /= 2
+	return l
+}
+
+// Estimate is the single-tone model of a frame.
+type Estimate struct {
+	Freq     float64 // Hz
+	Fraction float64 // share of the frame power in the tone, 0..1
+}
+
+// Pisarenko fits one sinusoid in white noise to the lags: with tone power S
+// at angular frequency w and noise power N, R0 = S+N, R1 = S cos w,
+// R2 = S cos 2w, so cos w is the root of 2 R1 c^2 - R2 c - R1 = 0 that a
+// pure tone gives exactly, and S/R0 is the tone's share of the power. ok is
+// false when the frame fits no tone. Two tones close together (ringback
+// 440+480) fit as one tone at their mean: callers check purity with a
+// Goertzel filter and steadiness of level across frames.
+func Pisarenko(l Lags, rate float64) (Estimate, bool) {
+	if l.R0 <= 0 {
+		return Estimate{}, false
+	}
+	m0, m1, m2 := float64(l.R0), float64(l.R1), float64(l.R2)
+	var c float64
+	if m1 != 0 {
+		c = (m2 + math.Sqrt(m2*m2+8*m1*m1)) / (4 * m1)
+	}
+	if c > 1 || c < -1 {
+		return Estimate{}, false
+	}
+	var s float64
+	if math.Abs(c) >= 0.3 {
+		s = m1 / c
+	} else {
+		s = -m2 / (1 - 2*c*c)
+	}
+	if s <= 0 {
+		return Estimate{}, false
+	}
+	frac := s / m0
+	if frac > 1 {
+		frac = 1
+	}
+	return Estimate{Freq: math.Acos(c) * rate / (2 * math.Pi), Fraction: frac}, true
+}
+
+// Goertzel is a single-bin DFT at an arbitrary frequency.
+type Goertzel struct {
+	coeff float64
+}
+
+// NewGoertzel returns a filter for freq Hz at rate samples per second.
+func NewGoertzel(freq, rate float64) Goertzel {
+	return Goertzel{coeff: 2 * math.Cos(2*math.Pi*freq/rate)}
+}
+
+// Power returns the mean-square power of the component of x at the filter's
+// frequency: A^2/2 for a sinusoid of amplitude A that fills x. Divided by the
+// mean square of x it is the share of x's power at that frequency (1 for a
+// pure tone; a tone filling only m of n samples gives about m/n).
+func (g Goertzel) Power(x []int16) float64 {
+	var s1, s2 float64
+	k := g.coeff
+	for _, v := range x {
+		s0 := float64(v) + k*s1 - s2
+		s2, s1 = s1, s0
+	}
+	n := float64(len(x))
+	if n == 0 {
+		return 0
+	}
+	p := s1*s1 + s2*s2 - k*s1*s2
+	return 2 * p / (n * n)
+}
+
+// Rate is the sample rate the package-level filters are built for.
+const Rate = 8000
+
+// DTMF frequencies, ITU-T Q.23.
+var (
+	dtmfLow   = [4]float64{697, 770, 852, 941}
+	dtmfHigh  = [4]float64{1209, 1336, 1477, 1633}
+	dtmfKeys  = [4][4]byte{{'1', '2', '3', 'A'}, {'4', '5', '6', 'B'}, {'7', '8', '9', 'C'}, {'*', '0', '#', 'D'}}
+	dtmfBankL = bank(dtmfLow[:])
+	dtmfBankH = bank(dtmfHigh[:])
+)
+
+func bank(f []float64) [4]Goertzel {
+	var g [4]Goertzel
+	for i := range f {
+		g[i] = NewGoertzel(f[i], Rate)
+	}
+	return g
+}
+
+// DTMF decodes a frame (at Rate) as a dual-tone key press: the strongest row
+// and column tones must hold most of the power (meanSquare is the frame's),
+// each a fair share of it (twist within about 8 dB), and stand well above
+// the other tones of their group. It returns the key and both frequencies.
+func DTMF(x []int16, meanSquare float64) (key byte, low, high float64, ok bool) {
+	if meanSquare <= 0 {
+		return 0, 0, 0, false
+	}
+	var pl, ph [4]float64
+	li, hi := 0, 0
+	for i := range 4 {
+		pl[i] = dtmfBankL[i].Power(x)
+		ph[i] = dtmfBankH[i].Power(x)
+		if pl[i] > pl[li] {
+			li = i
+		}
+		if ph[i] > ph[hi] {
+			hi = i
+		}
+	}
+	l, h := pl[li]/meanSquare, ph[hi]/meanSquare
+	if l+h < 0.7 || l < 0.1 || h < 0.1 {
+		return 0, 0, 0, false
+	}
+	for i := range 4 {
+		if i != li && pl[i] > pl[li]/3 || i != hi && ph[i] > ph[hi]/3 {
+			return 0, 0, 0, false
+		}
+	}
+	return dtmfKeys[li][hi], dtmfLow[li], dtmfHigh[hi], true
+}
+
+// SITBand returns which special-information-tone segment a frequency belongs
+// to (1: 913.8 or 985.2 Hz, 2: 1370.6 or 1428.5 Hz, 3: 1776.7 Hz), or 0.
+// Spec: ITU-T Q.35 / ANSI T1.401 (segments of 274 or 380 ms in that order).
+func SITBand(f float64) int {
+	switch {
+	case f >= 890 && f <= 1010:
+		return 1
+	case f >= 1340 && f <= 1460:
+		return 2
+	case f >= 1740 && f <= 1815:
+		return 3
+	}
+	return 0
+}
+
+// Segment is one tone found by a Tracker.
+type Segment struct {
+	Start, End int64   // sample indices: first sample of the tone, first sample after it
+	Freq       float64 // mean frequency, Hz
+	Level      float64 // mean level, dBFS
+	Frames     int     // tonal frames in it
+}
+
+// Frame is what a Tracker needs to know about one frame.
+type Frame struct {
+	Start, End int64
+	Tonal      bool    // the frame matches the tracker's kind of tone
+	Freq       float64 // its frequency when Tonal
+	Level      float64 // its level, dBFS
+	Lost       bool    // it holds concealed packet loss
+	Partial    float64 // when not Tonal: share (0..1) of the frame still holding the tracked tone, for a precise end
+}
+
+// Tracker follows one tone at a time: consecutive tonal frames whose
+// frequency stays within FreqTol (relative) or MinTol Hz of the running mean
+// and, when LevelTol > 0, whose level stays within LevelTol dB of it. It
+// bridges MaxMiss non-tonal frames (MaxLostMiss when they hold packet loss)
+// and ends the tone after that.
+type Tracker struct {
+	FreqTol     float64
+	MinTol      float64
+	LevelTol    float64
+	MaxMiss     int
+	MaxLostMiss int
+
+	on       bool
+	seg      Segment
+	freqSum  float64
+	levelSum float64
+	levelN   int
+	miss     int
+	tail     float64
+	lastEnd  int64
+}
+
+// Reset forgets the current tone.
+func (t *Tracker) Reset() {
+	t.on, t.miss, t.freqSum, t.levelSum, t.levelN, t.tail = false, 0, 0, 0, 0, 0
+}
+
+// Tracking returns the frequency of the tone being followed.
+func (t *Tracker) Tracking() (float64, bool) {
+	if !t.on {
+		return 0, false
+	}
+	return t.freqSum / float64(t.seg.Frames), true
+}
+
+// Current returns the tone being followed, with its end so far.
+func (t *Tracker) Current() (Segment, bool) {
+	if !t.on {
+		return Segment{}, false
+	}
+	s := t.seg
+	s.End = t.lastEnd
+	s.Freq = t.freqSum / float64(s.Frames)
+	if t.levelN > 0 {
+		s.Level = t.levelSum / float64(t.levelN)
+	}
+	return s, true
+}
+
+func (t *Tracker) matches(f Frame) bool {
+	if !f.Tonal {
+		return false
+	}
+	if !t.on {
+		return true
+	}
+	mean := t.freqSum / float64(t.seg.Frames)
+	tol := max(t.MinTol, t.FreqTol*mean)
+	if math.Abs(f.Freq-mean) > tol {
+		return false
+	}
+	if t.LevelTol > 0 && !f.Lost && t.levelN > 0 && math.Abs(f.Level-t.levelSum/float64(t.levelN)) > t.LevelTol {
+		return false
+	}
+	return true
+}
+
+func (t *Tracker) start(f Frame) {
+	t.on = true
+	t.seg = Segment{Start: f.Start, Frames: 0}
+	t.freqSum, t.levelSum, t.levelN, t.miss, t.tail = 0, 0, 0, 0, 0
+	t.add(f)
+}
+
+func (t *Tracker) add(f Frame) {
+	t.seg.Frames++
+	t.freqSum += f.Freq
+	if !f.Lost {
+		t.levelSum += f.Level
+		t.levelN++
+	}
+	t.lastEnd = f.End
+	t.miss, t.tail = 0, 0
+}
+
+func (t *Tracker) finish() Segment {
+	s, _ := t.Current()
+	s.End = t.lastEnd + int64(t.tail+0.5)
+	t.on = false
+	return s
+}
+
+// Push feeds one frame and returns the tone that ended, if any. A tonal
+// frame at another frequency ends the current tone and starts a new one.
+func (t *Tracker) Push(f Frame) (Segment, bool) {
+	if t.matches(f) {
+		if !t.on {
+			t.start(f)
+		} else {
+			t.add(f)
+		}
+		return Segment{}, false
+	}
+	if !t.on {
+		return Segment{}, false
+	}
+	if f.Tonal {
+		s := t.finish()
+		t.start(f)
+		return s, true
+	}
+	if t.miss == 0 {
+		t.tail = min(max(f.Partial, 0), 1) * float64(f.End-f.Start)
+	}
+	t.miss++
+	limit := t.MaxMiss
+	if f.Lost {
+		limit = t.MaxLostMiss
+	}
+	if t.miss > limit {
+		return t.finish(), true
+	}
+	return Segment{}, false
+}
+
+// Flush ends the current tone, if any (at the end of the stream).
+func (t *Tracker) Flush() (Segment, bool) {
+	if !t.on {
+		return Segment{}, false
+	}
+	return t.finish(), true
+}

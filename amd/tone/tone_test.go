@@ -1,0 +1,118 @@
+package tone
+
+import (
+	"math"
+	"testing"
+)
+
+func tones(n int, amp float64, freqs ...float64) []int16 {
+	x := make([]int16, n)
+	for i := range x {
+		v := 0.0
+		for _, f := range freqs {
+			v += amp * math.Sin(2*math.Pi*f*float64(i)/Rate+0.3)
+		}
+		x[i] = int16(v)
+	}
+	return x
+}
+
+func meanSquare(x []int16) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s / float64(len(x))
+}
+
+func TestPisarenkoAndGoertzel(t *testing.T) {
+	for _, f := range []float64{300, 425, 700, 1000, 1400, 2100, 2500} {
+		x := tones(80, 8000, f)
+		e, ok := Pisarenko(Correlate(x), Rate)
+		if !ok || math.Abs(e.Freq-f) > 0.5 || e.Fraction < 0.97 {
+			t.Errorf("Pisarenko(%v Hz tone) = %+v, %v; want %v Hz, fraction ~1", f, e, ok, f)
+		}
+		if p := NewGoertzel(f, Rate).Power(x) / meanSquare(x); p < 0.93 || p > 1.07 {
+			t.Errorf("Goertzel(%v Hz) share of a %v Hz tone = %.3f, want ~1", f, f, p)
+		}
+	}
+	// A DTMF pair is not one tone: the Goertzel share at the estimate is low.
+	x := tones(80, 6000, 770, 1336)
+	if e, ok := Pisarenko(Correlate(x), Rate); ok {
+		if p := NewGoertzel(e.Freq, Rate).Power(x) / meanSquare(x); p > 0.6 {
+			t.Errorf("DTMF 770+1336: Goertzel share at the estimate %.0f Hz = %.2f, want < 0.6", e.Freq, p)
+		}
+	}
+}
+
+func TestDTMF(t *testing.T) {
+	for i, l := range dtmfLow {
+		for j, h := range dtmfHigh {
+			x := tones(80, 5000, l, h)
+			key, _, _, ok := DTMF(x, meanSquare(x))
+			if !ok || key != dtmfKeys[i][j] {
+				t.Errorf("DTMF(%v+%v) = %q, %v; want %q", l, h, key, ok, dtmfKeys[i][j])
+			}
+		}
+	}
+	for _, f := range [][]float64{{1000}, {440, 480}, {425}} {
+		x := tones(80, 5000, f...)
+		if key, _, _, ok := DTMF(x, meanSquare(x)); ok {
+			t.Errorf("DTMF(%v) = %q, want no key", f, key)
+		}
+	}
+}
+
+func TestSITBand(t *testing.T) {
+	for f, want := range map[float64]int{913.8: 1, 985.2: 1, 1370.6: 2, 1428.5: 2, 1776.7: 3, 700: 0, 1100: 0, 2100: 0} {
+		if got := SITBand(f); got != want {
+			t.Errorf("SITBand(%v) = %d, want %d", f, got, want)
+		}
+	}
+}
+
+func TestTracker(t *testing.T) {
+	tr := Tracker{FreqTol: 0.02, MinTol: 10, LevelTol: 3, MaxMiss: 1, MaxLostMiss: 3}
+	var got []Segment
+	push := func(i int, tonal bool, f float64, lost bool, partial float64) {
+		if s, ok := tr.Push(Frame{Start: int64(i * 80), End: int64(i*80 + 80), Tonal: tonal, Freq: f, Level: -20, Lost: lost, Partial: partial}); ok {
+			got = append(got, s)
+		}
+	}
+	i := 0
+	for ; i < 10; i++ { // 100 ms at 1000 Hz
+		push(i, true, 1000, false, 0)
+	}
+	push(i, false, 0, true, 0) // 20 ms of loss inside the beep
+	i++
+	push(i, false, 0, true, 0)
+	i++
+	for ; i < 20; i++ {
+		push(i, true, 1002, false, 0)
+	}
+	for ; i < 25; i++ { // a frequency jump starts a new tone
+		push(i, true, 1400, false, 0)
+	}
+	push(i, false, 0, false, 0.5) // half a frame of tail
+	i++
+	push(i, false, 0, false, 0)
+	if len(got) != 2 {
+		t.Fatalf("Tracker found %d tones (%+v), want 2", len(got), got)
+	}
+	if got[0].Start != 0 || got[0].End != 1600 || math.Abs(got[0].Freq-1001) > 1 {
+		t.Errorf("first tone = %+v, want 0..1600 at ~1001 Hz", got[0])
+	}
+	if got[1].Start != 1600 || got[1].End != 2040 {
+		t.Errorf("second tone = %+v, want 1600..2040", got[1])
+	}
+}
+
+func BenchmarkFrame(b *testing.B) {
+	x := tones(80, 5000, 1000)
+	b.ReportAllocs()
+	b.SetBytes(160)
+	for b.Loop() {
+		e, _ := Pisarenko(Correlate(x), Rate)
+		_ = NewGoertzel(e.Freq, Rate).Power(x)
+	}
+}

@@ -1,0 +1,328 @@
+package analytics
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+)
+
+// ErrNoLibCHDB is returned when the embedded store is asked for and
+// libchdb.so cannot be found.
+var ErrNoLibCHDB = errors.New("analytics: libchdb.so not found: run `make libchdb` (it extracts the npm package @chdb/lib-linux-x64-gnu into ~/.cache/callsight), set CHDB_LIB_PATH, or use --store clickhouse://user:pass@host:9000/db or --store none")
+
+// libchdb is the chDB C API, bound at run time without cgo. We bind it
+// ourselves rather than through chdb-go's chdb-purego package because that
+// package loads the library in an init function and panics when it is
+// missing, which would stop every callsight command on a machine without
+// it; here the library is loaded on first use and its absence is an error.
+var libchdb struct {
+	once    sync.Once
+	err     error
+	path    string
+	connect func(argc int, argv []*byte) unsafe.Pointer
+	close   func(conn unsafe.Pointer)
+	query   func(conn unsafe.Pointer, query string, format string) unsafe.Pointer
+	destroy func(res unsafe.Pointer)
+	buffer  func(res unsafe.Pointer) unsafe.Pointer
+	length  func(res unsafe.Pointer) uint
+	errmsg  func(res unsafe.Pointer) string
+}
+
+// LibCHDBPaths lists where libchdb.so is looked for, in order, after the
+// CHDB_LIB_PATH environment variable and Config.LibCHDB.
+func LibCHDBPaths() []string {
+	var p []string
+	if h, err := os.UserHomeDir(); err == nil {
+		p = append(p, filepath.Join(h, ".cache", "callsight", "libchdb.so"))
+	}
+	if exe, err := os.Executable(); err == nil {
+		p = append(p, filepath.Join(filepath.Dir(exe), "libchdb.so"))
+	}
+	return append(p, "bin/libchdb.so", "/usr/local/lib/libchdb.so", "/usr/lib/libchdb.so")
+}
+
+// findLibCHDB returns the first libchdb.so that exists.
+func findLibCHDB(configured string) (string, error) {
+	for _, c := range append([]string{os.Getenv("CHDB_LIB_PATH"), configured}, LibCHDBPaths()...) {
+		if c == "" {
+			continue
+		}
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", ErrNoLibCHDB
+}
+
+// LibCHDBAvailable reports whether libchdb.so can be found, and where.
+func LibCHDBAvailable(configured string) (string, bool) {
+	p, err := findLibCHDB(configured)
+	return p, err == nil
+}
+
+func loadLibCHDB(configured string) error {
+	l := &libchdb
+	l.once.Do(func() {
+		path, err := findLibCHDB(configured)
+		if err != nil {
+			l.err = err
+			return
+		}
+		h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		if err != nil {
+			l.err = fmt.Errorf("analytics: loading %s: %w", path, err)
+			return
+		}
+		for _, name := range []string{"chdb_connect", "chdb_close_conn", "chdb_query", "chdb_destroy_query_result",
+			"chdb_result_buffer", "chdb_result_length", "chdb_result_error"} {
+			if _, err := purego.Dlsym(h, name); err != nil {
+				l.err = fmt.Errorf("analytics: %s lacks %s (libchdb 3.x or later is needed): %w", path, name, err)
+				return
+			}
+		}
+		purego.RegisterLibFunc(&l.connect, h, "chdb_connect")
+		purego.RegisterLibFunc(&l.close, h, "chdb_close_conn")
+		purego.RegisterLibFunc(&l.query, h, "chdb_query")
+		purego.RegisterLibFunc(&l.destroy, h, "chdb_destroy_query_result")
+		purego.RegisterLibFunc(&l.buffer, h, "chdb_result_buffer")
+		purego.RegisterLibFunc(&l.length, h, "chdb_result_length")
+		purego.RegisterLibFunc(&l.errmsg, h, "chdb_result_error")
+		l.path = path
+	})
+	return l.err
+}
+
+// embedded is a chDB session in a local directory. chDB allows one session
+// per process, so sessions are shared by directory and reference-counted.
+type embedded struct {
+	dir string
+}
+
+var chdbSession struct {
+	mu   sync.Mutex // serialises every call into libchdb
+	dir  string
+	refs int
+	conn unsafe.Pointer // chdb_connection * (a pointer to the C handle)
+}
+
+func openEmbedded(dir string, cfg Config) (*embedded, error) {
+	if err := loadLibCHDB(cfg.LibCHDB); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: embedded store %s: %w", dir, err)
+	}
+	s := &chdbSession
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs > 0 {
+		if s.dir != abs {
+			return nil, fmt.Errorf("analytics: embedded store %s: chDB allows one directory per process and %s is open", abs, s.dir)
+		}
+		s.refs++
+		return &embedded{dir: abs}, nil
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("analytics: embedded store: %w", err)
+	}
+	argv := []string{"clickhouse", "--path=" + abs}
+	cargv := make([]*byte, len(argv))
+	for i, a := range argv {
+		b := append([]byte(a), 0)
+		cargv[i] = &b[0]
+	}
+	conn := libchdb.connect(len(argv), cargv)
+	if conn == nil || *(*unsafe.Pointer)(conn) == nil {
+		return nil, fmt.Errorf("analytics: embedded store %s: chDB could not open it (is another process using it?)", abs)
+	}
+	s.conn, s.dir, s.refs = conn, abs, 1
+	return &embedded{dir: abs}, nil
+}
+
+// run sends one query to chDB and returns its output in the given format.
+func (e *embedded) run(q, format string) ([]byte, error) {
+	s := &chdbSession
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs == 0 || s.conn == nil {
+		return nil, errors.New("analytics: embedded store is closed")
+	}
+	res := libchdb.query(*(*unsafe.Pointer)(s.conn), q, format)
+	if res == nil {
+		return nil, nil
+	}
+	defer libchdb.destroy(res)
+	if msg := libchdb.errmsg(res); msg != "" {
+		return nil, fmt.Errorf("analytics: chdb: %s", strings.TrimSpace(msg))
+	}
+	n := libchdb.length(res)
+	buf := libchdb.buffer(res)
+	if n == 0 || buf == nil {
+		return nil, nil
+	}
+	return bytes.Clone(unsafe.Slice((*byte)(buf), n)), nil
+}
+
+func (e *embedded) features() Features { return Modern }
+
+func (e *embedded) version() Version {
+	out, err := e.run("SELECT version()", "TabSeparated")
+	if err != nil {
+		return Version{}
+	}
+	v, _ := ParseVersion(string(out))
+	return v
+}
+
+func (e *embedded) exec(_ context.Context, q string) error {
+	_, err := e.run(q, "TabSeparated")
+	return err
+}
+
+func (e *embedded) close() error {
+	s := &chdbSession
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs == 0 {
+		return nil
+	}
+	s.refs--
+	if s.refs == 0 {
+		libchdb.close(s.conn)
+		s.conn, s.dir = nil, ""
+	}
+	return nil
+}
+
+const jsonInsert = " SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 1 FORMAT JSONEachRow\n"
+
+type legJSON struct {
+	CallID    string      `json:"call_id"`
+	StartTime interface{} `json:"start_time"`
+	*LegRow
+}
+
+type eventJSON struct {
+	Event
+	Proto   string `json:"proto"`
+	Range   uint8  `json:"cic_range"`
+	Network uint8  `json:"network"`
+}
+
+func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
+	var b bytes.Buffer
+	b.WriteString("INSERT INTO calls" + jsonInsert)
+	enc := json.NewEncoder(&b)
+	nlegs := 0
+	for i := range rows {
+		legs := rows[i].Legs
+		rows[i].Legs = nil
+		err := enc.Encode(&rows[i])
+		rows[i].Legs = legs
+		if err != nil {
+			return err
+		}
+		nlegs += len(legs)
+	}
+	if _, err := e.run(b.String(), "TabSeparated"); err != nil {
+		return err
+	}
+	if nlegs == 0 {
+		return nil
+	}
+	b.Reset()
+	b.WriteString("INSERT INTO legs" + jsonInsert)
+	for i := range rows {
+		r := &rows[i]
+		for j := range r.Legs {
+			if err := enc.Encode(legJSON{CallID: r.CallID, StartTime: r.StartTime, LegRow: &r.Legs[j]}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := e.run(b.String(), "TabSeparated")
+	return err
+}
+
+func (e *embedded) insertEvents(_ context.Context, evs []Event) error {
+	var b bytes.Buffer
+	b.WriteString("INSERT INTO signaling_events" + jsonInsert)
+	enc := json.NewEncoder(&b)
+	nnet := 0
+	for i := range evs {
+		ev := &evs[i]
+		if ev.isNetwork() {
+			nnet++
+		}
+		if err := enc.Encode(eventJSON{Event: *ev, Proto: protoEnum(ev.Proto), Range: ev.Range, Network: b2u(ev.Network)}); err != nil {
+			return err
+		}
+	}
+	if _, err := e.run(b.String(), "TabSeparated"); err != nil {
+		return err
+	}
+	if nnet == 0 {
+		return nil
+	}
+	b.Reset()
+	b.WriteString("INSERT INTO network_events" + jsonInsert)
+	for i := range evs {
+		ev := &evs[i]
+		if ev.isNetwork() {
+			if err := enc.Encode(eventJSON{Event: *ev, Proto: protoEnum(ev.Proto), Range: ev.Range, Network: 1}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := e.run(b.String(), "TabSeparated")
+	return err
+}
+
+func (e *embedded) query(_ context.Context, q string) (*Table, error) {
+	out, err := e.run(q, "TabSeparatedWithNames")
+	if err != nil {
+		return nil, err
+	}
+	return parseTSV(out), nil
+}
+
+// parseTSV reads ClickHouse's TabSeparatedWithNames output; \N (NULL)
+// becomes the empty string.
+func parseTSV(b []byte) *Table {
+	t := &Table{}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		return t
+	}
+	t.Columns = splitTSV(lines[0])
+	for _, l := range lines[1:] {
+		t.Rows = append(t.Rows, splitTSV(l))
+	}
+	return t
+}
+
+func splitTSV(l string) []string {
+	f := strings.Split(l, "\t")
+	for i, v := range f {
+		if v == `\N` {
+			f[i] = ""
+			continue
+		}
+		if strings.IndexByte(v, '\\') >= 0 {
+			f[i] = tsvUnescape.Replace(v)
+		}
+	}
+	return f
+}
+
+var tsvUnescape = strings.NewReplacer(`\t`, "\t", `\n`, "\n", `\\`, `\`, `\'`, `'`, `\r`, "\r", `\0`, "\x00")

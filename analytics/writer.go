@@ -1,0 +1,551 @@
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callsight/callsight/outcome"
+)
+
+// DefaultDir is where the embedded store lives unless configured.
+const DefaultDir = "callsight-data"
+
+// ErrClosed is returned by a write after Close.
+var ErrClosed = errors.New("analytics: writer closed")
+
+// Config configures a Writer.
+type Config struct {
+	// BatchSize is how many rows an insert carries at most.
+	BatchSize int
+	// FlushInterval is how long a row waits in memory at most.
+	FlushInterval time.Duration
+	// Concurrency is the number of inserting goroutines.
+	Concurrency int
+	// QueueSize bounds the rows waiting for a batch; WriteCall blocks when
+	// it is full.
+	QueueSize int
+	// SpoolDir holds batches that could not be inserted. Empty: DIR/spool
+	// for the embedded store, ./callsight-spool for a server.
+	SpoolDir string
+	// MaxSpoolBytes bounds the spool; a batch that does not fit is dropped
+	// and counted.
+	MaxSpoolBytes int64
+	// RetryMin and RetryMax bound the backoff between spool replays.
+	RetryMin, RetryMax time.Duration
+	// DialTimeout and QueryTimeout bound server connections and queries.
+	DialTimeout, QueryTimeout time.Duration
+	// Labels are given to every call written with WriteCall.
+	Labels Labels
+	// TTLDays expires rows older than this (0: keep forever).
+	TTLDays int
+	// Cluster, when set, creates the ON CLUSTER schema (see SchemaOptions).
+	Cluster string
+	// LibCHDB is where libchdb.so is, if not in a standard place.
+	LibCHDB string
+}
+
+// DefaultConfig returns the defaults: 50 000-row batches flushed at least
+// every second by two goroutines, a 1 GiB spool retried between 200 ms and
+// 30 s.
+func DefaultConfig() Config {
+	return Config{
+		BatchSize:     50000,
+		FlushInterval: time.Second,
+		Concurrency:   2,
+		QueueSize:     100000,
+		MaxSpoolBytes: 1 << 30,
+		RetryMin:      200 * time.Millisecond,
+		RetryMax:      30 * time.Second,
+		DialTimeout:   5 * time.Second,
+		QueryTimeout:  5 * time.Minute,
+	}
+}
+
+// Validate reports a setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.BatchSize <= 0:
+		return fmt.Errorf("analytics: batch size %d: want > 0", c.BatchSize)
+	case c.FlushInterval <= 0:
+		return fmt.Errorf("analytics: flush interval %v: want > 0", c.FlushInterval)
+	case c.Concurrency <= 0:
+		return fmt.Errorf("analytics: concurrency %d: want > 0", c.Concurrency)
+	case c.QueueSize < 0:
+		return fmt.Errorf("analytics: queue size %d: want >= 0", c.QueueSize)
+	case c.MaxSpoolBytes <= 0:
+		return fmt.Errorf("analytics: spool bound %d: want > 0", c.MaxSpoolBytes)
+	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
+		return fmt.Errorf("analytics: retry backoff %v..%v: want 0 < min <= max", c.RetryMin, c.RetryMax)
+	}
+	return SchemaOptions{Cluster: c.Cluster, TTLDays: c.TTLDays}.Validate()
+}
+
+// WriterStats counts what a Writer did.
+type WriterStats struct {
+	Calls, Events       int64 // accepted by WriteCall / WriteEvent
+	InsertedCalls       int64 // inserted into the store (directly or from the spool)
+	InsertedEvents      int64
+	Batches             int64 // successful inserts
+	Failures            int64 // failed inserts (each spooled or retried)
+	SpooledRows         int64 // rows written to the spool
+	ReplayedRows        int64 // rows inserted from the spool
+	DroppedRows         int64 // rows lost: the spool was full or unwritable
+	SpoolBytes          int64 // bytes now in the spool
+	SpoolSegments       int64 // batches now in the spool
+	CorruptSpoolRecords int64 // torn or unreadable spool lines skipped
+}
+
+// backend is a store: a ClickHouse server or chDB.
+type backend interface {
+	features() Features
+	version() Version
+	exec(ctx context.Context, q string) error
+	insertCalls(ctx context.Context, rows []CallRow) error
+	insertEvents(ctx context.Context, evs []Event) error
+	query(ctx context.Context, q string) (*Table, error)
+	close() error
+}
+
+// Writer stores calls and events. Its methods are safe for concurrent use.
+type Writer struct {
+	cfg  Config
+	log  *slog.Logger
+	spec string
+
+	mu      sync.Mutex // guards be and connecting
+	be      backend
+	connect func(ctx context.Context) (backend, error)
+
+	calls  chan CallRow
+	events chan Event
+	closed atomic.Bool
+	wmu    sync.RWMutex // held for reading while sending on the channels
+
+	spool   *spool
+	kick    chan struct{}
+	stop    chan struct{}
+	workers sync.WaitGroup
+	replay  sync.WaitGroup
+
+	st struct {
+		calls, events, insCalls, insEvents, batches, failures, spooled, replayed, dropped, corrupt atomic.Int64
+	}
+}
+
+// Open opens the store named by spec and returns a Writer to it, after
+// creating the schema and starting to replay any spooled batches.
+//
+// spec is "none" (calls are counted and dropped), "embedded" or
+// "embedded:DIR" (chDB in DIR, ./callsight-data by default), or a
+// clickhouse:// DSN. A server that cannot be reached yet is not an error:
+// rows are spooled until it answers.
+func Open(ctx context.Context, spec string, cfg Config, log *slog.Logger) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w := &Writer{cfg: cfg, log: log, spec: spec,
+		calls: make(chan CallRow, cfg.QueueSize), events: make(chan Event, cfg.QueueSize),
+		kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	kind, arg, err := parseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "none":
+		w.closed.Store(false)
+		return w, nil
+	case "embedded":
+		be, err := openEmbedded(arg, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if err := createSchema(ctx, be, cfg); err != nil {
+			be.close()
+			return nil, err
+		}
+		w.be = be
+		if cfg.SpoolDir == "" {
+			cfg.SpoolDir = strings.TrimRight(arg, "/") + "/spool"
+		}
+	case "clickhouse":
+		w.connect = func(ctx context.Context) (backend, error) {
+			s, err := openServer(ctx, arg, cfg)
+			if err != nil {
+				return nil, err
+			}
+			if err := createSchema(ctx, s, cfg); err != nil {
+				s.close()
+				return nil, err
+			}
+			log.Info("analytics: connected", "server", redact(arg), "version", s.ver.String())
+			return s, nil
+		}
+		if cfg.SpoolDir == "" {
+			cfg.SpoolDir = "callsight-spool"
+		}
+		if be, err := w.connect(ctx); err == nil {
+			w.be = be
+		} else {
+			log.Warn("analytics: server not reachable yet; spooling", "err", err)
+		}
+	}
+	w.cfg = cfg
+	sp, err := openSpool(cfg.SpoolDir, cfg.MaxSpoolBytes)
+	if err != nil {
+		if w.be != nil {
+			w.be.close()
+		}
+		return nil, err
+	}
+	w.spool = sp
+	for range cfg.Concurrency {
+		w.workers.Add(1)
+		go w.work()
+	}
+	w.replay.Add(1)
+	go w.replayLoop()
+	return w, nil
+}
+
+// parseSpec splits a store spec into its kind and argument.
+func parseSpec(spec string) (kind, arg string, err error) {
+	switch {
+	case spec == "none":
+		return "none", "", nil
+	case spec == "" || spec == "embedded":
+		return "embedded", DefaultDir, nil
+	case strings.HasPrefix(spec, "embedded:"):
+		dir := strings.TrimPrefix(spec, "embedded:")
+		if dir == "" {
+			dir = DefaultDir
+		}
+		return "embedded", dir, nil
+	case strings.HasPrefix(spec, "clickhouse://"), strings.HasPrefix(spec, "tcp://"):
+		return "clickhouse", spec, nil
+	}
+	return "", "", fmt.Errorf("analytics: store %q: want none, embedded[:DIR] or clickhouse://user:pass@host:9000/db", spec)
+}
+
+func createSchema(ctx context.Context, be backend, cfg Config) error {
+	stmts, err := Schema(SchemaOptions{Features: be.features(), Cluster: cfg.Cluster, TTLDays: cfg.TTLDays})
+	if err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if err := be.exec(ctx, s); err != nil {
+			return fmt.Errorf("analytics: creating schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// backend returns the connected store, connecting to a server if needed.
+func (w *Writer) backend(ctx context.Context) (backend, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.be != nil {
+		return w.be, nil
+	}
+	if w.connect == nil {
+		return nil, errors.New("analytics: no store")
+	}
+	be, err := w.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.be = be
+	return be, nil
+}
+
+// WriteCall queues c, with the writer's labels, for the store. It copies
+// what it needs from c before returning and blocks only when the queue is
+// full.
+func (w *Writer) WriteCall(c *outcome.Call) error {
+	return w.WriteRow(NewCallRow(c, w.cfg.Labels, MediaStats{}))
+}
+
+// WriteRow queues a prepared call row for the store.
+func (w *Writer) WriteRow(r CallRow) error {
+	w.wmu.RLock()
+	defer w.wmu.RUnlock()
+	if w.closed.Load() {
+		return ErrClosed
+	}
+	w.st.calls.Add(1)
+	if w.spool == nil {
+		return nil
+	}
+	w.calls <- r
+	return nil
+}
+
+// WriteEvent queues one signaling event for the store.
+func (w *Writer) WriteEvent(e *Event) error {
+	w.wmu.RLock()
+	defer w.wmu.RUnlock()
+	if w.closed.Load() {
+		return ErrClosed
+	}
+	w.st.events.Add(1)
+	if w.spool == nil {
+		return nil
+	}
+	w.events <- *e
+	return nil
+}
+
+// work batches rows from the queues and inserts them.
+func (w *Writer) work() {
+	defer w.workers.Done()
+	calls, events := w.calls, w.events
+	var cb []CallRow
+	var eb []Event
+	t := time.NewTicker(w.cfg.FlushInterval)
+	defer t.Stop()
+	for calls != nil || events != nil {
+		select {
+		case r, ok := <-calls:
+			if !ok {
+				calls = nil
+				continue
+			}
+			cb = append(cb, r)
+			if len(cb) >= w.cfg.BatchSize {
+				w.flush(cb, nil)
+				cb = cb[:0]
+			}
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			eb = append(eb, e)
+			if len(eb) >= w.cfg.BatchSize {
+				w.flush(nil, eb)
+				eb = eb[:0]
+			}
+		case <-t.C:
+			if len(cb) > 0 || len(eb) > 0 {
+				w.flush(cb, eb)
+				cb, eb = cb[:0], eb[:0]
+			}
+		}
+	}
+	if len(cb) > 0 || len(eb) > 0 {
+		w.flush(cb, eb)
+	}
+}
+
+// flush inserts one batch; a batch that fails goes to the spool whole. A
+// clickhouse-go batch cannot be sent twice, so every attempt builds a new
+// one from the rows.
+func (w *Writer) flush(cb []CallRow, eb []Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.QueryTimeout)
+	defer cancel()
+	err := w.insert(ctx, cb, eb)
+	if err == nil {
+		return
+	}
+	w.st.failures.Add(1)
+	w.log.Warn("analytics: insert failed; spooling", "calls", len(cb), "events", len(eb), "err", err)
+	w.toSpool(cb, eb)
+}
+
+func (w *Writer) insert(ctx context.Context, cb []CallRow, eb []Event) error {
+	be, err := w.backend(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cb) > 0 {
+		if err := be.insertCalls(ctx, cb); err != nil {
+			w.dropIfBroken(be, err)
+			return err
+		}
+		w.st.insCalls.Add(int64(len(cb)))
+		w.st.batches.Add(1)
+	}
+	if len(eb) > 0 {
+		if err := be.insertEvents(ctx, eb); err != nil {
+			w.dropIfBroken(be, err)
+			return err
+		}
+		w.st.insEvents.Add(int64(len(eb)))
+		w.st.batches.Add(1)
+	}
+	return nil
+}
+
+// dropIfBroken forgets a server connection after a failure, so the next
+// attempt reconnects (and re-creates the schema if the server lost it).
+func (w *Writer) dropIfBroken(be backend, err error) {
+	if _, ok := be.(*server); !ok {
+		return
+	}
+	w.mu.Lock()
+	if w.be == be {
+		w.be = nil
+		go be.close()
+	}
+	w.mu.Unlock()
+}
+
+func (w *Writer) toSpool(cb []CallRow, eb []Event) {
+	n := int64(len(cb) + len(eb))
+	if err := w.spool.write(cb, eb); err != nil {
+		w.st.dropped.Add(n)
+		w.log.Error("analytics: rows dropped: spool", "rows", n, "err", err)
+		return
+	}
+	w.st.spooled.Add(n)
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// replayLoop inserts spooled batches, oldest first, backing off while the
+// store fails.
+func (w *Writer) replayLoop() {
+	defer w.replay.Done()
+	delay := w.cfg.RetryMin
+	for {
+		ok := w.replayOnce()
+		if ok {
+			delay = w.cfg.RetryMin
+		} else {
+			delay = min(delay*2, w.cfg.RetryMax)
+		}
+		wait := delay
+		if ok {
+			wait = w.cfg.RetryMax
+		}
+		select {
+		case <-w.stop:
+			return
+		case <-w.kick:
+			if !ok {
+				select {
+				case <-w.stop:
+					return
+				case <-time.After(delay):
+				}
+			}
+		case <-time.After(wait):
+		}
+	}
+}
+
+// replayOnce tries every spooled segment; it reports false when one failed.
+func (w *Writer) replayOnce() bool {
+	for _, seg := range w.spool.segments() {
+		cb, eb, bad, err := w.spool.read(seg)
+		if err != nil {
+			w.log.Error("analytics: reading spool", "segment", seg, "err", err)
+			return false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.QueryTimeout)
+		err = w.insertChunked(ctx, cb, eb)
+		cancel()
+		if err != nil {
+			w.st.failures.Add(1)
+			w.log.Debug("analytics: spool replay failed", "segment", seg, "err", err)
+			return false
+		}
+		w.st.corrupt.Add(int64(bad))
+		w.st.replayed.Add(int64(len(cb) + len(eb)))
+		if err := w.spool.remove(seg); err != nil {
+			w.log.Error("analytics: removing spool segment", "segment", seg, "err", err)
+			return false
+		}
+	}
+	return true
+}
+
+func (w *Writer) insertChunked(ctx context.Context, cb []CallRow, eb []Event) error {
+	for len(cb) > 0 || len(eb) > 0 {
+		nc, ne := min(len(cb), w.cfg.BatchSize), min(len(eb), w.cfg.BatchSize)
+		if err := w.insert(ctx, cb[:nc], eb[:ne]); err != nil {
+			return err
+		}
+		cb, eb = cb[nc:], eb[ne:]
+	}
+	return nil
+}
+
+// Close stops accepting rows, inserts what is queued (spooling what
+// fails), and tries the spool until it is empty or ctx ends; rows left in
+// the spool are replayed by the next Open on the same spool directory.
+func (w *Writer) Close(ctx context.Context) error {
+	w.wmu.Lock()
+	if w.closed.Swap(true) {
+		w.wmu.Unlock()
+		return nil
+	}
+	close(w.calls)
+	close(w.events)
+	w.wmu.Unlock()
+	if w.spool == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { w.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("analytics: close: %w", ctx.Err())
+	}
+	close(w.stop)
+	w.replay.Wait()
+	// Last chance for the spool, bounded by ctx: what stays is replayed by
+	// the next Open.
+	delay := w.cfg.RetryMin
+	for len(w.spool.segments()) > 0 {
+		if w.replayOnce() {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			w.log.Warn("analytics: closing with rows in the spool; they are replayed on the next start",
+				"segments", len(w.spool.segments()))
+			w.closeBackend()
+			return nil
+		case <-time.After(delay):
+			delay = min(delay*2, w.cfg.RetryMax)
+		}
+	}
+	w.closeBackend()
+	return nil
+}
+
+func (w *Writer) closeBackend() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.be != nil {
+		w.be.close()
+		w.be = nil
+	}
+}
+
+// Stats returns the writer's counters.
+func (w *Writer) Stats() WriterStats {
+	s := WriterStats{
+		Calls: w.st.calls.Load(), Events: w.st.events.Load(),
+		InsertedCalls: w.st.insCalls.Load(), InsertedEvents: w.st.insEvents.Load(),
+		Batches: w.st.batches.Load(), Failures: w.st.failures.Load(),
+		SpooledRows: w.st.spooled.Load(), ReplayedRows: w.st.replayed.Load(),
+		DroppedRows: w.st.dropped.Load(), CorruptSpoolRecords: w.st.corrupt.Load(),
+	}
+	if w.spool != nil {
+		s.SpoolBytes, s.SpoolSegments = w.spool.size()
+	}
+	return s
+}
