@@ -256,7 +256,7 @@ func speechAt(x []int16, db float64) []float64 {
 func impair(s signal, rng *rand.Rand, noiseDB float64, pink bool, codec string, loss float64) []int16 {
 	out := make([]int16, len(s))
 	na := 32768 * math.Pow(10, noiseDB/20)
-	var b0, b1, b2 float64
+	var b0, b1, b2, hp, prev float64
 	for i, v := range s {
 		if noiseDB > -100 {
 			w := rng.NormFloat64()
@@ -265,6 +265,10 @@ func impair(s signal, rng *rand.Rand, noiseDB float64, pink bool, codec string, 
 				b1 = 0.96300*b1 + w*0.2965164
 				b2 = 0.57000*b2 + w*1.0526913
 				w = (b0 + b1 + b2 + w*0.1848) / 3.3
+				// A telephone channel passes nothing below ~200 Hz.
+				hp = 0.85*hp + w - prev
+				prev = w
+				w = hp * 1.6
 			}
 			v += na * w
 		}

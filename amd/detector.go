@@ -65,8 +65,6 @@ type Detector struct {
 	ring      [ringSize]frameRec
 	nFrames   int64 // frames analysed
 	nConsumed int64 // frames through the speech logic
-	singleRun int
-	lowRun    int
 
 	answerAt int64
 	v        Verdict
@@ -98,7 +96,9 @@ type Detector struct {
 
 	v21Run, v21Miss int
 	v21Start        int64
+	v21Last         int64
 	v21Fired        bool
+	toneHeard       bool // a tone after answer: not dead air
 
 	prevR1, prevR2 float64
 	statRun        int
@@ -136,9 +136,9 @@ func (d *Detector) Reset() {
 	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
 	// A beep holds its frequency to ~1% and its level to a few dB; packet
 	// loss (zero runs of 20 ms) is bridged.
-	d.single = tone.Tracker{FreqTol: 0.015, MinTol: 12, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
+	d.single = tone.Tracker{FreqTol: 0.03, MinTol: 25, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
 	// Cadence tones: 425 Hz or a close pair (440+480 beats, so no level check).
-	d.low = tone.Tracker{FreqTol: 0.04, MinTol: 20, MaxMiss: 4, MaxLostMiss: 5}
+	d.low = tone.Tracker{FreqTol: 0.04, MinTol: 20, MaxMiss: 7, MaxLostMiss: 9}
 	d.answerAt = -1
 	d.v = Verdict{DecidedAt: -1, BeepStart: -1, BeepEnd: -1, GreetingEnd: -1}
 	d.busyTill = -1
@@ -267,11 +267,13 @@ func (d *Detector) frame(start int64) {
 	ms := m.MeanSquare()
 	db := energy.DBFS(ms)
 	lost := m.Lost()
+	lags := tone.Correlate(x)
+	vdb := db
 	if !lost {
-		d.floor.Update(db)
+		d.floor.Update(vdb)
 	}
-	floor := d.floor.Value(-70)
-	raw, _ := d.act.Update(db, floor)
+	floor := d.floor.Value(-75)
+	raw, _ := d.act.Update(vdb, floor)
 	if lost {
 		raw = false
 	}
@@ -279,15 +281,22 @@ func (d *Detector) frame(start int64) {
 	single, low, v21, stationary := false, false, false, false
 	freq, partial := 0.0, 0.0
 	if !lost && db >= d.cfg.ToneMinDBFS {
-		lags := tone.Correlate(x)
 		est, ok := tone.Pisarenko(lags, SampleRate)
 		if ok {
 			freq = est.Freq
 			if est.Fraction >= 0.6 && freq >= 280 && freq <= 2600 {
-				single = tone.NewGoertzel(freq, SampleRate).Power(x)/ms >= d.cfg.TonePurity
+				// While a tone is followed, test purity at its running
+				// frequency: the estimate jitters in coloured noise.
+				f := freq
+				if ft, on := d.single.Tracking(); on && abs(freq-ft) <= max(25, 0.03*ft) {
+					f = ft
+				}
+				single = tone.NewGoertzel(f, SampleRate).Power(x)/ms >= d.cfg.TonePurity
 			}
 			low = est.Fraction >= 0.9 && freq >= 300 && freq <= 700
-			if !single && freq >= 1500 && freq <= 2000 {
+			if single {
+				v21 = abs(freq-1650) <= 40 || abs(freq-1850) <= 40
+			} else if freq >= 1500 && freq <= 2000 {
 				p1, p2 := g1650.Power(x)/ms, g1850.Power(x)/ms
 				v21 = p1+p2 >= 0.6 && p1 >= 0.05 && p2 >= 0.05
 			}
@@ -333,6 +342,7 @@ func (d *Detector) frame(start int64) {
 
 	// V.21 flags.
 	if v21 {
+		d.v21Last = end
 		if d.v21Run == 0 {
 			d.v21Start = start
 		}
@@ -369,39 +379,46 @@ func (d *Detector) frame(start int64) {
 
 	// Per-frame record; mark tone frames retroactively so the lagged speech
 	// logic does not take them for speech.
-	if single || lost && d.singleRun > 0 {
-		d.singleRun++
-	} else {
-		d.singleRun = 0
-	}
-	if low || lost && d.lowRun > 0 {
-		d.lowRun++
-	} else {
-		d.lowRun = 0
-	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: db, raw: raw, tonal: dtmf || v21}
+	d.ring[idx] = frameRec{start: start, db: vdb, raw: raw, tonal: dtmf || v21}
 	d.nFrames++
-	mark := 0
-	if d.singleRun >= 3 {
-		mark = d.singleRun
+	mark := int64(0)
+	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
+		mark = (end - s.Start) / frameLen
 	}
-	if d.lowRun >= 8 {
-		mark = max(mark, d.lowRun)
+	if s, ok := d.low.Current(); ok && s.Frames >= 8 {
+		mark = max(mark, (end-s.Start)/frameLen)
+		if d.answered(s.Start) {
+			d.toneHeard = true
+		}
 	}
 	if d.dtmfRun >= 2 {
-		mark = max(mark, d.dtmfRun+1)
+		mark = max(mark, int64(d.dtmfRun+1))
 	}
 	if d.v21Run >= 3 {
-		mark = max(mark, d.v21Run)
+		mark = max(mark, int64(d.v21Run))
 	}
-	mark = min(mark, int(d.nFrames-d.nConsumed))
+	mark = min(mark, d.nFrames-d.nConsumed)
 	for i := range mark {
-		d.ring[int((d.nFrames-1-int64(i))%ringSize)].tonal = true
+		d.ring[int((d.nFrames-1-i)%ringSize)].tonal = true
 	}
 	for d.nFrames-d.nConsumed > lagFrames {
 		d.consume()
 	}
+}
+
+// toneNow reports whether a single tone is being followed (it may be the
+// beep that ends a short greeting: wait for it).
+func (d *Detector) toneNow() bool {
+	s, ok := d.single.Current()
+	return ok && s.Frames >= 3
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func abs(x float64) float64 {
@@ -422,8 +439,16 @@ func (d *Detector) endDTMF() {
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	dur := s.End - s.Start
-	if dur < d.minBeep {
+	if dur < d.minBeep || s.Missed*5 > s.Frames {
+		// Too short, or too patchy for one tone: two close tones beating
+		// (ringback 440+480), speech harmonics.
 		return
+	}
+	if d.answered(s.Start) {
+		d.toneHeard = true
+	}
+	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && (d.v21Run > 0 || s.End-d.v21Last < SampleRate) {
+		return // a run of marks or spaces inside V.21 flags
 	}
 	band := tone.SITBand(s.Freq)
 	if band != 0 && dur >= samples(150e6) && dur <= samples(450e6) {
@@ -475,6 +500,13 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 // flushPending resolves a tone held back (a possible SIT start or busy
 // burst) once its window has passed, or at once when force is set.
 func (d *Detector) flushPending(now int64, force bool) {
+	if !force && (d.sitN > 0 || d.pendOK) {
+		// A tone that began right after the held one may be the next SIT
+		// segment or the next busy burst: wait for it to end.
+		if s, ok := d.single.Current(); ok && s.Frames >= 3 && s.Start >= d.sitEnd && s.Start-d.sitEnd <= samples(120e6) {
+			return
+		}
+	}
 	if d.sitN >= 2 && (force || now >= d.pendUntil) {
 		d.fireSIT()
 		return
@@ -519,7 +551,7 @@ func (d *Detector) lowEnded(s tone.Segment) {
 	if dur < samples(150e6) {
 		return
 	}
-	if d.pendOK && s.Start > d.pend.Start && s.Start-d.pend.End <= samples(800e6) {
+	if d.pendOK && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
 		d.pendOK = false // the held 400..480 Hz tone repeats: a cadence, not a beep
 	}
 	copy(d.cad[:], d.cad[1:])
@@ -530,8 +562,10 @@ func (d *Detector) lowEnded(s tone.Segment) {
 	}
 	if d.cadN >= 3 {
 		a, b, c := d.cad[1], d.cad[2], d.cad[3]
+		regular := func(x, y int64) bool { return 10*abs64(x-y) <= 3*max(x, y) }
 		if in(a.End-a.Start, 150, 700) && in(b.End-b.Start, 150, 700) && in(c.End-c.Start, 150, 700) &&
-			in(b.Start-a.End, 150, 700) && in(c.Start-b.End, 150, 700) {
+			in(b.Start-a.End, 150, 700) && in(c.Start-b.End, 150, 700) &&
+			regular(a.End-a.Start, b.End-b.Start) && regular(b.End-b.Start, c.End-c.Start) && regular(b.Start-a.End, c.Start-b.End) {
 			if a.Start > d.busyTill {
 				d.addEvent(Event{Kind: EventBusy, Start: a.Start, End: c.End, Freq: c.Freq, Level: c.Level})
 				if d.open() {
@@ -641,11 +675,11 @@ func (d *Detector) decideSpeech(now int64) {
 		}
 		if sil >= d.silenceFor(chainLen) {
 			// A tone in progress may be the beep that ends a short greeting.
-			if d.open() && !d.pendOK && d.singleRun < 3 {
+			if d.open() && !d.pendOK && !d.toneNow() {
 				margin := 1 - float64(chainLen)/float64(d.machineSpeech)
 				d.decide(Human, 0.6+0.35*max(0, margin), "short utterance then silence")
 			}
-			if !d.pendOK && d.singleRun < 3 {
+			if !d.pendOK && !d.toneNow() {
 				sp.chainOn = false
 			}
 		}
@@ -653,7 +687,7 @@ func (d *Detector) decideSpeech(now int64) {
 	if d.v.Decided && d.v.Class == Machine && d.v.BeepEnd < 0 && sp.everConfirmed && now-sp.lastSpeech >= d.greetingSil {
 		d.v.GreetingEnd = sp.lastSpeech
 	}
-	if !d.v.Decided && !sp.everConfirmed && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
+	if !d.v.Decided && !sp.everConfirmed && !d.toneHeard && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
 		d.decide(Silence, 0.9, "no speech after answer")
 		d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.floor.Value(energy.SilenceDBFS)})
 	}

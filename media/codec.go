@@ -142,7 +142,7 @@ func DefaultConfig() Config {
 }
 
 // ErrConfig is wrapped by every error of Config.Validate.
-var ErrConfig = errors.New("invalid configuration")
+var ErrConfig = errors.New("media: invalid configuration")
 
 // Validate reports the first field of c that is out of range.
 func (c Config) Validate() error {

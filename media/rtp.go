@@ -11,10 +11,10 @@ import (
 var (
 	// ErrTruncated: the packet ends before its RTP header, CSRC list,
 	// header extension or padding says it should.
-	ErrTruncated = errors.New("truncated")
+	ErrTruncated = errors.New("media: truncated")
 	// ErrMalformed: not an RTP packet (version not 2, RTCP multiplexed on
 	// the same port) or an impossible field (zero padding count).
-	ErrMalformed = errors.New("malformed")
+	ErrMalformed = errors.New("media: malformed")
 )
 
 // Static errors so that the error path allocates nothing either.

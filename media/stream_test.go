@@ -600,3 +600,38 @@ func BenchmarkProcess(b *testing.B) {
 		})
 	}
 }
+
+func TestSupersededStraggler(t *testing.T) {
+	ps := stream(3, 20)
+	ps = append(ps, pkt{at: ms(60), seq: 500, ts: 9000, ssrc: 2, pt: 8, payload: alaw(10, 160)})
+	ps = append(ps, pkt{at: ms(65), seq: 3, ts: 480, ssrc: 1, pt: 8, payload: alaw(3, 160)}) // straggler of SSRC 1
+	ps = append(ps, pkt{at: ms(80), seq: 501, ts: 9160, ssrc: 2, pt: 8, payload: alaw(11, 160)})
+	r := run(t, DefaultConfig(), ps)
+	if got, want := r.timeline(), "p0@0+160 p1@160+160 p2@320+160 p10@480+160 p11@640+160"; got != want {
+		t.Errorf("timeline:\n got %s\nwant %s", got, want)
+	}
+	want(t, "Discarded", r.stats.Discarded, 1)
+	want(t, "Resyncs", r.stats.Resyncs, 2)
+}
+
+func TestAdvance(t *testing.T) {
+	s := NewStream(DefaultConfig())
+	var got int
+	out := func(pcm []int16, _ int64) { got += len(pcm) }
+	for _, p := range stream(2, 20) {
+		if err := s.Process(t0.Add(p.at), p.bytes(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got != 0 {
+		t.Fatalf("%d samples before the reorder window passed, want 0 (first packet held)", got)
+	}
+	s.Advance(t0.Add(ms(59)), out)
+	if got != 0 {
+		t.Fatalf("Advance(59ms) released %d samples, want 0", got)
+	}
+	s.Advance(t0.Add(ms(60)), out)
+	if got != 320 {
+		t.Fatalf("Advance(60ms) released %d samples, want 320", got)
+	}
+}

@@ -146,7 +146,32 @@ type Call struct {
 	Cause      *Cause     `json:"cause,omitempty"`
 	Causes     []Cause    `json:"causes,omitempty"`
 	Legs       []Leg      `json:"legs"`
-	Evidence   []Evidence `json:"evidence"`
+	// Audio is what the callee's audio showed, null when the call had no
+	// RTP bound to it.
+	Audio    *Audio     `json:"audio"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Audio is the analysis of one call's audio (the callee's side) and the
+// statistics of its RTP stream.
+type Audio struct {
+	Codec    string `json:"codec"`
+	Analysed bool   `json:"analysed"` // false for codecs other than G.711
+	// Class is the detector's verdict: human, machine, announcement, fax,
+	// silence, busy, ringback or unknown.
+	Class      string  `json:"class"`
+	Confidence float64 `json:"confidence"`
+	Reason     string  `json:"reason,omitempty"`
+	// BeepStartMS and GreetingEndMS are from answer, like BeepEndMS.
+	BeepStartMS   *int64   `json:"beep_start_ms"`
+	GreetingEndMS *int64   `json:"greeting_end_ms"`
+	Packets       uint64   `json:"packets"`
+	Lost          uint64   `json:"lost"`
+	JitterMS      float64  `json:"jitter_ms"`
+	SSRCs         int      `json:"ssrcs"`
+	ConcealedMS   int64    `json:"concealed_ms"`
+	DTMF          string   `json:"dtmf,omitempty"`
+	Events        []string `json:"events,omitempty"`
 }
 
 // Time is a capture timestamp. It marshals to JSON as RFC 3339 in UTC

@@ -179,6 +179,7 @@ type Segment struct {
 	Freq       float64 // mean frequency, Hz
 	Level      float64 // mean level, dBFS
 	Frames     int     // tonal frames in it
+	Missed     int     // frames inside it that were not tonal and held no packet loss
 }
 
 // Frame is what a Tracker needs to know about one frame.
@@ -211,6 +212,8 @@ type Tracker struct {
 	miss     int
 	tail     float64
 	lastEnd  int64
+	missed   int // non-tonal, non-lost frames bridged so far
+	pending  int // of which in the current gap
 }
 
 // Reset forgets the current tone.
@@ -237,6 +240,7 @@ func (t *Tracker) Current() (Segment, bool) {
 	if t.levelN > 0 {
 		s.Level = t.levelSum / float64(t.levelN)
 	}
+	s.Missed = t.missed
 	return s, true
 }
 
@@ -262,6 +266,7 @@ func (t *Tracker) start(f Frame) {
 	t.on = true
 	t.seg = Segment{Start: f.Start, Frames: 0}
 	t.freqSum, t.levelSum, t.levelN, t.miss, t.tail = 0, 0, 0, 0, 0
+	t.missed, t.pending = 0, 0
 	t.add(f)
 }
 
@@ -273,7 +278,8 @@ func (t *Tracker) add(f Frame) {
 		t.levelN++
 	}
 	t.lastEnd = f.End
-	t.miss, t.tail = 0, 0
+	t.missed += t.pending
+	t.miss, t.tail, t.pending = 0, 0, 0
 }
 
 func (t *Tracker) finish() Segment {
@@ -306,6 +312,9 @@ func (t *Tracker) Push(f Frame) (Segment, bool) {
 		t.tail = min(max(f.Partial, 0), 1) * float64(f.End-f.Start)
 	}
 	t.miss++
+	if !f.Lost {
+		t.pending++
+	}
 	limit := t.MaxMiss
 	if f.Lost {
 		limit = t.MaxLostMiss

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/callsight/callsight/outcome"
@@ -20,6 +22,10 @@ type truthCall struct {
 	Q850      *uint8          `json:"q850"`
 	SIPStatus *int            `json:"sip_status"`
 	Called    string          `json:"called"`
+	// Audio truth and results (null when absent).
+	BeepEndMS           *int64 `json:"beep_end_ms"`
+	DecidedMS           *int64 `json:"decided_ms"`
+	FirstUtteranceEndMS *int64 `json:"first_utterance_end_ms"`
 }
 
 func readCalls(path string) ([]truthCall, error) {
@@ -56,10 +62,19 @@ type Score struct {
 	CauseChecked, CauseCorrect             int
 	Confusion                              map[outcome.Outcome]map[outcome.Outcome]int // truth -> got
 	Mismatches                             []string
+	// Audio: beep-end errors (ms, absolute) where truth has a beep and we
+	// found one; beeps missed; beeps reported on calls without one.
+	BeepErrors             []float64
+	BeepMissed, FalseBeeps int
+	NoBeepCalls            int
+	// Time to verdict per truth class, ms from answer; for humans also
+	// from the end of the first utterance.
+	Decided         map[outcome.Outcome][]float64
+	HumanAfterFirst []float64
 }
 
 func score(truth, got []truthCall) Score {
-	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}}
+	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}, Decided: map[outcome.Outcome][]float64{}}
 	byID := make(map[string]truthCall, len(got))
 	for _, g := range got {
 		byID[g.CallID] = g
@@ -83,6 +98,7 @@ func score(truth, got []truthCall) Score {
 		} else {
 			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: outcome %s, truth %s", t.CallID, g.Outcome, t.Outcome))
 		}
+		scoreAudio(&s, t, g)
 		s.CauseChecked++
 		if (g.Q850 == nil) == (t.Q850 == nil) && (t.Q850 == nil || *g.Q850 == *t.Q850) {
 			s.CauseCorrect++
@@ -199,6 +215,7 @@ func writeScore(w io.Writer, s Score, verbose bool) {
 		}
 		fmt.Fprintf(w, "%-13s %9.4f %9.4f %9.4f %7d\n", c, p, r, f1, tp+fn)
 	}
+	writeAudioScore(w, s)
 	if verbose || len(s.Mismatches) <= 20 {
 		sort.Strings(s.Mismatches)
 		for _, m := range s.Mismatches {
@@ -206,5 +223,75 @@ func writeScore(w io.Writer, s Score, verbose bool) {
 		}
 	} else {
 		fmt.Fprintf(w, "%d mismatches (-v lists them)\n", len(s.Mismatches))
+	}
+}
+
+// audioClasses are the outcomes only audio can give.
+func audioClass(o outcome.Outcome) bool {
+	switch o {
+	case outcome.Human, outcome.Machine, outcome.Fax, outcome.Silence:
+		return true
+	}
+	return false
+}
+
+func scoreAudio(s *Score, t, g truthCall) {
+	if t.BeepEndMS != nil {
+		if g.BeepEndMS == nil {
+			s.BeepMissed++
+		} else {
+			d := float64(*g.BeepEndMS - *t.BeepEndMS)
+			if d < 0 {
+				d = -d
+			}
+			s.BeepErrors = append(s.BeepErrors, d)
+		}
+	} else if audioClass(t.Outcome) || t.Outcome == outcome.SwitchedOff {
+		s.NoBeepCalls++
+		if g.BeepEndMS != nil {
+			s.FalseBeeps++
+		}
+	}
+	if g.DecidedMS != nil && g.Outcome == t.Outcome {
+		s.Decided[t.Outcome] = append(s.Decided[t.Outcome], float64(*g.DecidedMS))
+		if t.Outcome == outcome.Human && t.FirstUtteranceEndMS != nil {
+			s.HumanAfterFirst = append(s.HumanAfterFirst, float64(*g.DecidedMS-*t.FirstUtteranceEndMS))
+		}
+	}
+}
+
+// percentile returns the p-th percentile (0..100) by nearest rank.
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	c := slices.Clone(v)
+	slices.Sort(c)
+	i := int(math.Ceil(p/100*float64(len(c)))) - 1
+	i = max(0, min(i, len(c)-1))
+	return c[i]
+}
+
+func writeAudioScore(w io.Writer, s Score) {
+	if len(s.BeepErrors)+s.BeepMissed+s.NoBeepCalls == 0 && len(s.Decided) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\naudio:\n")
+	n := len(s.BeepErrors) + s.BeepMissed
+	if n > 0 {
+		fmt.Fprintf(w, "  beep end error: p50 %.0f ms, p95 %.0f ms over %d beeps found; %d of %d beeps missed\n",
+			percentile(s.BeepErrors, 50), percentile(s.BeepErrors, 95), len(s.BeepErrors), s.BeepMissed, n)
+	}
+	if s.NoBeepCalls > 0 {
+		fmt.Fprintf(w, "  false beeps: %d of %d calls without a beep (%.2f%%)\n", s.FalseBeeps, s.NoBeepCalls, 100*frac(s.FalseBeeps, s.NoBeepCalls))
+	}
+	for _, o := range outcome.All {
+		if v := s.Decided[o]; len(v) > 0 {
+			fmt.Fprintf(w, "  time to verdict %-12s p50 %6.0f ms, p90 %6.0f ms (%d calls)\n", o, percentile(v, 50), percentile(v, 90), len(v))
+		}
+	}
+	if len(s.HumanAfterFirst) > 0 {
+		fmt.Fprintf(w, "  human verdict after the first utterance ends: p50 %.0f ms, p90 %.0f ms\n",
+			percentile(s.HumanAfterFirst, 50), percentile(s.HumanAfterFirst, 90))
 	}
 }

@@ -14,8 +14,11 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
+	"time"
 
+	"github.com/callsight/callsight/amd"
 	"github.com/callsight/callsight/internal/capture"
+	"github.com/callsight/callsight/media"
 	"github.com/callsight/callsight/outcome"
 	"github.com/callsight/callsight/signaling"
 	"github.com/callsight/callsight/signaling/gtp"
@@ -34,6 +37,15 @@ type Config struct {
 	// MaxLoggedErrors is how many decode errors per file are logged one by
 	// one; the rest are only counted.
 	MaxLoggedErrors int
+	// NoAudio turns RTP decoding and audio analysis off.
+	NoAudio bool
+	// Media and AMD configure each call's RTP stream and detector.
+	Media media.Config
+	AMD   amd.Config
+	// MaxAudioLegs bounds the calls whose audio is analysed at once.
+	MaxAudioLegs int
+	// ExplainCall keeps an energy trace for the call with this Call-ID.
+	ExplainCall string
 }
 
 // DefaultConfig returns the configuration replay uses.
@@ -43,6 +55,9 @@ func DefaultConfig() Config {
 		Correlator:      signaling.DefaultConfig(),
 		MaxSIPFlows:     65536,
 		MaxLoggedErrors: 50,
+		Media:           media.DefaultConfig(),
+		AMD:             amd.DefaultConfig(),
+		MaxAudioLegs:    100000,
 	}
 }
 
@@ -54,6 +69,15 @@ func (c Config) Validate() error {
 	}
 	if err := c.Correlator.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.Media.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.AMD.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MaxAudioLegs <= 0 {
+		errs = append(errs, errors.New("engine: max audio legs must be positive"))
 	}
 	if c.MaxSIPFlows <= 0 {
 		errs = append(errs, errors.New("engine: max SIP flows must be positive"))
@@ -68,7 +92,11 @@ type Stats struct {
 	Messages     map[string]uint64 // decoded messages by protocol
 	DecodeErrors map[string]uint64 // "proto: kind" -> count
 	Calls        map[outcome.Outcome]uint64
-	UDPOther     uint64 // UDP payloads that are not signaling (RTP and the rest)
+	UDPOther     uint64 // UDP payloads that are neither signaling nor bound RTP
+	RTPPackets   uint64 // RTP packets bound to a call and analysed
+	AudioLegs    uint64 // calls whose audio was bound through SDP
+	AudioShed    uint64 // calls not analysed because MaxAudioLegs were busy
+	AudioExpired uint64 // audio legs dropped without a call
 	SCTPOther    uint64 // SCTP user messages of other protocols
 	Files        int
 	FileErrors   int
@@ -96,8 +124,16 @@ type Engine struct {
 	sdps  []sdp.Session
 	sptr  []*sdp.Session
 	flows map[flowKey]*sip.Framer
-	ev    []byte
-	pl    *capture.Payload
+
+	audio      map[string]*audioLeg
+	byDst      map[netip.AddrPort]*audioLeg
+	bySrc      map[netip.AddrPort]*audioLeg
+	cur        *audioLeg
+	pcmOut     func([]int16, int64)
+	traces     map[string]*audioLeg // finished legs kept for explain
+	audioSweep time.Time
+	ev         []byte
+	pl         *capture.Payload
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -112,8 +148,12 @@ func New(cfg Config, log *slog.Logger, events io.Writer, calls func(*outcome.Cal
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{cfg: cfg, log: log, events: events, flows: make(map[flowKey]*sip.Framer)}
+	e := &Engine{cfg: cfg, log: log, events: events, flows: make(map[flowKey]*sip.Framer),
+		audio: map[string]*audioLeg{}, byDst: map[netip.AddrPort]*audioLeg{}, bySrc: map[netip.AddrPort]*audioLeg{},
+		traces: map[string]*audioLeg{}}
+	e.pcmOut = e.pcm
 	e.calls = func(c *outcome.Call) {
+		e.fuse(c)
 		e.stats.Calls[c.Outcome]++
 		if calls != nil {
 			calls(c)
@@ -155,6 +195,7 @@ func (e *Engine) ReplayFile(name string, r io.Reader) error {
 // emitted. Call it once after the last file.
 func (e *Engine) Finish() {
 	e.corr.Flush()
+	e.expireAudio(time.Unix(1<<40, 0))
 	e.stats.Correlator = e.corr.Stats()
 }
 
@@ -217,6 +258,10 @@ func hasPort(p *capture.Payload, port uint16) bool {
 func (e *Engine) payload(p *capture.Payload) {
 	e.pl = p
 	e.corr.Advance(p.Time)
+	if len(e.audio) > 0 && p.Time.Sub(e.audioSweep) > time.Minute {
+		e.audioSweep = p.Time
+		e.expireAudio(p.Time)
+	}
 	switch p.Transport {
 	case capture.SCTP:
 		if p.PPID == ppidM3UA || (p.PPID == ppidSCTPN && hasPort(p, portM3UA)) {
@@ -231,6 +276,9 @@ func (e *Engine) payload(p *capture.Payload) {
 		}
 		if sip.LooksLikeSIP(p.Data) {
 			e.sipMsg(p, p.Data)
+			return
+		}
+		if len(e.audio) > 0 && e.rtp(p) {
 			return
 		}
 		e.stats.UDPOther++
@@ -327,6 +375,8 @@ func (e *Engine) sipMsg(p *capture.Payload, b []byte) {
 		}
 		e.sptr = append(e.sptr, s)
 	}
+	e.sdpBind(p, m, e.sptr)
+	e.sipAnswer(p, m)
 	e.corr.SIP(p.Time, m, e.bptr, e.sptr)
 }
 

@@ -1,0 +1,244 @@
+package engine
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callsight/callsight/amd"
+	"github.com/callsight/callsight/internal/capture"
+	"github.com/callsight/callsight/media"
+	"github.com/callsight/callsight/signaling/sdp"
+	"github.com/callsight/callsight/signaling/sip"
+)
+
+// audioLeg is the callee's audio of one SIP call: the RTP stream sent to
+// the caller's SDP address (or from the callee's), decoded by media and
+// classified by amd. The engine binds it through the SDP of the dialog.
+type audioLeg struct {
+	callID    string
+	stream    *media.Stream
+	det       *amd.Detector
+	answer    time.Time // SIP 2xx to the INVITE, zero until then
+	answered  bool      // Answer was passed to the detector
+	started   bool      // the stream has its first packet
+	lastSeen  time.Time
+	callerRTP netip.AddrPort // where the caller receives: the callee's audio goes there
+	calleeRTP netip.AddrPort // where the callee receives (and usually sends from)
+
+	// trace is kept only for the call being explained.
+	trace *trace
+}
+
+// trace is what explain draws: energy per 10 ms frame from the stream's
+// start, plus the detector's events.
+type trace struct {
+	energy []float32
+	acc    float64
+	n      int
+}
+
+// The audio configuration lives in Config.
+func (e *Engine) audioEnabled() bool { return !e.cfg.NoAudio }
+
+// sampleAt converts a capture time to the stream's sample clock.
+func sampleAt(s *media.Stream, t time.Time) int64 {
+	d := t.Sub(s.Start())
+	if d < 0 {
+		return 0
+	}
+	return int64(d) * amd.SampleRate / int64(time.Second)
+}
+
+// sdpBind learns the RTP addresses of a SIP call from its SDP: an offer in
+// the initial INVITE gives the caller's receive address, an answer in a
+// response to the INVITE (183 early media, 200) the callee's.
+func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Session) {
+	if !e.audioEnabled() || m.CallID == "" {
+		return
+	}
+	invite := m.Request && m.Method == "INVITE" && m.ToTag == ""
+	resp := !m.Request && m.CSeqMethod == "INVITE"
+	if !invite && !resp {
+		return
+	}
+	a := e.audio[m.CallID]
+	if a == nil {
+		if !invite || len(sessions) == 0 {
+			return
+		}
+		if len(e.audio) >= e.cfg.MaxAudioLegs {
+			e.stats.AudioShed++
+			return
+		}
+		cfg := e.cfg.Media
+		a = &audioLeg{callID: m.CallID, stream: media.NewStream(cfg), det: amd.New(e.cfg.AMD), lastSeen: p.Time}
+		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == m.CallID {
+			a.trace = &trace{}
+		}
+		e.audio[m.CallID] = a
+		e.stats.AudioLegs++
+	}
+	a.lastSeen = p.Time
+	for _, s := range sessions {
+		for _, md := range s.Media {
+			if md.Type != "audio" || md.Port == 0 {
+				continue
+			}
+			addr := md.Addr(s)
+			if !addr.IsValid() {
+				continue
+			}
+			for _, rm := range md.RTPMap {
+				if c := media.CodecFromName(rm.Encoding); c != media.Unknown && rm.PT >= 96 && rm.PT < 128 {
+					a.stream.SetPayloadType(rm.PT, c)
+				}
+			}
+			if invite && !a.callerRTP.IsValid() {
+				a.callerRTP = addr
+				e.byDst[addr] = a
+			} else if resp && a.calleeRTP != addr {
+				if a.calleeRTP.IsValid() && e.bySrc[a.calleeRTP] == a {
+					delete(e.bySrc, a.calleeRTP)
+				}
+				a.calleeRTP = addr
+				e.bySrc[addr] = a
+			}
+			break // the first audio stream is the call's voice
+		}
+	}
+	if resp && m.Status >= 200 && m.Status < 300 {
+		a.setAnswer(p.Time)
+	}
+}
+
+// sipAnswer tells the audio leg that its call was answered.
+func (e *Engine) sipAnswer(p *capture.Payload, m *sip.Message) {
+	if a := e.audio[m.CallID]; a != nil && !m.Request && m.CSeqMethod == "INVITE" && m.Status >= 200 && m.Status < 300 {
+		a.setAnswer(p.Time)
+	}
+}
+
+func (a *audioLeg) setAnswer(t time.Time) {
+	if a.answer.IsZero() {
+		a.answer = t
+	}
+	if a.started && !a.answered {
+		a.det.Answer(sampleAt(a.stream, a.answer))
+		a.answered = true
+	}
+}
+
+// rtp feeds one UDP payload to the audio leg it belongs to, if any, and
+// reports whether it did.
+func (e *Engine) rtp(p *capture.Payload) bool {
+	a := e.byDst[p.Dst]
+	if a == nil {
+		a = e.bySrc[p.Src]
+	}
+	if a == nil || !media.LooksLikeRTP(p.Data) {
+		return false
+	}
+	a.lastSeen = p.Time
+	e.cur = a
+	if err := a.stream.Process(p.Time, p.Data, e.pcmOut); err != nil {
+		e.decodeError("rtp", p, err)
+		return true
+	}
+	if !a.started {
+		a.started = true
+		if !a.answer.IsZero() && !a.answered {
+			a.det.Answer(sampleAt(a.stream, a.answer))
+			a.answered = true
+		}
+	}
+	e.stats.RTPPackets++
+	return true
+}
+
+// pcmOut hands decoded audio to the current leg's detector. It is a method
+// value made once, so the hot path does not allocate a closure.
+func (e *Engine) pcm(pcm []int16, sample int64) {
+	a := e.cur
+	if a == nil {
+		return
+	}
+	a.det.Write(pcm, sample)
+	if t := a.trace; t != nil {
+		for _, v := range pcm {
+			t.acc += float64(v) * float64(v)
+			t.n++
+			if t.n == 80 {
+				ms := t.acc / 80
+				db := -100.0
+				if ms > 0 {
+					db = 10 * math.Log10(ms/(32768.0*32768.0))
+				}
+				t.energy = append(t.energy, float32(db))
+				t.acc, t.n = 0, 0
+			}
+		}
+	}
+}
+
+// finishAudio closes the audio leg of a call and returns its verdict. It
+// removes the leg; nil when the call had no audio.
+func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
+	a := e.audio[callID]
+	if a == nil {
+		return nil
+	}
+	delete(e.audio, callID)
+	if e.byDst[a.callerRTP] == a {
+		delete(e.byDst, a.callerRTP)
+	}
+	if e.bySrc[a.calleeRTP] == a {
+		delete(e.bySrc, a.calleeRTP)
+	}
+	e.cur = a
+	a.stream.Flush(e.pcmOut)
+	if a.started {
+		endSample := a.det.Samples()
+		if !end.IsZero() {
+			if s := sampleAt(a.stream, end); s > endSample {
+				endSample = s
+			}
+		}
+		a.det.End(endSample)
+	}
+	e.cur = nil
+	return a
+}
+
+// expireAudio drops audio legs whose call vanished without being emitted
+// with a SIP leg, so memory stays bounded.
+func (e *Engine) expireAudio(now time.Time) {
+	for id, a := range e.audio {
+		if now.Sub(a.lastSeen) > e.cfg.Correlator.CallTimeout {
+			e.finishAudio(id, time.Time{})
+			e.stats.AudioExpired++
+		}
+	}
+}
+
+// sampleTime converts a sample index back to capture time.
+func sampleTime(s *media.Stream, sample int64) time.Time {
+	return s.Start().Add(time.Duration(sample * int64(time.Second) / amd.SampleRate))
+}
+
+func ms(d time.Duration) *int64 {
+	v := d.Milliseconds()
+	return &v
+}
+
+func dtmfString(ev []media.DTMFEvent) string {
+	var b strings.Builder
+	for _, d := range ev {
+		b.WriteByte(d.Digit)
+	}
+	return b.String()
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }

@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/callsight/callsight/amd"
+	"github.com/callsight/callsight/outcome"
+)
+
+// fuse refines a call's signaling outcome with what its audio showed. The
+// rules, documented in the README:
+//
+//   - an answered call takes the detector's class: human, machine, fax or
+//     silence; an announcement after answer is switched_off;
+//   - an unanswered call (unknown, no_answer) whose early media held an
+//     operator announcement or SIT is switched_off; more specific signaling
+//     outcomes (busy, unallocated, congestion, rejected) stand, with the
+//     audio as evidence;
+//   - decided_ms is the capture-time delay from answer to the verdict, or
+//     from the start of early media for an announcement before answer;
+//     beep_end_ms is the end of the beep from answer.
+func (e *Engine) fuse(c *outcome.Call) {
+	var a *audioLeg
+	var end time.Time
+	if c.End != nil {
+		end = c.End.Time
+	}
+	for _, l := range c.Legs {
+		if l.CallID != "" {
+			if a = e.finishAudio(l.CallID, end); a != nil {
+				break
+			}
+		}
+	}
+	if a == nil {
+		return
+	}
+	if a.trace != nil {
+		e.traces[a.callID] = a
+	}
+	if !a.started {
+		return // SDP offered media but no RTP reached the capture
+	}
+	st := a.stream.Stats()
+	v := a.det.Verdict()
+	au := &outcome.Audio{
+		Codec:       st.Codec.String(),
+		Analysed:    a.started && st.Analysable,
+		Class:       v.Class.String(),
+		Confidence:  round2(v.Confidence),
+		Reason:      v.Reason,
+		Packets:     st.Packets,
+		Lost:        st.Lost,
+		JitterMS:    round2(st.MaxJitterMS),
+		SSRCs:       len(st.SSRCs),
+		ConcealedMS: st.ConcealedSamples * 1000 / amd.SampleRate,
+		DTMF:        dtmfString(st.DTMF),
+	}
+	c.Audio = au
+	if !au.Analysed {
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: c.Start, Source: outcome.SrcAudio,
+			What: fmt.Sprintf("no audio analysis: codec %s", st.Codec)})
+		return
+	}
+	var evs [64]amd.Event
+	for _, ev := range a.det.Events(evs[:0]) {
+		if ev.Kind == amd.EventSpeech || len(au.Events) >= 16 {
+			continue
+		}
+		au.Events = append(au.Events, fmt.Sprintf("%s %s-%s", ev.Kind, clock(a, ev.Start), clock(a, ev.End)))
+	}
+
+	answer := a.answer
+	if answer.IsZero() && c.Answer != nil {
+		answer = c.Answer.Time
+	}
+	answered := !answer.IsZero()
+	fromAnswer := func(sample int64) *int64 {
+		if sample < 0 || !answered {
+			return nil
+		}
+		return ms(sampleTime(a.stream, sample).Sub(answer))
+	}
+	au.BeepStartMS = fromAnswer(v.BeepStart)
+	au.GreetingEndMS = fromAnswer(v.GreetingEnd)
+	if v.BeepEnd >= 0 && answered {
+		c.BeepEndMS = fromAnswer(v.BeepEnd)
+	}
+	if !v.Decided {
+		return
+	}
+	decidedAt := sampleTime(a.stream, v.DecidedAt)
+	before := c.Outcome
+	switch v.Class {
+	case amd.Human, amd.Machine, amd.Fax, amd.Silence:
+		if c.Outcome == outcome.Answered {
+			c.Outcome = outcome.Outcome(v.Class.String())
+		}
+	case amd.Announcement:
+		switch c.Outcome {
+		case outcome.Answered, outcome.Unknown, outcome.NoAnswer:
+			c.Outcome = outcome.SwitchedOff
+		}
+	}
+	ref := answer
+	if v.Class == amd.Announcement && (!answered || decidedAt.Before(answer)) {
+		ref = a.stream.Start() // the start of early media
+	}
+	if !ref.IsZero() && (c.Outcome != before || c.Outcome == outcome.SwitchedOff || answered) {
+		d := decidedAt.Sub(ref)
+		if d < 0 {
+			d = 0
+		}
+		c.DecidedMS = ms(d)
+	}
+	what := fmt.Sprintf("audio: %s (%s, confidence %.2f)", v.Class, v.Reason, v.Confidence)
+	if c.Outcome != before {
+		what += fmt.Sprintf(": %s -> %s", before, c.Outcome)
+	}
+	c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(decidedAt), Source: outcome.SrcAudio, What: what})
+	if c.BeepEndMS != nil {
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, v.BeepEnd)), Source: outcome.SrcAudio,
+			What: fmt.Sprintf("beep ended %d ms after answer: start speaking", *c.BeepEndMS)})
+	}
+}
+
+// clock formats a sample index as seconds from the stream start.
+func clock(a *audioLeg, sample int64) string {
+	return fmt.Sprintf("%.2fs", float64(sample)/amd.SampleRate)
+}
+
+func round2(f float64) float64 {
+	return float64(int64(f*100+0.5)) / 100
+}
