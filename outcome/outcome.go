@@ -142,10 +142,10 @@ type Call struct {
 	// DurationMS is the talk time from answer to end.
 	DurationMS *int64 `json:"duration_ms"`
 	// ReleasedBy is caller, callee or network, when a release was seen.
-	ReleasedBy string     `json:"released_by,omitempty"`
-	Cause      *Cause     `json:"cause,omitempty"`
-	Causes     []Cause    `json:"causes,omitempty"`
-	Legs       []Leg      `json:"legs"`
+	ReleasedBy string  `json:"released_by,omitempty"`
+	Cause      *Cause  `json:"cause,omitempty"`
+	Causes     []Cause `json:"causes,omitempty"`
+	Legs       []Leg   `json:"legs"`
 	// Audio is what the callee's audio showed, null when the call had no
 	// RTP bound to it.
 	Audio    *Audio     `json:"audio"`
