@@ -6,6 +6,7 @@
 //	callsight replay [flags] FILE...     decode captures, print one outcome per call
 //	callsight gen [flags]                write the labelled corpus or a benchmark capture
 //	callsight eval --truth T OUT         score replay output against truth
+//	callsight explain --call ID FILE...  draw one call's timeline as a PNG
 //	callsight version
 //
 // Every subcommand takes --config FILE: a JSON object whose keys are flag
@@ -44,6 +45,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdGen(args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(args[1:], stdout, stderr)
+	case "explain":
+		err = cmdExplain(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "callsight", version)
 	case "help", "-h", "--help":
@@ -75,6 +78,7 @@ Commands:
   replay [flags] FILE...   decode pcap/pcapng(.gz) captures and print one outcome per call
   gen [flags]              write the labelled corpus (pcaps/) or a large benchmark capture
   eval --truth T OUT       confusion matrix and per-class precision/recall of replay output
+  explain --call ID FILE   draw one call's timeline (audio energy, speech, tones, signaling, verdict) as a PNG
   version                  print the version
 
 Run 'callsight COMMAND -h' for a command's flags.

@@ -242,3 +242,33 @@ func dtmfString(ev []media.DTMFEvent) string {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// TraceSpan is one detector event of an explained call, on capture time.
+type TraceSpan struct {
+	Kind       string // speech, beep, sit, tone, fax-ced...
+	Start, End time.Time
+	Freq       float64
+}
+
+// AudioTrace is what explain draws of one call's audio.
+type AudioTrace struct {
+	Start    time.Time // capture time of the first sample
+	FrameDur time.Duration
+	Energy   []float32 // dBFS per frame
+	Spans    []TraceSpan
+}
+
+// AudioTrace returns the trace of the call named by Config.ExplainCall once
+// it has been emitted, or nil when it had no audio.
+func (e *Engine) AudioTrace(callID string) *AudioTrace {
+	a := e.traces[callID]
+	if a == nil || a.trace == nil {
+		return nil
+	}
+	t := &AudioTrace{Start: a.stream.Start(), FrameDur: 10 * time.Millisecond, Energy: a.trace.energy}
+	var evs [256]amd.Event
+	for _, ev := range a.det.Events(evs[:0]) {
+		t.Spans = append(t.Spans, TraceSpan{Kind: ev.Kind.String(), Start: sampleTime(a.stream, ev.Start), End: sampleTime(a.stream, ev.End), Freq: ev.Freq})
+	}
+	return t
+}

@@ -58,7 +58,7 @@ const (
 	top       = 50
 	energyH   = 220
 	laneH     = 26
-	sigH      = 200
+	sigH      = 90
 	height    = top + energyH + 3*laneH + sigH + 60
 	minDB     = -80
 	maxDB     = 0
