@@ -138,7 +138,7 @@ func (d *Detector) Reset() {
 	// loss (zero runs of 20 ms) is bridged.
 	d.single = tone.Tracker{FreqTol: 0.03, MinTol: 25, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
 	// Cadence tones: 425 Hz or a close pair (440+480 beats, so no level check).
-	d.low = tone.Tracker{FreqTol: 0.04, MinTol: 20, MaxMiss: 7, MaxLostMiss: 9}
+	d.low = tone.Tracker{Sticky: true, FreqTol: 0.1, MinTol: 60, MaxMiss: 7, MaxLostMiss: 9}
 	d.answerAt = -1
 	d.v = Verdict{DecidedAt: -1, BeepStart: -1, BeepEnd: -1, GreetingEnd: -1}
 	d.busyTill = -1
@@ -291,9 +291,19 @@ func (d *Detector) frame(start int64) {
 				if ft, on := d.single.Tracking(); on && abs(freq-ft) <= max(25, 0.03*ft) {
 					f = ft
 				}
-				single = tone.NewGoertzel(f, SampleRate).Power(x)/ms >= d.cfg.TonePurity
+				pur := tone.NewGoertzel(f, SampleRate).Power(x) / ms
+				if pur >= 0.35 && pur < d.cfg.TonePurity {
+					// Near miss: coloured noise biases the estimate; look
+					// 30 Hz either side.
+					for _, df := range [2]float64{-30, 30} {
+						if p := tone.NewGoertzel(f+df, SampleRate).Power(x) / ms; p > pur {
+							pur, freq = p, f+df
+						}
+					}
+				}
+				single = pur >= d.cfg.TonePurity
 			}
-			low = est.Fraction >= 0.9 && freq >= 300 && freq <= 700
+			low = est.Fraction >= 0.85 && freq >= 300 && freq <= 700
 			if single {
 				v21 = abs(freq-1650) <= 40 || abs(freq-1850) <= 40
 			} else if freq >= 1500 && freq <= 2000 {

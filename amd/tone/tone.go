@@ -196,8 +196,12 @@ type Frame struct {
 // frequency stays within FreqTol (relative) or MinTol Hz of the running mean
 // and, when LevelTol > 0, whose level stays within LevelTol dB of it. It
 // bridges MaxMiss non-tonal frames (MaxLostMiss when they hold packet loss)
-// and ends the tone after that.
+// and ends the tone after that. A tonal frame at another frequency ends the
+// tone and starts a new one (SIT segments follow each other without a gap),
+// unless Sticky is set: then it counts as a miss (cadence tones whose
+// estimate jitters, like two close tones beating).
 type Tracker struct {
+	Sticky      bool
 	FreqTol     float64
 	MinTol      float64
 	LevelTol    float64
@@ -303,7 +307,7 @@ func (t *Tracker) Push(f Frame) (Segment, bool) {
 	if !t.on {
 		return Segment{}, false
 	}
-	if f.Tonal {
+	if f.Tonal && !t.Sticky {
 		s := t.finish()
 		t.start(f)
 		return s, true

@@ -30,6 +30,23 @@ type audioLeg struct {
 
 	// trace is kept only for the call being explained.
 	trace *trace
+
+	reported, beepReported bool
+}
+
+// VerdictEvent is a call's audio verdict at the moment it is reached (Kind
+// "verdict"), or the end of its beep (Kind "beep_end"): the moment a
+// controller should start speaking into a voicemail.
+type VerdictEvent struct {
+	Kind       string    // verdict or beep_end
+	CallID     string    // the SIP Call-ID
+	At         time.Time // capture time of the decision or of the beep end
+	Class      string    // human, machine, announcement, fax, silence...
+	Confidence float64
+	Reason     string
+	Answer     time.Time // zero when unanswered (announcement in early media)
+	// MS is the delay from answer (or from the start of early media) to At.
+	MS int64
 }
 
 // trace is what explain draws: energy per 10 ms frame from the stream's
@@ -166,6 +183,9 @@ func (e *Engine) pcm(pcm []int16, sample int64) {
 		return
 	}
 	a.det.Write(pcm, sample)
+	if e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
+		e.reportVerdict(a)
+	}
 	if t := a.trace; t != nil {
 		for _, v := range pcm {
 			t.acc += float64(v) * float64(v)
@@ -271,4 +291,25 @@ func (e *Engine) AudioTrace(callID string) *AudioTrace {
 		t.Spans = append(t.Spans, TraceSpan{Kind: ev.Kind.String(), Start: sampleTime(a.stream, ev.Start), End: sampleTime(a.stream, ev.End), Freq: ev.Freq})
 	}
 	return t
+}
+
+// reportVerdict tells OnVerdict about a new verdict or beep end.
+func (e *Engine) reportVerdict(a *audioLeg) {
+	v := a.det.Verdict()
+	ref := a.answer
+	if ref.IsZero() {
+		ref = a.stream.Start()
+	}
+	if v.Decided && !a.reported {
+		a.reported = true
+		at := sampleTime(a.stream, v.DecidedAt)
+		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, At: at, Class: v.Class.String(), Confidence: v.Confidence,
+			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
+	}
+	if v.BeepEnd >= 0 && !a.beepReported {
+		a.beepReported = true
+		at := sampleTime(a.stream, v.BeepEnd)
+		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, At: at, Class: v.Class.String(), Confidence: v.Confidence,
+			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
+	}
 }

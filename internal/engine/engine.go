@@ -46,6 +46,10 @@ type Config struct {
 	MaxAudioLegs int
 	// ExplainCall keeps an energy trace for the call with this Call-ID.
 	ExplainCall string
+	// OnVerdict, when set, is called the moment a call's audio verdict is
+	// reached and again when its beep ends, long before the call is over:
+	// this is what a live call controller waits for.
+	OnVerdict func(VerdictEvent)
 }
 
 // DefaultConfig returns the configuration replay uses.
@@ -253,6 +257,14 @@ const (
 func hasPort(p *capture.Payload, port uint16) bool {
 	return p.Src.Port() == port || p.Dst.Port() == port
 }
+
+// Payload feeds one application payload, from a capture file or a live
+// source. Payloads must come in capture-time order.
+func (e *Engine) Payload(p *capture.Payload) { e.payload(p) }
+
+// Tick advances the capture clock without a packet, so that timers fire
+// while a live source is idle.
+func (e *Engine) Tick(now time.Time) { e.corr.Advance(now) }
 
 // payload dispatches one application payload.
 func (e *Engine) payload(p *capture.Payload) {
