@@ -89,3 +89,4 @@ clean:
 	rm -rf bin
 
 -include mk/analytics.mk
+-include mk/live.mk

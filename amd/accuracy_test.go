@@ -170,7 +170,7 @@ func (g *gen) machine(i int) scenario {
 		if g.pick(5) == 0 { // bee-beep
 			s = s.add(tones(ms(g.between(100, 250)), bdb, f))
 			s = s.add(silence(ms(g.between(60, 150))))
-			s = s.add(tones(ms(g.between(100, 250)), bdb, f*g.between(1, 1.5)))
+			s = s.add(tones(ms(g.between(100, 250)), bdb, f*g.between(1, 1.3)))
 		} else {
 			s = s.add(tones(ms(g.between(200, 1000)), bdb, f))
 		}

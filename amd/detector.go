@@ -79,6 +79,10 @@ type Detector struct {
 	// SIT and pending beeps
 	pend      tone.Segment
 	pendOK    bool
+	pendKind  int
+	cedStart  int64
+	cedEnd    int64
+	cedTotal  int64
 	pendUntil int64
 	sitN      int
 	sitBand   int
@@ -91,6 +95,7 @@ type Detector struct {
 	cad      [4]tone.Segment
 	cadN     int
 	busyTill int64 // end of the busy train already reported
+	busyRun  int   // regular bursts in it
 	ringN    int
 	lastRing int64
 
@@ -138,10 +143,11 @@ func (d *Detector) Reset() {
 	// loss (zero runs of 20 ms) is bridged.
 	d.single = tone.Tracker{FreqTol: 0.03, MinTol: 25, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
 	// Cadence tones: 425 Hz or a close pair (440+480 beats, so no level check).
-	d.low = tone.Tracker{Sticky: true, FreqTol: 0.1, MinTol: 60, MaxMiss: 7, MaxLostMiss: 9}
+	d.low = tone.Tracker{Sticky: true, FreqTol: 0.06, MinTol: 25, MaxMiss: 3, MaxLostMiss: 6}
 	d.answerAt = -1
 	d.v = Verdict{DecidedAt: -1, BeepStart: -1, BeepEnd: -1, GreetingEnd: -1}
 	d.busyTill = -1
+	d.cedEnd = -1
 	d.lastRing = -1
 }
 
@@ -396,7 +402,7 @@ func (d *Detector) frame(start int64) {
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
 		mark = (end - s.Start) / frameLen
 	}
-	if s, ok := d.low.Current(); ok && s.Frames >= 8 {
+	if s, ok := d.low.Current(); ok && s.Frames >= 15 && dense(s) {
 		mark = max(mark, (end-s.Start)/frameLen)
 		if d.answered(s.Start) {
 			d.toneHeard = true
@@ -416,6 +422,10 @@ func (d *Detector) frame(start int64) {
 		d.consume()
 	}
 }
+
+// dense reports whether most of a cadence segment's frames were tonal
+// (vowels pass for a low tone now and then, not for most of 150 ms).
+func dense(s tone.Segment) bool { return 10*int64(s.Frames)*frameLen >= 6*(s.End-s.Start) }
 
 // toneNow reports whether a single tone is being followed (it may be the
 // beep that ends a short greeting: wait for it).
@@ -445,6 +455,13 @@ func (d *Detector) endDTMF() {
 	d.dtmfRun, d.dtmfMiss = 0, 0
 }
 
+// Kinds of tone held back before they are called a beep.
+const (
+	holdSIT  = iota + 1 // may be the first SIT segment
+	holdBusy            // 380..480 Hz: may be one burst of a busy tone
+	holdLone            // no speech before it: a beep-only voicemail, or the start of an announcement
+)
+
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
@@ -460,33 +477,43 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && (d.v21Run > 0 || s.End-d.v21Last < SampleRate) {
 		return // a run of marks or spaces inside V.21 flags
 	}
-	band := tone.SITBand(s.Freq)
-	if band != 0 && dur >= samples(150e6) && dur <= samples(450e6) {
-		if d.sitN > 0 && band == d.sitBand+1 && s.Start-d.sitEnd <= samples(120e6) {
-			d.sitN++
-			d.sitBand, d.sitEnd = band, s.End
-			d.pendOK = false
-			if band == 3 {
-				d.fireSIT()
-			} else {
-				d.pendUntil = s.End + samples(150e6)
+	if abs(s.Freq-2100) <= 50 {
+		// The fax answer tone is never taken for a beep; pieces split by
+		// phase reversals or packet loss add up.
+		if d.cedEnd >= 0 && s.Start-d.cedEnd <= samples(150e6) {
+			d.cedTotal += dur
+		} else {
+			d.cedTotal, d.cedStart = dur, s.Start
+		}
+		d.cedEnd = s.End
+		if d.cedTotal >= d.cedMin {
+			d.addEvent(Event{Kind: EventFaxCED, Start: d.cedStart, End: s.End, Freq: s.Freq, Level: s.Level})
+			if d.open() || d.v.Class == Human {
+				d.decide(Fax, 0.97, "ced 2100 Hz")
 			}
-			return
-		}
-		if band <= 2 {
-			d.flushPending(now, true)
-			d.sitN, d.sitBand, d.sitStart, d.sitEnd, d.sitFreq = 1, band, s.Start, s.End, s.Freq
-			d.pend, d.pendOK, d.pendUntil = s, true, s.End+samples(150e6)
-			return
-		}
-	}
-	switch {
-	case abs(s.Freq-2100) <= 40 && dur >= d.cedMin:
-		d.addEvent(Event{Kind: EventFaxCED, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
-		if d.open() || d.v.Class == Human {
-			d.decide(Fax, 0.97, "ced 2100 Hz")
 		}
 		return
+	}
+	band := tone.SITBand(s.Freq)
+	sitLike := band != 0 && dur >= samples(180e6) && dur <= samples(450e6)
+	if sitLike && d.sitN > 0 && band == d.sitBand+1 && s.Start-d.sitEnd <= samples(60e6) {
+		d.sitN++
+		d.sitBand, d.sitEnd = band, s.End
+		d.pendOK = false
+		if band == 3 {
+			d.fireSIT()
+		} else {
+			d.pendUntil = s.End + samples(150e6)
+		}
+		return
+	}
+	d.flushPending(now, true)
+	if sitLike && band <= 2 {
+		d.sitN, d.sitBand, d.sitStart, d.sitEnd, d.sitFreq = 1, band, s.Start, s.End, s.Freq
+		d.hold(s, holdSIT, s.End+samples(150e6))
+		return
+	}
+	switch {
 	case abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6) && !d.sp.everConfirmed:
 		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
@@ -497,23 +524,27 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz:
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
-	}
-	if s.Freq >= 380 && s.Freq <= 480 && dur <= samples(700e6) {
-		// Could be one burst of a 425 Hz busy tone: wait for the gap.
-		d.flushPending(now, true)
-		d.pend, d.pendOK, d.pendUntil = s, true, s.End+samples(800e6)
+	case d.answered(s.Start) && !d.sp.everConfirmed:
+		d.hold(s, holdLone, s.End+SampleRate)
+		return
+	case s.Freq >= 380 && s.Freq <= 480 && dur <= samples(700e6):
+		d.hold(s, holdBusy, s.End+samples(800e6))
 		return
 	}
 	d.beep(s)
 }
 
-// flushPending resolves a tone held back (a possible SIT start or busy
-// burst) once its window has passed, or at once when force is set.
+func (d *Detector) hold(s tone.Segment, kind int, until int64) {
+	d.pend, d.pendOK, d.pendKind, d.pendUntil = s, true, kind, until
+}
+
+// flushPending resolves a tone held back once its window has passed, or at
+// once when force is set.
 func (d *Detector) flushPending(now int64, force bool) {
-	if !force && (d.sitN > 0 || d.pendOK) {
+	if !force && d.sitN > 0 {
 		// A tone that began right after the held one may be the next SIT
-		// segment or the next busy burst: wait for it to end.
-		if s, ok := d.single.Current(); ok && s.Frames >= 3 && s.Start >= d.sitEnd && s.Start-d.sitEnd <= samples(120e6) {
+		// segment: wait for it to end.
+		if s, ok := d.single.Current(); ok && s.Frames >= 3 && s.Start >= d.sitEnd && s.Start-d.sitEnd <= samples(60e6) {
 			return
 		}
 	}
@@ -527,9 +558,25 @@ func (d *Detector) flushPending(now int64, force bool) {
 	d.pendOK = false
 	d.sitN = 0
 	s := d.pend
-	if s.End-s.Start <= d.maxBeep && s.Freq >= d.cfg.BeepMinHz && s.Freq <= d.cfg.BeepMaxHz {
-		d.beep(s)
+	switch d.pendKind {
+	case holdSIT:
+		if d.answered(s.Start) && !d.sp.everConfirmed && !force {
+			d.hold(s, holdLone, s.End+SampleRate)
+			return
+		}
+	case holdLone:
+		if d.sp.everConfirmed && d.sp.lastSpeech > s.End {
+			// Speech right after a tone that followed the answer: not a
+			// voicemail beep (those end greetings). A lone SIT segment
+			// before speech is a SIT with the rest lost.
+			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+			if tone.SITBand(s.Freq) == 1 && d.open() {
+				d.decide(Announcement, 0.8, "sit segment then speech")
+			}
+			return
+		}
 	}
+	d.beep(s)
 }
 
 func (d *Detector) fireSIT() {
@@ -545,10 +592,15 @@ func (d *Detector) beep(s tone.Segment) {
 	if !d.answered(s.Start) {
 		return
 	}
-	if d.v.BeepEnd < 0 || s.Start-d.v.BeepEnd > samples(500e6) {
-		d.v.BeepStart = s.Start
+	// Beeps less than 500 ms apart are one signal ("bee-beep"): report its
+	// start and its end.
+	const gap = SampleRate / 2
+	switch {
+	case d.v.BeepEnd >= 0 && s.Start <= d.v.BeepEnd+gap && s.End >= d.v.BeepStart-gap:
+		d.v.BeepStart, d.v.BeepEnd = min(d.v.BeepStart, s.Start), max(d.v.BeepEnd, s.End)
+	case s.End > d.v.BeepEnd:
+		d.v.BeepStart, d.v.BeepEnd = s.Start, s.End
 	}
-	d.v.BeepEnd = s.End
 	if d.open() || d.v.Class == Human {
 		d.decide(Machine, 0.95, "beep")
 	}
@@ -558,10 +610,10 @@ func (d *Detector) beep(s tone.Segment) {
 // 400+450, 480+620, 350+440): busy/congestion and ringback.
 func (d *Detector) lowEnded(s tone.Segment) {
 	dur := s.End - s.Start
-	if dur < samples(150e6) {
+	if dur < samples(150e6) || !dense(s) {
 		return
 	}
-	if d.pendOK && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
+	if d.pendOK && d.pend.Freq >= 380 && d.pend.Freq <= 480 && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
 		d.pendOK = false // the held 400..480 Hz tone repeats: a cadence, not a beep
 	}
 	copy(d.cad[:], d.cad[1:])
@@ -578,9 +630,14 @@ func (d *Detector) lowEnded(s tone.Segment) {
 			regular(a.End-a.Start, b.End-b.Start) && regular(b.End-b.Start, c.End-c.Start) && regular(b.Start-a.End, c.Start-b.End) {
 			if a.Start > d.busyTill {
 				d.addEvent(Event{Kind: EventBusy, Start: a.Start, End: c.End, Freq: c.Freq, Level: c.Level})
-				if d.open() {
-					d.decide(Busy, 0.95, "busy cadence")
-				}
+				d.busyRun = 3
+			} else {
+				d.busyRun++
+			}
+			// A fourth regular burst decides: ringback broken up by noise
+			// and loss is rarely regular that long.
+			if d.busyRun >= 4 && d.open() {
+				d.decide(Busy, 0.95, "busy cadence")
 			}
 			d.busyTill = c.End
 			return
