@@ -30,19 +30,25 @@ deps:
 	fi
 	@tshark --version | head -1
 
-# The main job: replay the committed corpus and score it against its truth.
-run: build
-	$(BIN) replay --format table $(PCAPS)
-	$(BIN) replay $(PCAPS) > bin/corpus.jsonl
-	cat pcaps/*.truth.jsonl > bin/corpus.truth.jsonl
+# The main job: replay the committed corpus (signaling and audio) into the
+# embedded store (./callsight-data, chDB), score it against its truth and
+# print the analysts' reports from the store.
+ALLPCAPS := $(PCAPS) $(sort $(wildcard pcaps/audio/*.pcap.gz))
+run: build libchdb
+	$(BIN) replay --format table $(ALLPCAPS)
+	$(BIN) replay --store none --quiet $(ALLPCAPS) > bin/corpus.jsonl
+	cat pcaps/*.truth.jsonl pcaps/audio/*.truth.jsonl > bin/corpus.truth.jsonl
 	$(BIN) eval --truth bin/corpus.truth.jsonl bin/corpus.jsonl
+	$(BIN) report asr
+	$(BIN) report causes
+	$(BIN) report amd_mix
 
 vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-unit:
-	CALLSIGHT_REQUIRE_TSHARK=1 $(GO) test -count=1 ./...
+unit: clickhouse-deps libchdb
+	CALLSIGHT_REQUIRE_TSHARK=1 CALLSIGHT_REQUIRE_CLICKHOUSE=1 $(GO) test -count=1 -timeout 30m ./...
 
 # Every fuzz target runs briefly; crashers land in testdata/fuzz.
 fuzz:
@@ -56,7 +62,7 @@ fuzz:
 
 # End to end through the binary: the corpus reproduces its truth.
 e2e: build
-	$(BIN) replay --quiet $(PCAPS) > bin/corpus.jsonl
+	$(BIN) replay --store none --quiet $(PCAPS) > bin/corpus.jsonl
 	cat pcaps/*.truth.jsonl > bin/corpus.truth.jsonl
 	$(BIN) eval --min-accuracy 1 --truth bin/corpus.truth.jsonl bin/corpus.jsonl
 
@@ -69,8 +75,8 @@ bench:
 # Whole-command speed: a million-packet mixed capture, replayed.
 bench-replay: build
 	@test -f bin/bench.pcap || $(BIN) gen --bench 1000000 --out bin/bench.pcap
-	/usr/bin/time -v $(BIN) replay --quiet bin/bench.pcap 2>bin/bench.time > bin/bench.jsonl; grep -E 'Elapsed|Maximum resident' bin/bench.time
-	$(BIN) replay bin/bench.pcap > /dev/null
+	/usr/bin/time -v taskset -c 0 $(BIN) replay --store none --quiet bin/bench.pcap 2>bin/bench.time > bin/bench.jsonl; grep -E 'Elapsed|Maximum resident' bin/bench.time
+	$(BIN) eval --truth bin/bench.pcap.truth.jsonl bin/bench.jsonl | head -3
 
 corpus:
 	$(GO) run ./cmd/callsight gen --out pcaps
@@ -81,7 +87,7 @@ AUDIO_EVAL := bin/audio-eval
 eval-audio: build
 	rm -rf $(AUDIO_EVAL) && mkdir -p $(AUDIO_EVAL)
 	$(BIN) gen --audio 400 --shared ../shared/corpus --out $(AUDIO_EVAL) >/dev/null
-	$(BIN) replay --quiet $(AUDIO_EVAL)/*.pcap* > $(AUDIO_EVAL)/out.jsonl
+	$(BIN) replay --store none --quiet $(AUDIO_EVAL)/*.pcap* > $(AUDIO_EVAL)/out.jsonl
 	cat $(AUDIO_EVAL)/*.truth.jsonl > $(AUDIO_EVAL)/truth.jsonl
 	$(BIN) eval --truth $(AUDIO_EVAL)/truth.jsonl $(AUDIO_EVAL)/out.jsonl
 

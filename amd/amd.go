@@ -115,7 +115,8 @@ type Config struct {
 	BeepMinHz, BeepMaxHz float64
 	// HumanSilence is the silence after a short first utterance that decides
 	// Human; HumanSilenceLong applies after an utterance longer than
-	// LongUtterance (a person's "Hello, this is John speaking").
+	// LongUtterance (a person's "Hello, this is John speaking"), growing to
+	// HumanSilenceLong+150 ms for utterances of 1.5 LongUtterance and more.
 	HumanSilence, HumanSilenceLong, LongUtterance time.Duration
 	// MachineSpeech is the length of speech without a HumanSilence pause that
 	// decides Machine.
@@ -140,12 +141,12 @@ func DefaultConfig() Config {
 		TonePurity:       0.75,
 		MinBeep:          80 * time.Millisecond,
 		MaxBeep:          2 * time.Second,
-		BeepMinHz:        300,
+		BeepMinHz:        380,
 		BeepMaxHz:        2500,
 		HumanSilence:     650 * time.Millisecond,
-		HumanSilenceLong: 800 * time.Millisecond,
+		HumanSilenceLong: 900 * time.Millisecond,
 		LongUtterance:    time.Second,
-		MachineSpeech:    2000 * time.Millisecond,
+		MachineSpeech:    2100 * time.Millisecond,
 		SilenceTimeout:   3 * time.Second,
 		GreetingSilence:  1200 * time.Millisecond,
 		EarlyMediaSpeech: time.Second,
@@ -186,5 +187,3 @@ func (c Config) Validate() error {
 }
 
 func samples(d time.Duration) int64 { return int64(d) * SampleRate / int64(time.Second) }
-
-func (c Config) frames(d time.Duration) int { return int(samples(d) / frameLen) }

@@ -29,19 +29,18 @@ type frameRec struct {
 
 // speech follows utterances on lagged frames.
 type speech struct {
-	inBurst        bool
-	confirmed      bool
-	burstStart     int64
-	burstLast      int64 // end of the burst's last speech frame
-	burstFrames    int
-	burstLevel     float64
-	chainOn        bool
-	chainStart     int64
-	lastSpeech     int64 // end of the last confirmed speech frame
-	chainFrames    int   // speech frames in the chain
-	utterances     int   // chains so far
-	everConfirmed  bool
-	lastChainStart int64
+	inBurst       bool
+	confirmed     bool
+	burstStart    int64
+	burstLast     int64 // end of the burst's last speech frame
+	burstFrames   int
+	burstLevel    float64
+	chainOn       bool
+	chainStart    int64
+	lastSpeech    int64 // end of the last confirmed speech frame
+	chainFrames   int   // speech frames in the chain
+	utterances    int   // chains so far
+	everConfirmed bool
 }
 
 // Detector classifies one call leg's audio (the callee's), streaming, on the
@@ -77,33 +76,37 @@ type Detector struct {
 	early speech // before answer
 
 	// SIT and pending beeps
-	pend      tone.Segment
-	pendOK    bool
-	pendKind  int
-	cedStart  int64
-	cedEnd    int64
-	cedTotal  int64
-	pendUntil int64
-	sitN      int
-	sitBand   int
-	sitStart  int64
-	sitEnd    int64
-	sitFreq   float64
+	pend        tone.Segment
+	pendOK      bool
+	pendKind    int
+	verifyVoice int // voice-active frames after a held beep
+	cedStart    int64
+	cedEnd      int64
+	cedTotal    int64
+	pendUntil   int64
+	sitN        int
+	sitBand     int
+	sitStart    int64
+	sitEnd      int64
+	sitFreq     float64
 
 	cngN int
 
-	cad      [4]tone.Segment
-	cadN     int
-	busyTill int64 // end of the busy train already reported
-	busyRun  int   // regular bursts in it
-	ringN    int
-	lastRing int64
+	cad          [4]tone.Segment
+	cadN         int
+	busyTill     int64 // end of the busy train already reported
+	busyRun      int   // regular bursts in it
+	cadenceHeard bool  // a busy or ringback cadence after answer
+	ringN        int
+	lastRing     int64
 
 	v21Run, v21Miss int
 	v21Start        int64
 	v21Last         int64
 	v21Fired        bool
-	toneHeard       bool // a tone after answer: not dead air
+	toneHeard       bool  // a tone after answer: not dead air
+	rawRunStart     int64 // start of the current run of voice-active frames (not yet through the lag)
+	rawLast         int64 // end of its last frame
 
 	prevR1, prevR2 float64
 	statRun        int
@@ -153,7 +156,10 @@ func (d *Detector) Reset() {
 
 // Answer marks the sample at which the call was answered. Audio before it
 // is early media: speech or SIT there decides Announcement, busy tone Busy,
-// and ringback is ignored. Until Answer is called all audio is early media.
+// and ringback is ignored. Until Answer is called all audio is early media,
+// so call it before writing the answer sample (frames already analysed stay
+// early media; the speech logic runs 120 ms behind, which absorbs a short
+// delay). Only the first call counts.
 func (d *Detector) Answer(sample int64) {
 	if d.answerAt >= 0 {
 		return
@@ -284,30 +290,28 @@ func (d *Detector) frame(start int64) {
 		raw = false
 	}
 
-	single, low, v21, stationary := false, false, false, false
+	single, low, v21, stationary, dtmfLike := false, false, false, false, false
 	freq, partial := 0.0, 0.0
 	if !lost && db >= d.cfg.ToneMinDBFS {
 		est, ok := tone.Pisarenko(lags, SampleRate)
 		if ok {
 			freq = est.Freq
-			if est.Fraction >= 0.6 && freq >= 280 && freq <= 2600 {
-				// While a tone is followed, test purity at its running
-				// frequency: the estimate jitters in coloured noise.
-				f := freq
-				if ft, on := d.single.Tracking(); on && abs(freq-ft) <= max(25, 0.03*ft) {
-					f = ft
+			if est.Fraction >= 0.7 && freq >= 280 && freq <= 2600 {
+				sf := freq
+				if single = d.pure(x, ms, &sf); single {
+					freq = sf
 				}
-				pur := tone.NewGoertzel(f, SampleRate).Power(x) / ms
-				if pur >= 0.35 && pur < d.cfg.TonePurity {
-					// Near miss: coloured noise biases the estimate; look
-					// 30 Hz either side.
-					for _, df := range [2]float64{-30, 30} {
-						if p := tone.NewGoertzel(f+df, SampleRate).Power(x) / ms; p > pur {
-							pur, freq = p, f+df
-						}
+			}
+			if !single {
+				// Coloured noise (mostly below 1 kHz) biases the estimate;
+				// the differenced signal keeps a tone and whitens that noise.
+				if e2, ok2 := tone.Pisarenko(lags.Differenced(), SampleRate); ok2 && e2.Fraction >= 0.8 && abs(e2.Freq-freq) > 20 &&
+					e2.Freq >= 280 && e2.Freq <= 2600 {
+					f2 := e2.Freq
+					if d.pure(x, ms, &f2) {
+						single, freq = true, f2
 					}
 				}
-				single = pur >= d.cfg.TonePurity
 			}
 			low = est.Fraction >= 0.85 && freq >= 300 && freq <= 700
 			if single {
@@ -321,6 +325,10 @@ func (d *Detector) frame(start int64) {
 			r1, r2 := float64(lags.R1)/float64(lags.R0), float64(lags.R2)/float64(lags.R0)
 			stationary = abs(r1-d.prevR1) < 0.03 && abs(r2-d.prevR2) < 0.05
 			d.prevR1, d.prevR2 = r1, r2
+			// A DTMF pair (697..941 + 1209..1633 Hz) has r1 = mean cos w
+			// in 0.45..0.75 and r2 in -0.45..0.15; voiced speech, mostly
+			// below 1 kHz, sits higher. Only such frames pay for the bank.
+			dtmfLike = r1 >= 0.35 && r1 <= 0.82 && r2 >= -0.6 && r2 <= 0.3
 		}
 	}
 	if !single && !lost && db >= d.cfg.ToneMinDBFS-10 {
@@ -331,9 +339,9 @@ func (d *Detector) frame(start int64) {
 
 	// DTMF: only on steady frames that are not one tone.
 	dtmf := false
-	if stationary && !single && db >= -45 {
+	if stationary && dtmfLike && !single && db >= -45 {
 		d.statRun++
-		if d.statRun >= 1 {
+		if d.statRun >= 2 || d.dtmfRun > 0 {
 			if key, lo, hi, ok := tone.DTMF(x, ms); ok {
 				dtmf = true
 				if d.dtmfRun > 0 && key == d.dtmfKey {
@@ -358,7 +366,9 @@ func (d *Detector) frame(start int64) {
 
 	// V.21 flags.
 	if v21 {
-		d.v21Last = end
+		if !single {
+			d.v21Last = end // a mark/space mix: not a run of one frequency
+		}
 		if d.v21Run == 0 {
 			d.v21Start = start
 		}
@@ -395,6 +405,15 @@ func (d *Detector) frame(start int64) {
 
 	// Per-frame record; mark tone frames retroactively so the lagged speech
 	// logic does not take them for speech.
+	if d.pendOK && d.pendKind == holdVerify && start >= d.pend.End && raw && !single {
+		d.verifyVoice++
+	}
+	if raw && !single && !low {
+		if end-frameLen-d.rawLast > burstGap*frameLen {
+			d.rawRunStart = start
+		}
+		d.rawLast = end
+	}
 	idx := int(d.nFrames % ringSize)
 	d.ring[idx] = frameRec{start: start, db: vdb, raw: raw, tonal: dtmf || v21}
 	d.nFrames++
@@ -423,6 +442,30 @@ func (d *Detector) frame(start int64) {
 	}
 }
 
+// pure reports whether the frame is one tone near *freq: its Goertzel
+// share of the frame power reaches TonePurity. While a tone is followed the
+// test runs at the tone's running frequency (the estimate jitters in noise),
+// and 20 Hz below, 20 and 40 Hz above. *freq is updated to the best.
+func (d *Detector) pure(x []int16, ms float64, freq *float64) bool {
+	f := *freq
+	if ft, on := d.single.Tracking(); on && abs(f-ft) <= max(25, 0.03*ft) {
+		f = ft
+	}
+	// One pass for the estimate and its neighbours (coloured noise pulls
+	// the estimate down more often than up).
+	g := [4]tone.Goertzel{tone.NewGoertzel(f, SampleRate), tone.NewGoertzel(f-20, SampleRate),
+		tone.NewGoertzel(f+20, SampleRate), tone.NewGoertzel(f+40, SampleRate)}
+	p := tone.Power4(x, &g)
+	pur, base := p[0]/ms, f
+	for i, df := range [4]float64{0, -20, 20, 40} {
+		if p[i]/ms > pur {
+			pur, f = p[i]/ms, base+df
+		}
+	}
+	*freq = f
+	return pur >= d.cfg.TonePurity
+}
+
 // dense reports whether most of a cadence segment's frames were tonal
 // (vowels pass for a low tone now and then, not for most of 150 ms).
 func dense(s tone.Segment) bool { return 10*int64(s.Frames)*frameLen >= 6*(s.End-s.Start) }
@@ -449,7 +492,7 @@ func abs(x float64) float64 {
 }
 
 func (d *Detector) endDTMF() {
-	if d.dtmfRun >= 4 {
+	if d.dtmfRun >= 3 {
 		d.addEvent(Event{Kind: EventDTMF, Start: d.dtmfStart, End: d.dtmfEnd, Freq: d.dtmfLow, Freq2: d.dtmfHigh})
 	}
 	d.dtmfRun, d.dtmfMiss = 0, 0
@@ -457,10 +500,15 @@ func (d *Detector) endDTMF() {
 
 // Kinds of tone held back before they are called a beep.
 const (
-	holdSIT  = iota + 1 // may be the first SIT segment
-	holdBusy            // 380..480 Hz: may be one burst of a busy tone
-	holdLone            // no speech before it: a beep-only voicemail, or the start of an announcement
+	holdSIT    = iota + 1 // may be the first SIT segment
+	holdBusy              // 380..480 Hz: may be one burst of a busy tone
+	holdLone              // no speech before it: a beep-only voicemail, or the start of an announcement
+	holdVerify            // a beep, unless voice follows at once (then it was a voice harmonic)
 )
+
+// verifyFrames after a beep must be mostly quiet (or tone): a voicemail
+// records after its beep, while a harmonic of a voice is followed by voice.
+const verifyFrames = 10
 
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
@@ -474,7 +522,16 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if d.answered(s.Start) {
 		d.toneHeard = true
 	}
-	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && (d.v21Run > 0 || s.End-d.v21Last < SampleRate) {
+	if d.pendOK && d.pendKind != holdVerify && s.Start-d.pend.End <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
+		// The same tone, split by noise or loss: join the pieces.
+		s.Start, s.Frames = d.pend.Start, s.Frames+d.pend.Frames
+		dur = s.End - s.Start
+		d.pendOK = false
+		if d.sitN == 1 {
+			d.sitN = 0
+		}
+	}
+	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate {
 		return // a run of marks or spaces inside V.21 flags
 	}
 	if abs(s.Freq-2100) <= 50 {
@@ -524,6 +581,12 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz:
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
+	case d.cngN > 0 && abs(s.Freq-1100) <= 40 || d.v.Class == Fax,
+		// 380..480 Hz with no greeting before it, or among busy/ringback
+		// cadences, is a network tone (425 Hz ringback, busy, congestion).
+		s.Freq >= 380 && s.Freq <= 480 && (!d.sp.everConfirmed || d.cadenceHeard):
+		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		return
 	case d.answered(s.Start) && !d.sp.everConfirmed:
 		d.hold(s, holdLone, s.End+SampleRate)
 		return
@@ -531,7 +594,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		d.hold(s, holdBusy, s.End+samples(800e6))
 		return
 	}
-	d.beep(s)
+	d.verify(s)
 }
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
@@ -559,6 +622,13 @@ func (d *Detector) flushPending(now int64, force bool) {
 	d.sitN = 0
 	s := d.pend
 	switch d.pendKind {
+	case holdVerify:
+		if d.verifyVoice*2 >= verifyFrames {
+			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+			return
+		}
+		d.beep(s)
+		return
 	case holdSIT:
 		if d.answered(s.Start) && !d.sp.everConfirmed && !force {
 			d.hold(s, holdLone, s.End+SampleRate)
@@ -576,7 +646,13 @@ func (d *Detector) flushPending(now int64, force bool) {
 			return
 		}
 	}
-	d.beep(s)
+	d.verify(s)
+}
+
+// verify holds a beep candidate for verifyFrames to check what follows.
+func (d *Detector) verify(s tone.Segment) {
+	d.verifyVoice = 0
+	d.hold(s, holdVerify, s.End+verifyFrames*frameLen)
 }
 
 func (d *Detector) fireSIT() {
@@ -628,6 +704,9 @@ func (d *Detector) lowEnded(s tone.Segment) {
 		if in(a.End-a.Start, 150, 700) && in(b.End-b.Start, 150, 700) && in(c.End-c.Start, 150, 700) &&
 			in(b.Start-a.End, 150, 700) && in(c.Start-b.End, 150, 700) &&
 			regular(a.End-a.Start, b.End-b.Start) && regular(b.End-b.Start, c.End-c.Start) && regular(b.Start-a.End, c.Start-b.End) {
+			if d.answered(a.Start) {
+				d.cadenceHeard = true
+			}
 			if a.Start > d.busyTill {
 				d.addEvent(Event{Kind: EventBusy, Start: a.Start, End: c.End, Freq: c.Freq, Level: c.Level})
 				d.busyRun = 3
@@ -655,6 +734,9 @@ func (d *Detector) lowEnded(s tone.Segment) {
 		return
 	}
 	d.addEvent(Event{Kind: EventRingback, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+	if d.answered(s.Start) {
+		d.cadenceHeard = true
+	}
 	if d.lastRing >= 0 && s.Start-d.lastRing <= samples(5.5e9) {
 		d.ringN++
 	} else {
@@ -677,14 +759,20 @@ func (d *Detector) consume() {
 		d.decideSpeech(end)
 	} else {
 		d.step(&d.early, r, isSpeech)
-		if !d.v.Decided && d.early.chainOn && d.early.lastSpeech-d.early.chainStart >= d.earlySpeech {
+		// Voice for EarlyMediaSpeech, at least half of it active (not the
+		// odd burst of a noisy ringback), is an announcement.
+		if e := &d.early; !d.v.Decided && e.chainOn && e.lastSpeech-e.chainStart >= d.earlySpeech &&
+			2*int64(e.chainFrames)*frameLen >= e.lastSpeech-e.chainStart {
 			d.decide(Announcement, 0.85, "speech in early media")
 		}
 	}
 }
 
 func (d *Detector) silenceFor(chainLen int64) int64 {
-	if chainLen > d.longUtt {
+	switch {
+	case chainLen > d.longUtt*3/2:
+		return d.humanSilLong + samples(150e6)
+	case chainLen > d.longUtt:
 		return d.humanSilLong
 	}
 	return d.humanSil
@@ -736,7 +824,14 @@ func (d *Detector) decideSpeech(now int64) {
 	if sp.chainOn {
 		chainLen := sp.lastSpeech - sp.chainStart
 		sil := now - sp.lastSpeech
-		if d.open() && chainLen >= d.machineSpeech {
+		// Speech still in the lag pipeline that continues the chain counts
+		// towards a long greeting: the lag is there to keep tones out of
+		// speech, and a tone does not make a voice longer.
+		heard := chainLen
+		if d.rawRunStart <= sp.lastSpeech+burstGap*frameLen && d.rawLast > sp.lastSpeech {
+			heard = d.rawLast - sp.chainStart
+		}
+		if d.open() && heard >= d.machineSpeech {
 			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
 			d.decide(Machine, min(conf, 0.95), "long greeting")
 		}

@@ -270,7 +270,22 @@ func (w *Writer) backend(ctx context.Context) (backend, error) {
 // what it needs from c before returning and blocks only when the queue is
 // full.
 func (w *Writer) WriteCall(c *outcome.Call) error {
-	return w.WriteRow(NewCallRow(c, w.cfg.Labels, MediaStats{}))
+	return w.WriteRow(NewCallRow(c, w.cfg.Labels, MediaStatsOf(c.Audio)))
+}
+
+// MediaStatsOf flattens a call's audio analysis into its media columns.
+func MediaStatsOf(a *outcome.Audio) MediaStats {
+	if a == nil {
+		return MediaStats{}
+	}
+	pk := uint32(min(a.Packets, 1<<32-1))
+	var loss float32
+	if n := a.Packets + a.Lost; n > 0 {
+		loss = float32(100 * float64(a.Lost) / float64(n))
+	}
+	jit := float32(a.JitterMS)
+	conf := float32(a.Confidence)
+	return MediaStats{Codec: a.Codec, Packets: &pk, LossPct: &loss, JitterMS: &jit, AMDClass: a.Class, AMDConfid: &conf}
 }
 
 // WriteRow queues a prepared call row for the store.

@@ -85,6 +85,7 @@ var fullScaleDB = 20 * math.Log10(32768)
 // FloorBlockFrames frames (3.2 s).
 type Floor struct {
 	blocks [FloorBlocks]float64
+	minBlk float64 // minimum of the filled blocks
 	cur    float64
 	inCur  int
 	filled int
@@ -114,6 +115,10 @@ func (f *Floor) Update(db float64) {
 			f.filled++
 		}
 		f.inCur = 0
+		f.minBlk = f.blocks[0]
+		for i := 1; i < f.filled; i++ {
+			f.minBlk = min(f.minBlk, f.blocks[i])
+		}
 	}
 }
 
@@ -125,16 +130,13 @@ func (f *Floor) Value(def float64) float64 {
 	if !f.Known() {
 		return def
 	}
-	m := math.Inf(1)
-	if f.inCur > 0 {
-		m = f.cur
+	switch {
+	case f.filled == 0:
+		return f.cur
+	case f.inCur == 0:
+		return f.minBlk
 	}
-	for i := 0; i < f.filled; i++ {
-		if f.blocks[i] < m {
-			m = f.blocks[i]
-		}
-	}
-	return m
+	return min(f.minBlk, f.cur)
 }
 
 // Activity decides speech activity per frame: a frame is active when its

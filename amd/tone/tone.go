@@ -1,38 +1,52 @@
 // Package tone finds tones in 8 kHz telephone audio, frame by frame: a
-// second-order (Pisarenko) frequency and purity estimate from three
-// autocorrelation lags, Goertzel filters to confirm a candidate, a DTMF
-// decoder, the special information tone (SIT) bands and a tracker that turns
-// tonal frames into segments with a start, an end and a frequency.
+// one-sinusoid (Pisarenko) frequency and purity estimate from symmetric
+// autocorrelation lags, Goertzel filters (one, or four side by side) to
+// confirm a candidate, a DTMF decoder, the special information tone (SIT)
+// bands and a tracker that turns tonal frames into segments with a start, an
+// end and a frequency.
 //
-// The estimate is cheap enough to run on every frame (three multiply-adds
-// per sample); Goertzel filters run only on the frames that it flags, so the
-// cost is paid where tones are.
+// The estimate is cheap enough to run on every frame (four multiply-adds per
+// sample); Goertzel filters run only on the frames that it flags, so the
+// cost is paid where tones are. Nothing here allocates.
 package tone
 
 import "math"
 
 // Lags are the symmetric autocorrelation sums of a frame over its inner
-// samples n = 2..len-3: R0 = sum x[n]^2, R1 = sum x[n](x[n-1]+x[n+1])/2,
-// R2 = sum x[n](x[n-2]+x[n+2])/2. Because every sum covers the same samples,
-// a pure tone gives R1 = R0 cos w and R2 = R0 cos 2w exactly, at any phase.
-type Lags struct{ R0, R1, R2 int64 }
+// samples n = 3..len-4: R0 = sum x[n]^2, Rk = sum x[n](x[n-k]+x[n+k])/2.
+// Because every sum covers the same samples, a pure tone gives
+// Rk = R0 cos kw exactly, at any phase.
+type Lags struct{ R0, R1, R2, R3 int64 }
 
-// Correlate returns the Lags of x (zero when x has fewer than 5 samples).
+// Differenced returns the lags of the first difference x[n]-x[n-1]
+// (approximately, from these lags): a tone keeps its frequency while
+// low-frequency noise (hum, pink noise, voice) is attenuated.
+func (l Lags) Differenced() Lags {
+	return Lags{
+		R0: 2*l.R0 - 2*l.R1,
+		R1: 2*l.R1 - l.R0 - l.R2,
+		R2: 2*l.R2 - l.R1 - l.R3,
+	}
+}
+
+// Correlate returns the Lags of x (zero when x has fewer than 7 samples).
 func Correlate(x []int16) Lags {
 	var l Lags
-	if len(x) < 5 {
+	if len(x) < 7 {
 		return l
 	}
-	a, b, c, d := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3])
-	for _, v := range x[4:] {
-		e := int32(v)
-		l.R0 += int64(c * c)
-		l.R1 += int64(c*b) + int64(c*d)
-		l.R2 += int64(c*a) + int64(c*e)
-		a, b, c, d = b, c, d, e
+	// A window of seven samples slides along x: d is the centre.
+	a, b, c, d, e, f := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3]), int32(x[4]), int32(x[5])
+	var r0, r1, r2, r3 int64
+	for _, v := range x[6:] {
+		g := int32(v)
+		r0 += int64(d * d)
+		r1 += int64(d*c) + int64(d*e)
+		r2 += int64(d*b) + int64(d*f)
+		r3 += int64(d*a) + int64(d*g)
+		a, b, c, d, e, f = b, c, d, e, f, g
 	}
-	l.R1 /= 2
-	l.R2 /= 2
+	l.R0, l.R1, l.R2, l.R3 = r0, r1/2, r2/2, r3/2
 	return l
 }
 
@@ -106,6 +120,36 @@ func (g Goertzel) Power(x []int16) float64 {
 	return 2 * p / (n * n)
 }
 
+// Power4 returns the Power of x at four filters in one pass: the four
+// recurrences are independent, so they run side by side for about the cost
+// of one.
+func Power4(x []int16, g *[4]Goertzel) [4]float64 {
+	var a1, a2, b1, b2, c1, c2, d1, d2 float64
+	ka, kb, kc, kd := g[0].coeff, g[1].coeff, g[2].coeff, g[3].coeff
+	for _, v := range x {
+		f := float64(v)
+		a0 := f + ka*a1 - a2
+		b0 := f + kb*b1 - b2
+		c0 := f + kc*c1 - c2
+		d0 := f + kd*d1 - d2
+		a2, a1 = a1, a0
+		b2, b1 = b1, b0
+		c2, c1 = c1, c0
+		d2, d1 = d1, d0
+	}
+	var p [4]float64
+	n := float64(len(x))
+	if n == 0 {
+		return p
+	}
+	s := 2 / (n * n)
+	p[0] = (a1*a1 + a2*a2 - ka*a1*a2) * s
+	p[1] = (b1*b1 + b2*b2 - kb*b1*b2) * s
+	p[2] = (c1*c1 + c2*c2 - kc*c1*c2) * s
+	p[3] = (d1*d1 + d2*d2 - kd*d1*d2) * s
+	return p
+}
+
 // Rate is the sample rate the package-level filters are built for.
 const Rate = 8000
 
@@ -134,20 +178,26 @@ func DTMF(x []int16, meanSquare float64) (key byte, low, high float64, ok bool) 
 	if meanSquare <= 0 {
 		return 0, 0, 0, false
 	}
-	var pl, ph [4]float64
-	li, hi := 0, 0
+	pl := Power4(x, &dtmfBankL)
+	li := 0
 	for i := range 4 {
-		pl[i] = dtmfBankL[i].Power(x)
-		ph[i] = dtmfBankH[i].Power(x)
 		if pl[i] > pl[li] {
 			li = i
 		}
+	}
+	l := pl[li] / meanSquare
+	if l < 0.1 {
+		return 0, 0, 0, false // no row tone: skip the columns
+	}
+	ph := Power4(x, &dtmfBankH)
+	hi := 0
+	for i := range 4 {
 		if ph[i] > ph[hi] {
 			hi = i
 		}
 	}
-	l, h := pl[li]/meanSquare, ph[hi]/meanSquare
-	if l+h < 0.7 || l < 0.1 || h < 0.1 {
+	h := ph[hi] / meanSquare
+	if l+h < 0.7 || h < 0.1 {
 		return 0, 0, 0, false
 	}
 	for i := range 4 {

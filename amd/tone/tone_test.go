@@ -45,6 +45,17 @@ func TestPisarenkoAndGoertzel(t *testing.T) {
 	}
 }
 
+func TestPower4(t *testing.T) {
+	x := tones(80, 5000, 697, 1336)
+	g := [4]Goertzel{NewGoertzel(697, Rate), NewGoertzel(1336, Rate), NewGoertzel(1000, Rate), NewGoertzel(3000, Rate)}
+	p := Power4(x, &g)
+	for i := range g {
+		if want := g[i].Power(x); math.Abs(p[i]-want) > 1e-6*math.Max(1, want) {
+			t.Errorf("Power4[%d] = %v, want %v", i, p[i], want)
+		}
+	}
+}
+
 func TestDTMF(t *testing.T) {
 	for i, l := range dtmfLow {
 		for j, h := range dtmfHigh {

@@ -47,6 +47,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdEval(args[1:], stdout, stderr)
 	case "explain":
 		err = cmdExplain(args[1:], stdout, stderr)
+	case "report":
+		err = cmdReport(args[1:], stdout, stderr)
+	case "schema":
+		err = cmdSchema(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "callsight", version)
 	case "help", "-h", "--help":
@@ -79,6 +83,8 @@ Commands:
   gen [flags]              write the labelled corpus (pcaps/) or a large benchmark capture
   eval --truth T OUT       confusion matrix and per-class precision/recall of replay output
   explain --call ID FILE   draw one call's timeline (audio energy, speech, tones, signaling, verdict) as a PNG
+  report NAME|all          analysts' reports from the store (asr, acd, ner, pdd, causes, ...)
+  schema [--cluster NAME]  print the ClickHouse DDL
   version                  print the version
 
 Run 'callsight COMMAND -h' for a command's flags.

@@ -126,7 +126,7 @@ type event struct {
 func ourFrames(t *testing.T, path string) (map[int64]frameView, map[int64]int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run([]string{"replay", "--format", "events", "--quiet", path}, nil, &out, &errb)
+	code := run([]string{"replay", "--store", "none", "--format", "events", "--quiet", path}, nil, &out, &errb)
 	if code != 0 {
 		t.Fatalf("replay %s: exit %d: %s", path, code, errb.String())
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,8 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"log/slog"
+
 	"golang.org/x/term"
 
+	"github.com/callsight/callsight/analytics"
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/internal/engine"
 	"github.com/callsight/callsight/outcome"
@@ -25,7 +30,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "jsonl", "output: jsonl (one line per call), events (one line per signaling message) or table")
-	store := fs.String("store", "none", "where calls are stored: none (storage arrives with the analytics issue)")
+	store := fs.String("store", "embedded", "where calls and events are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
+	tenant := fs.String("tenant", "", "tenant label stored with every call")
+	campaign := fs.String("campaign", "", "campaign label stored with every call")
+	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
 	mapping := fs.String("sip-mapping", "rfc3398", "SIP status to Q.850 mapping for calls without a raw cause: rfc3398 or q1912.5")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
@@ -47,14 +55,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Errorf("format %q: want jsonl, events or table", *format)}
 	}
-	if *store != "none" {
-		return usageError{fmt.Errorf("store %q: only none is available in this version", *store)}
-	}
 	log, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		return err
 	}
+
 	cfg := engine.DefaultConfig()
+	cfg.NoAudio = *noAudio
 	switch strings.ToLower(*mapping) {
 	case "rfc3398":
 		cfg.Correlator.Mapping = cause.RFC3398
@@ -64,12 +71,19 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("sip-mapping %q: want rfc3398 or q1912.5", *mapping)}
 	}
 
+	storeSet := false
+	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
+	writer, err := openStore(*store, storeSet, analytics.Labels{Tenant: *tenant, Campaign: *campaign}, log, stderr)
+	if err != nil {
+		return err
+	}
+
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	defer out.Flush()
 	var events io.Writer
 	var calls []*outcome.Call
 	var emit func(*outcome.Call)
-	var encErr error
+	var encErr, storeErr error
 	switch *format {
 	case "events":
 		events = out
@@ -83,6 +97,19 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	case "table":
 		emit = func(c *outcome.Call) { calls = append(calls, c) }
+	}
+	if writer != nil {
+		// Every call and every event also goes to the store.
+		show := emit
+		emit = func(c *outcome.Call) {
+			if err := writer.WriteCall(c); err != nil && storeErr == nil {
+				storeErr = err
+			}
+			if show != nil {
+				show(c)
+			}
+		}
+		events = &eventStore{w: writer, next: events, err: &storeErr}
 	}
 	eng, err := engine.New(cfg, log, events, emit)
 	if err != nil {
@@ -117,6 +144,21 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	if encErr != nil {
 		return fmt.Errorf("writing output: %w", encErr)
+	}
+	if writer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		err := writer.Close(ctx)
+		cancel()
+		if err == nil {
+			err = storeErr
+		}
+		st := writer.Stats()
+		if err != nil {
+			log.Error("store", "store", *store, "err", err, "spooled", st.SpooledRows, "dropped", st.DroppedRows)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "store: %s: %d calls, %d events; %d calls and %d events inserted; %d rows spooled for retry, %d in the spool\n", *store, st.Calls, st.Events, st.InsertedCalls, st.InsertedEvents, st.SpooledRows, st.SpoolSegments)
+		}
 	}
 	if !*quiet {
 		writeSummary(stderr, eng.Stats(), elapsed)
@@ -255,4 +297,53 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
+}
+
+// openStore opens the call store. The embedded default falls back to no
+// store, with a warning that says how to get one, when libchdb.so is not
+// installed and --store was not given; an explicit store must work.
+func openStore(spec string, explicit bool, labels analytics.Labels, log *slog.Logger, stderr io.Writer) (*analytics.Writer, error) {
+	if spec == "none" {
+		return nil, nil
+	}
+	if !explicit && strings.HasPrefix(spec, "embedded") {
+		if _, ok := analytics.LibCHDBAvailable(""); !ok {
+			log.Warn("not storing calls: the embedded store needs libchdb.so (run `make libchdb`, set CHDB_LIB_PATH, or pass --store clickhouse://user:pass@host:9000/db); pass --store none to silence this")
+			return nil, nil
+		}
+	}
+	cfg := analytics.DefaultConfig()
+	cfg.Labels = labels
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := analytics.Open(ctx, spec, cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", spec, err)
+	}
+	return w, nil
+}
+
+// eventStore parses the engine's event lines into the store and passes
+// them on to next (stdout for --format events), when set.
+type eventStore struct {
+	w    *analytics.Writer
+	next io.Writer
+	err  *error
+	ev   analytics.Event
+}
+
+func (s *eventStore) Write(p []byte) (int, error) {
+	for _, line := range bytes.Split(bytes.TrimRight(p, "\n"), []byte("\n")) {
+		s.ev = analytics.Event{}
+		if err := json.Unmarshal(line, &s.ev); err != nil {
+			continue
+		}
+		if err := s.w.WriteEvent(&s.ev); err != nil && *s.err == nil {
+			*s.err = err
+		}
+	}
+	if s.next != nil {
+		return s.next.Write(p)
+	}
+	return len(p), nil
 }

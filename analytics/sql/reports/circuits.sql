@@ -28,7 +28,7 @@ FROM
   AND ({campaign} = '' OR campaign = {campaign})
       AND has(leg_kinds, 'isup')
     GROUP BY opc, dpc, cic_first
-)
+) AS kpi
 ANY LEFT JOIN
 (
     SELECT
@@ -41,5 +41,5 @@ ANY LEFT JOIN
     FROM network_events FINAL
     WHERE ts >= {since} AND ts < {until} AND proto = 'isup'
     GROUP BY opc, dpc, cic_first
-) USING (opc, dpc, cic_first)
+) AS supervision USING (opc, dpc, cic_first)
 ORDER BY opc, dpc, cic_first

@@ -1,6 +1,7 @@
 -- signaling_events: one row per decoded signaling message (the
 -- `callsight replay --format events` lines). Keyed by capture file, frame
--- and protocol, so a replayed file does not double its events.
+-- and message (two SIP messages can share a frame), so a replayed file
+-- does not double its events.
 CREATE TABLE IF NOT EXISTS {{table "signaling_events"}} {{onCluster}}
 (
     ts        {{time}} {{codec "DoubleDelta, LZ4"}},
@@ -24,5 +25,5 @@ CREATE TABLE IF NOT EXISTS {{table "signaling_events"}} {{onCluster}}
 )
 ENGINE = {{engine "ReplacingMergeTree" "signaling_events"}}
 PARTITION BY toYYYYMM(ts)
-ORDER BY (proto, toStartOfHour(ts), file, frame, type)
+ORDER BY (proto, toStartOfHour(ts), file, frame, type, method, status, cseq_method, call_id, cic)
 {{ttl "ts"}}

@@ -6,8 +6,8 @@ SELECT
     toStartOfHour(toDateTime(start_time, 'UTC')) AS hour,
     outcome,
     countState() AS calls,
-    sumState(toInt64(ifNull(duration_ms, 0))) AS talk_ms,
-    sumState(toInt64(ifNull(pdd_ms, 0))) AS pdd_ms,
+    sumState(toInt64(ifNull(duration_ms, 0))) AS talk_ms_sum,
+    sumState(toInt64(ifNull(pdd_ms, 0))) AS pdd_ms_sum,
     sumState(toUInt64(isNotNull(pdd_ms))) AS pdd_calls
 FROM {{table "calls"}}
 GROUP BY tenant, campaign, hour, outcome

@@ -1,0 +1,143 @@
+package amd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// voiceLike is a burst of harmonic combs with a moving pitch, a stand-in for
+// a greeting when no speech synthesiser is installed.
+func voiceLike(dur int, db float64, rng *rand.Rand) []float64 {
+	x := make([]float64, 0, dur)
+	for len(x) < dur {
+		f0 := 100 + rng.Float64()*120
+		n := ms(80 + rng.Float64()*200)
+		ph := 0.0
+		for i := range n {
+			f := f0 * (1 + 0.15*float64(i)/float64(n)) // gliding pitch
+			ph += 2 * math.Pi * f / rate
+			v := 0.0
+			for h := 1; h <= 12; h++ {
+				v += math.Sin(float64(h)*ph) / float64(h)
+			}
+			x = append(x, v*amp(db)/2)
+		}
+		x = append(x, silence(ms(30+rng.Float64()*120))...)
+	}
+	return x[:dur]
+}
+
+type toneCase struct {
+	name   string
+	speech bool // a greeting before the signal
+	sig    []float64
+	class  Class // wanted final class, Unknown: do not check
+	want   EventKind
+	min    int // at least this many events of kind want
+}
+
+func TestNoFalseBeeps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var dtmf []float64
+	lows := []float64{941, 697, 697, 697, 770, 770, 770, 852, 852, 852, 941, 941}
+	highs := []float64{1336, 1209, 1336, 1477, 1209, 1336, 1477, 1209, 1336, 1477, 1209, 1477}
+	for i := range lows {
+		dtmf = append(dtmf, tones(ms(100), -15, lows[i], highs[i])...)
+		dtmf = append(dtmf, silence(ms(100))...)
+	}
+	var chords []float64
+	for _, c := range [][]float64{{261.6, 329.6, 392}, {293.7, 370, 440, 587.3}, {349.2, 440, 523.3}, {392, 493.9, 587.3, 784}} {
+		chords = append(chords, tones(ms(400), -15, c...)...)
+	}
+	cases := []toneCase{
+		{name: "dtmf digits", speech: true, sig: dtmf, want: EventDTMF, min: 10},
+		{name: "ringback 440+480 after answer", sig: cadence(ms(8500), -18, []int{ms(2000)}, []int{ms(4000)}, 440, 480), class: Ringback, want: EventRingback, min: 2},
+		{name: "ringback 425 1/4", sig: cadence(ms(7000), -18, []int{ms(1000)}, []int{ms(4000)}, 425), class: Ringback, want: EventRingback, min: 2},
+		{name: "ringback 400+450 double", sig: cadence(ms(6000), -18, []int{ms(400), ms(400)}, []int{ms(200), ms(2000)}, 400, 450), want: EventRingback, min: 1},
+		{name: "busy 425 0.5/0.5", sig: cadence(ms(4000), -18, []int{ms(500)}, []int{ms(500)}, 425), class: Busy, want: EventBusy, min: 1},
+		{name: "busy 480+620 0.5/0.5 after speech", speech: true, sig: cadence(ms(4000), -18, []int{ms(500)}, []int{ms(500)}, 480, 620), want: EventBusy, min: 1},
+		{name: "congestion 425 0.25/0.25", sig: cadence(ms(3000), -18, []int{ms(250)}, []int{ms(250)}, 425), class: Busy, want: EventBusy, min: 1},
+		{name: "dial tone 350+440", speech: true, sig: tones(ms(3000), -18, 350, 440)},
+		{name: "sit", sig: append(append(tones(ms(274), -18, 913.8), tones(ms(274), -18, 1370.6)...), tones(ms(380), -18, 1776.7)...), class: Announcement, want: EventSIT, min: 1},
+		{name: "sit after speech", speech: true, sig: append(append(tones(ms(380), -18, 985.2), tones(ms(380), -18, 1428.5)...), tones(ms(380), -18, 1776.7)...), want: EventSIT, min: 1},
+		{name: "chords", speech: true, sig: chords},
+		{name: "milliwatt 1000 Hz 4.6 s", sig: tones(ms(4600), -3, 1000), want: EventTone, min: 1},
+		{name: "milliwatt after speech", speech: true, sig: tones(ms(4600), -10, 1004), want: EventTone, min: 1},
+		{name: "fax ced", sig: ced(ms(3300), -12, true), class: Fax, want: EventFaxCED, min: 1},
+		{name: "v21 flags", sig: v21Flags(ms(1500), -12), class: Fax, want: EventV21, min: 1},
+		{name: "voice-like only", speech: true, sig: voiceLike(ms(4000), -18, rng)},
+	}
+	for _, tc := range cases {
+		var s signal = silence(ms(300))
+		if tc.speech {
+			s = s.add(voiceLike(ms(3000), -18, rng))
+			s = s.add(silence(ms(300)))
+		}
+		s = s.add(tc.sig)
+		s = s.add(silence(ms(1500)))
+		for _, imp := range []struct {
+			name  string
+			codec string
+			loss  float64
+		}{{"clean", "", 0}, {"ulaw+loss", "ulaw", 0.05}} {
+			r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(6, 6)), -50, false, imp.codec, imp.loss), answer: 0}, 160)
+			n := 0
+			for _, e := range ev {
+				if e.Kind == tc.want {
+					n++
+				}
+			}
+			if r.beeps > 0 || r.final.BeepEnd >= 0 {
+				t.Errorf("%s (%s): false beep; events %v", tc.name, imp.name, brief(ev))
+			}
+			if tc.min > 0 && n < tc.min {
+				t.Errorf("%s (%s): %d %v events, want >= %d; events %v", tc.name, imp.name, n, tc.want, tc.min, brief(ev))
+			}
+			if tc.class != Unknown && r.final.Class != tc.class {
+				t.Errorf("%s (%s): class %v (%s), want %v; events %v", tc.name, imp.name, r.final.Class, r.final.Reason, tc.class, brief(ev))
+			}
+		}
+	}
+}
+
+// TestRecordedBeeps puts the recorded voicemail beeps of the shared corpus
+// after recorded greetings: Machine, with the beep's end within 50 ms.
+func TestRecordedBeeps(t *testing.T) {
+	for _, c := range []struct{ greeting, beep string }{
+		{"asterisk-2005-sounds/vm-intro.gsm", "asterisk-2005-sounds/beep.gsm"},
+		{"asterisk-sounds-ru/vm-intro.wav", "asterisk-sounds-ru/beep.wav"},
+		{"freeswitch/vm-record_message.wav", "asterisk-2005-sounds/beep.gsm"},
+	} {
+		var s signal = silence(ms(400))
+		s = s.add(speechAt(recording(t, c.greeting), -22))
+		s = s.add(silence(ms(300)))
+		start := len(s)
+		s = s.add(speechAt(recording(t, c.beep), -20))
+		end := len(s)
+		s = s.add(silence(ms(2000)))
+		for _, codec := range []string{"", "alaw"} {
+			r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(7, 7)), -55, false, codec, 0), answer: 0}, 160)
+			v := r.final
+			if v.Class != Machine || v.BeepEnd < 0 {
+				t.Errorf("%s + %s (%q): %v (%s), beep end %d; events %v", c.greeting, c.beep, codec, v.Class, v.Reason, v.BeepEnd, brief(ev))
+				continue
+			}
+			if e := math.Abs(float64(v.BeepEnd-int64(end))) / rate * 1000; e > 50 {
+				t.Errorf("%s + %s (%q): beep end %d, want %d (off by %.0f ms); start %d want %d", c.greeting, c.beep, codec, v.BeepEnd, end, e, v.BeepStart, start)
+			}
+			if v.GreetingEnd != -1 && v.GreetingEnd > int64(start) {
+				t.Errorf("greeting end %d after the beep start %d", v.GreetingEnd, start)
+			}
+		}
+	}
+}
+
+// TestMilliwattRecording runs the 6 s 1000 Hz sine of the corpus: a tone, not a beep.
+func TestMilliwattRecording(t *testing.T) {
+	x := recording(t, "freeswitch/audiocheck.net_sin_1000Hz_-3dBFS_6s.wav")
+	r, ev := run(scenario{pcm: x, answer: 0}, 160)
+	if r.beeps > 0 || r.final.Class == Machine {
+		t.Errorf("1000 Hz test tone: %v (%s); events %v", r.final.Class, r.final.Reason, brief(ev))
+	}
+}

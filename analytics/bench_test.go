@@ -1,0 +1,98 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/callsight/callsight/outcome"
+)
+
+// synthetic returns n distinct calls cycling through the corpus's shapes.
+func synthetic(t testing.TB, n int) []CallRow {
+	calls, _ := loadCorpus(t)
+	rows := make([]CallRow, n)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range rows {
+		c := calls[i%len(calls)]
+		c.CallID = fmt.Sprintf("syn-%d", i)
+		c.Start = outcome.At(base.Add(time.Duration(i) * 37 * time.Millisecond))
+		rows[i] = NewCallRow(&c, Labels{Tenant: fmt.Sprintf("t%d", i%3), Campaign: fmt.Sprintf("c%d", i%7)}, MediaStats{})
+	}
+	return rows
+}
+
+func benchWrite(b *testing.B, spec string, n int) {
+	rows := synthetic(b, n)
+	cfg := testConfig(b)
+	cfg.BatchSize = 100000
+	cfg.Concurrency = 2
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		w, err := Open(context.Background(), spec, cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range rows {
+			w.WriteRow(rows[i])
+		}
+		if err := w.Close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if st := w.Stats(); st.SpooledRows != 0 {
+			b.Fatalf("rows spooled during the benchmark: %+v", st)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "rows/s")
+}
+
+// BenchmarkWriteServer inserts 1M calls into a local clickhouse-server from
+// one Writer.
+func BenchmarkWriteServer(b *testing.B) {
+	srv := startClickHouse(b)
+	benchWrite(b, srv.dsn("bench"), 1_000_000)
+}
+
+// BenchmarkWriteEmbedded inserts 1M calls into chDB.
+func BenchmarkWriteEmbedded(b *testing.B) {
+	requireCHDB(b)
+	benchWrite(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), 1_000_000)
+}
+
+// BenchmarkReportEmbedded10M runs the asr report over 10M synthetic calls
+// in chDB (generated inside chDB, not through the writer).
+func BenchmarkReportEmbedded10M(b *testing.B) {
+	requireCHDB(b)
+	spec := "embedded:" + filepath.Join(b.TempDir(), "chdb")
+	w, err := Open(context.Background(), spec, testConfig(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close(context.Background())
+	be := w.be.(*embedded)
+	fill := `INSERT INTO calls (call_id, tenant, campaign, calling, called, start_time, outcome, q850, pdd_ms, duration_ms, cause_name, cause_class, cause_source)
+SELECT concat('s', toString(number)), concat('t', toString(number % 3)), concat('c', toString(number % 7)), '74950000000',
+  concat('7916', toString(1000000 + number % 9000000)), toDateTime64('2026-01-01 00:00:00', 3, 'UTC') + number / 100,
+  CAST(number % 12 AS Enum8('unknown' = 0, 'human' = 1, 'machine' = 2, 'switched_off' = 3, 'busy' = 4, 'no_answer' = 5,
+  'unallocated' = 6, 'rejected' = 7, 'congestion' = 8, 'fax' = 9, 'silence' = 10, 'answered' = 11)),
+  16 + number % 5, 1000 + number % 4000, number % 100000, 'normal_clearing', 'normal_event', 'isup_rel'
+FROM numbers(10000000)`
+	if err := be.exec(context.Background(), fill); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for _, name := range []string{"asr", "ner", "pdd", "causes", "switched_off_by_prefix_hour"} {
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				q, _ := ReportSQL(name, ReportParams{})
+				if _, err := be.query(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,900 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/callsight/callsight/callctl"
+	"github.com/callsight/callsight/internal/capture"
+	"github.com/callsight/callsight/internal/engine"
+	"github.com/callsight/callsight/internal/metrics"
+	"github.com/callsight/callsight/outcome"
+	"github.com/callsight/callsight/signaling/cause"
+	"github.com/callsight/callsight/signaling/sip"
+)
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// serveOptions are serve's settings after flags, config file and
+// environment.
+type serveOptions struct {
+	listen, tlsCert, tlsKey     string
+	apiKeysFile                 string
+	apiKeys                     listFlag
+	pcaps, follows, heps        listFlag
+	hepAuthKey                  string
+	speed                       float64
+	store                       string
+	webhookSecret               string
+	defaultTenant               string
+	rateLimit                   float64
+	rateBurst                   int
+	maxBody                     int64
+	ttl, matchWindow            time.Duration
+	queue                       int
+	shutdownTimeout, exitAfter  time.Duration
+	mapping, logLevel, logForm  string
+	noAudio                     bool
+	followPoll                  time.Duration
+	maxCalls, eventRing, hookQ  int
+	webhookAttempts, maxStreams int
+}
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	var o serveOptions
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.listen, "listen", ":8080", "address of the API (host:port)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key the API is served over HTTPS")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.String("config", "", "settings file: YAML (flat key: value, one level of nesting, lists) or JSON; flag names are the keys")
+	fs.StringVar(&o.apiKeysFile, "api-keys-file", "", "API keys, one per line: SHA256-HEX TENANT [admin] [name=NAME]")
+	fs.Var(&o.apiKeys, "api-key", "one API key line as in --api-keys-file (repeatable)")
+	fs.Var(&o.pcaps, "pcap", "replay a capture file as live traffic, paced by --speed (repeatable)")
+	fs.Var(&o.follows, "follow", "follow a growing pcap file as it is written (repeatable)")
+	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
+	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
+	fs.Float64Var(&o.speed, "speed", 1, "pace of --pcap: 1 = capture time, 10 = ten times faster, 0 = as fast as possible")
+	fs.StringVar(&o.store, "store", "none", "where finished calls are stored: none (ClickHouse arrives with the analytics issue)")
+	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 secret that signs webhooks (prefer CALLSIGHT_WEBHOOK_SECRET); none: no webhooks")
+	fs.StringVar(&o.defaultTenant, "default-tenant", "", "tenant owning calls nobody registered (empty: only admin keys see them)")
+	fs.Float64Var(&o.rateLimit, "rate-limit", 1000, "requests per second per API key (0: unlimited)")
+	fs.IntVar(&o.rateBurst, "rate-burst", 2000, "burst of requests per API key")
+	fs.Int64Var(&o.maxBody, "max-body", 16<<10, "largest request body in bytes")
+	fs.DurationVar(&o.ttl, "ttl", time.Hour, "how long calls and registrations are kept")
+	fs.DurationVar(&o.matchWindow, "match-window", 2*time.Minute, "how long after its registration a call is matched by called number")
+	fs.IntVar(&o.maxCalls, "max-calls", 200000, "calls and registrations kept at most (the oldest are shed)")
+	fs.IntVar(&o.eventRing, "event-ring", 65536, "events kept for Last-Event-ID resume")
+	fs.IntVar(&o.maxStreams, "max-streams", 1024, "concurrent event streams")
+	fs.IntVar(&o.hookQ, "webhook-queue", 10000, "webhook deliveries waiting at most (beyond: dropped and counted)")
+	fs.IntVar(&o.webhookAttempts, "webhook-attempts", 6, "delivery attempts per webhook event")
+	fs.IntVar(&o.queue, "queue", 65536, "payloads waiting for the engine at most (beyond: live packets are dropped and counted)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a shutdown waits for streams and webhooks")
+	fs.DurationVar(&o.exitAfter, "exit-after", 0, "exit this long after the last --pcap file ended, or after the start without --pcap (0: run until SIGINT/SIGTERM)")
+	fs.DurationVar(&o.followPoll, "follow-poll", 200*time.Millisecond, "how often a followed file is checked for growth")
+	fs.StringVar(&o.mapping, "sip-mapping", "rfc3398", "SIP status to Q.850 mapping: rfc3398 or q1912.5")
+	fs.BoolVar(&o.noAudio, "no-audio", false, "signaling only: no RTP decoding or audio verdicts")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&o.logForm, "log-format", "json", "log format on stderr: json or text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: callsight serve [flags]")
+		fmt.Fprintln(stderr, "Settings come from --config, then CALLSIGHT_<FLAG> environment variables (CALLSIGHT_WEBHOOK_SECRET...), then flags.")
+		fs.PrintDefaults()
+	}
+	if err := parseServeFlags(fs, args, os.Environ()); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q: captures go with --pcap or --follow", fs.Args())}
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usageError{errors.New("--tls-cert and --tls-key go together")}
+	}
+	if o.speed < 0 {
+		return usageError{errors.New("--speed must not be negative")}
+	}
+	if o.queue < 1 {
+		return usageError{errors.New("--queue must be positive")}
+	}
+	if o.store != "none" {
+		// STORAGE HOOK: when analytics.Open exists, open the store named by
+		// --store here and add it to the call sinks below (flushed at
+		// shutdown, its spool depth set on storeSpool).
+		return usageError{fmt.Errorf("store %q: only none is available in this version", o.store)}
+	}
+	log, err := newLogger(stderr, o.logLevel, o.logForm)
+	if err != nil {
+		return err
+	}
+	keys, err := loadKeys(o.apiKeysFile, o.apiKeys)
+	if err != nil {
+		return usageError{err}
+	}
+	ecfg := engine.DefaultConfig()
+	ecfg.NoAudio = o.noAudio
+	switch strings.ToLower(o.mapping) {
+	case "rfc3398":
+		ecfg.Correlator.Mapping = cause.RFC3398
+	case "q1912.5", "q1912_5", "q.1912.5":
+		ecfg.Correlator.Mapping = cause.Q1912_5
+	default:
+		return usageError{fmt.Errorf("sip-mapping %q: want rfc3398 or q1912.5", o.mapping)}
+	}
+
+	reg := metrics.NewRegistry()
+	m := newServeMetrics(reg)
+	ready := &atomic.Bool{}
+	ccfg := callctl.DefaultConfig()
+	ccfg.Keys = keys
+	ccfg.DefaultTenant = o.defaultTenant
+	ccfg.RateLimit, ccfg.RateBurst = o.rateLimit, o.rateBurst
+	ccfg.MaxBodyBytes = o.maxBody
+	ccfg.TTL, ccfg.MatchWindow = o.ttl, o.matchWindow
+	ccfg.MaxCalls, ccfg.EventRing, ccfg.MaxSubscribers = o.maxCalls, o.eventRing, o.maxStreams
+	ccfg.WebhookSecret, ccfg.WebhookQueue, ccfg.WebhookAttempts = o.webhookSecret, o.hookQ, o.webhookAttempts
+	ccfg.Metrics = reg
+	ccfg.Ready = func() error {
+		if !ready.Load() {
+			return errors.New("sources not running")
+		}
+		return nil
+	}
+	ccfg.Hooks = callctl.Hooks{
+		Request:       func(_ string, _ int, d time.Duration) { m.apiLatency.Observe(d.Seconds()) },
+		Published:     func(_ string, d time.Duration) { m.publish.Observe(d.Seconds()) },
+		WebhookFailed: func(final bool) { m.webhookFail.Inc() },
+		Shed:          func(string) { m.apiShed.Inc() },
+	}
+	api, err := callctl.New(ccfg, log)
+	if err != nil {
+		return usageError{err}
+	}
+	reg.NewGaugeFunc("callsight_api_calls_tracked", "Calls and registrations the API keeps.", func() float64 { return float64(api.Stats().Calls) })
+	reg.NewGaugeFunc("callsight_api_streams_open", "Open event streams.", func() float64 { return float64(api.Stats().Subscribers) })
+	reg.NewGaugeFunc("callsight_webhook_queue_depth", "Webhook deliveries waiting.", func() float64 { return float64(api.Stats().WebhookQueue) })
+	reg.NewCounterFunc("callsight_webhook_sent_total", "Webhook deliveries acknowledged.", func() float64 { return float64(api.Stats().WebhookSent) })
+
+	// Live sources bind before anything starts, so that a port in use
+	// stops the start with a clear message.
+	hcfg := capture.DefaultHEPConfig()
+	hcfg.AuthKey = o.hepAuthKey
+	var heps []*capture.HEPListener
+	hepsStarted := false
+	defer func() {
+		if hepsStarted {
+			return
+		}
+		// HEPListener has no Close: Run with a done context closes it.
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		for _, l := range heps {
+			_ = l.Run(done, func(*capture.Payload) {})
+		}
+	}()
+	for _, spec := range o.heps {
+		network, addr, ok := strings.Cut(spec, ":")
+		if !ok {
+			return usageError{fmt.Errorf("hep %q: want udp:HOST:PORT or tcp:HOST:PORT", spec)}
+		}
+		l, err := capture.ListenHEP(network, addr, hcfg)
+		if err != nil {
+			return fmt.Errorf("hep %s: %w", spec, err)
+		}
+		heps = append(heps, l)
+		fmt.Fprintf(stdout, "callsight serve: HEP on %s://%s\n", network, l.Addr())
+		log.Info("hep listening", "network", network, "addr", l.Addr().String())
+	}
+
+	var tlsCfg *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return usageError{fmt.Errorf("tls: %w", err)}
+		}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "http"
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+		scheme = "https"
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "callsight serve: listening on %s://%s\n", scheme, ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "keys", len(keys))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srcCtx, stopSources := context.WithCancel(ctx)
+	defer stopSources()
+
+	pl, err := newPipeline(ecfg, log, o, m, api)
+	if err != nil {
+		return err
+	}
+	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(len(pl.in)) })
+	engineDone := make(chan struct{})
+	go func() { pl.run(); close(engineDone) }()
+
+	var sources sync.WaitGroup
+	var files sync.WaitGroup
+	for _, path := range o.pcaps {
+		sources.Add(1)
+		files.Add(1)
+		go func() {
+			defer sources.Done()
+			defer files.Done()
+			if err := pl.replayFile(srcCtx, path, o.speed); err != nil {
+				log.Error("pcap", "file", path, "err", err)
+			}
+		}()
+	}
+	for _, path := range o.follows {
+		sources.Add(1)
+		go func() {
+			defer sources.Done()
+			if err := pl.followFile(srcCtx, path, o.followPoll); err != nil {
+				log.Error("follow", "file", path, "err", err)
+			}
+		}()
+	}
+	// LIVE SOURCES PLUG IN HERE. A live source (AF_PACKET, SIPREC, M3UA
+	// ASP...) is started like HEP below: bound first (a failure stops the
+	// start with a clear message), then a goroutine in sources running it
+	// until srcCtx is done and handing each payload to pl.offer(p, false),
+	// which copies it and drops it (counted) when the engine's queue is
+	// full, so a flood never blocks a socket or grows memory.
+	hepsStarted = true
+	for i, l := range heps {
+		sources.Add(1)
+		go func() {
+			defer sources.Done()
+			if err := l.Run(srcCtx, func(p *capture.Payload) { pl.offer(p, false) }); err != nil {
+				log.Error("hep", "addr", o.heps[i], "err", err)
+			}
+		}()
+	}
+	if len(heps) > 0 {
+		sum := func(f func(capture.HEPStats) uint64) func() float64 {
+			return func() float64 {
+				var n uint64
+				for _, l := range heps {
+					n += f(l.Stats())
+				}
+				return float64(n)
+			}
+		}
+		reg.NewCounterFunc("callsight_hep_packets_total", "HEP packets decoded.", sum(func(s capture.HEPStats) uint64 { return s.Packets }))
+		reg.NewCounterFunc("callsight_hep_errors_total", "HEP datagrams or frames that did not decode.", sum(func(s capture.HEPStats) uint64 { return s.Errors }))
+		reg.NewCounterFunc("callsight_hep_auth_failures_total", "HEP packets with a wrong or missing auth key.", sum(func(s capture.HEPStats) uint64 { return s.AuthFails }))
+	}
+	ready.Store(true)
+
+	if o.exitAfter > 0 {
+		go func() {
+			files.Wait()
+			select {
+			case <-time.After(o.exitAfter):
+				log.Info("replay finished: exiting", "after", o.exitAfter.String())
+				stopSources()
+			case <-srcCtx.Done():
+			}
+		}()
+	}
+	select {
+	case <-srcCtx.Done():
+	case err := <-httpDone:
+		stopSources()
+		ready.Store(false)
+		sources.Wait()
+		close(pl.in)
+		<-engineDone // the engine drains and closes its calls
+		sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+		defer cancel()
+		_ = api.Shutdown(sctx)
+		return fmt.Errorf("http: %w", err)
+	}
+
+	// Graceful shutdown: sources stop, the engine drains its queue and
+	// closes every open call (published to the API), streams send what was
+	// published and end, webhooks are flushed, then the HTTP server closes.
+	log.Info("shutting down")
+	ready.Store(false)
+	sources.Wait()
+	close(pl.in)
+	<-engineDone
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := api.Shutdown(sctx); err != nil {
+		log.Warn("webhooks not all delivered at shutdown", "err", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+		srv.Close()
+	}
+	st := api.Stats()
+	log.Info("stopped", "payloads", m.payloads.Value(), "dropped", m.drops.Value(), "calls", m.calls.Value(),
+		"verdicts", m.verdicts.Value(), "events", st.Events, "webhooks_sent", st.WebhookSent, "webhooks_failed", st.WebhookFailed)
+	return nil
+}
+
+// serveMetrics are the service's metrics. Names are
+// callsight_<area>_<what>_<unit>.
+type serveMetrics struct {
+	payloads, drops, captureErrs, decodeErrs *metrics.Counter
+	calls, verdicts, webhookFail, apiShed    *metrics.Counter
+	active, storeSpool                       *metrics.Gauge
+	verdictLatency, apiLatency, publish      *metrics.Histogram
+}
+
+func newServeMetrics(r *metrics.Registry) *serveMetrics {
+	return &serveMetrics{
+		payloads:       r.NewCounter("callsight_capture_payloads_total", "Payloads (UDP datagrams, TCP chunks, SCTP messages) from every source."),
+		drops:          r.NewCounter("callsight_capture_drops_total", "Payloads dropped because the engine's queue was full."),
+		captureErrs:    r.NewCounter("callsight_capture_decode_errors_total", "Packets the capture layer could not decode."),
+		decodeErrs:     r.NewCounter("callsight_engine_decode_errors_total", "Signaling and media messages that failed to decode."),
+		calls:          r.NewCounter("callsight_engine_calls_total", "Calls finished."),
+		verdicts:       r.NewCounter("callsight_engine_verdicts_total", "Audio verdicts and beep ends reached."),
+		webhookFail:    r.NewCounter("callsight_webhook_failures_total", "Webhook delivery attempts that failed (including dropped deliveries)."),
+		apiShed:        r.NewCounter("callsight_api_shed_total", "Calls, registrations and webhooks dropped to keep memory bounded."),
+		active:         r.NewGauge("callsight_engine_active_calls", "SIP calls whose INVITE was seen and that have not finished."),
+		storeSpool:     r.NewGauge("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool (set by the store)."),
+		verdictLatency: r.NewHistogram("callsight_engine_verdict_latency_seconds", "From the decisive payload entering the pipeline to its verdict being published.", metrics.LatencyBuckets),
+		apiLatency:     r.NewHistogram("callsight_api_request_duration_seconds", "API request latency (streams and long polls excluded).", metrics.LatencyBuckets),
+		publish:        r.NewHistogram("callsight_api_publish_duration_seconds", "Time to publish one event to the API's ring, streams and webhook queue.", metrics.LatencyBuckets),
+	}
+}
+
+// item is a payload copied for the engine's queue.
+type item struct {
+	p   capture.Payload
+	buf *[]byte
+	enq time.Time
+}
+
+// numbers are a SIP call's numbers as its INVITE gave them.
+type numbers struct {
+	called, calling string
+	at              time.Time
+}
+
+// pipeline runs the engine in one goroutine fed by a bounded queue: the
+// engine is not safe for concurrent use, and every source only copies its
+// payloads into the queue.
+type pipeline struct {
+	eng  *engine.Engine
+	log  *slog.Logger
+	m    *serveMetrics
+	sink callctl.Sink
+	in   chan item
+	pool sync.Pool
+
+	// Owned by the engine goroutine.
+	cur      time.Time // when the payload being processed was queued
+	sipm     sip.Message
+	nums     map[string]numbers // Call-ID -> numbers, for verdicts
+	sweep    time.Time
+	lastCap  time.Time
+	lastWall time.Time
+	speed    float64
+	errs     uint64
+
+	logged atomic.Int64
+}
+
+func newPipeline(cfg engine.Config, log *slog.Logger, o serveOptions, m *serveMetrics, sink callctl.Sink) (*pipeline, error) {
+	pl := &pipeline{log: log, m: m, sink: sink, in: make(chan item, o.queue), nums: map[string]numbers{}, speed: max(o.speed, 1)}
+	pl.pool.New = func() any { b := make([]byte, 0, 2048); return &b }
+	cfg.OnVerdict = pl.verdict
+	eng, err := engine.New(cfg, log, nil, pl.call)
+	if err != nil {
+		return nil, err
+	}
+	pl.eng = eng
+	return pl, nil
+}
+
+// offer copies p into the engine's queue. With block false (live sources)
+// a full queue drops the payload and counts it; files block instead.
+func (pl *pipeline) offer(p *capture.Payload, block bool) {
+	bp := pl.pool.Get().(*[]byte)
+	*bp = append((*bp)[:0], p.Data...)
+	it := item{p: *p, buf: bp, enq: time.Now()}
+	it.p.Data = *bp
+	pl.m.payloads.Inc()
+	if block {
+		pl.in <- it
+		return
+	}
+	select {
+	case pl.in <- it:
+	default:
+		pl.m.drops.Inc()
+		pl.pool.Put(bp)
+	}
+}
+
+// run is the engine goroutine. It ends when pl.in is closed, after
+// closing every open call.
+func (pl *pipeline) run() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case it, ok := <-pl.in:
+			if !ok {
+				pl.cur = time.Now()
+				pl.eng.Finish()
+				pl.stats()
+				return
+			}
+			pl.cur = it.enq
+			pl.peekSIP(&it.p)
+			pl.eng.Payload(&it.p)
+			pl.lastCap, pl.lastWall = it.p.Time, it.enq
+			pl.pool.Put(it.buf)
+		case now := <-tick.C:
+			// Idle sources: advance the capture clock with the wall clock
+			// (scaled like the replay) so that call timers still fire.
+			if !pl.lastCap.IsZero() && now.Sub(pl.lastWall) > time.Second {
+				pl.cur = now
+				pl.eng.Tick(pl.lastCap.Add(time.Duration(float64(now.Sub(pl.lastWall)) * pl.speed)))
+			}
+			pl.stats()
+		}
+	}
+}
+
+// stats copies the engine's counters into the metrics. Engine goroutine.
+func (pl *pipeline) stats() {
+	st := pl.eng.Stats()
+	var n uint64
+	for _, v := range st.DecodeErrors {
+		n += v
+	}
+	if n > pl.errs {
+		pl.m.decodeErrs.Add(n - pl.errs)
+		pl.errs = n
+	}
+	pl.m.active.Set(float64(len(pl.nums)))
+}
+
+// peekSIP remembers the numbers of each SIP INVITE so that verdicts, which
+// the engine reports by Call-ID only, carry the called number the API
+// matches registrations on. Engine goroutine.
+func (pl *pipeline) peekSIP(p *capture.Payload) {
+	if p.Time.Sub(pl.sweep) > time.Minute {
+		pl.sweep = p.Time
+		for id, n := range pl.nums {
+			if p.Time.Sub(n.at) > time.Hour {
+				delete(pl.nums, id)
+			}
+		}
+	}
+	if p.Transport == capture.SCTP || !sip.LooksLikeSIP(p.Data) || !bytes.HasPrefix(p.Data, []byte("INVITE ")) {
+		return
+	}
+	m := &pl.sipm
+	if err := m.Decode(p.Data); err != nil || m.CallID == "" || m.ToTag != "" {
+		return
+	}
+	if _, ok := pl.nums[m.CallID]; ok || len(pl.nums) >= 1<<20 {
+		return
+	}
+	called := m.RequestURIUser
+	if called == "" {
+		called = m.ToUser
+	}
+	pl.nums[strings.Clone(m.CallID)] = numbers{called: strings.Clone(sip.Digits(called)), calling: strings.Clone(sip.Digits(m.FromUser)), at: p.Time}
+}
+
+// verdict translates the engine's event for the API. Engine goroutine.
+func (pl *pipeline) verdict(v engine.VerdictEvent) {
+	n := pl.nums[v.CallID]
+	pl.sink.Verdict(callctl.Verdict{Kind: v.Kind, CallID: v.CallID, Called: n.called, Calling: n.calling, At: v.At,
+		Answer: v.Answer, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, MS: v.MS})
+	pl.m.verdicts.Inc()
+	pl.m.verdictLatency.Observe(time.Since(pl.cur).Seconds())
+}
+
+// call publishes a finished call. Engine goroutine.
+func (pl *pipeline) call(c *outcome.Call) {
+	delete(pl.nums, c.CallID)
+	pl.m.calls.Inc()
+	pl.sink.Call(c)
+	// STORAGE HOOK: the analytics writer gets c here too.
+}
+
+func (pl *pipeline) captureError(de *capture.DecodeError) {
+	pl.m.captureErrs.Inc()
+	if pl.logged.Add(1) <= 50 {
+		pl.log.Warn("decode error", "file", de.File, "frame", de.Frame, "layer", de.Layer, "err", de.Err)
+	}
+}
+
+// replayFile reads a capture file as if it were live: payloads are paced
+// by their capture times divided by speed (0: as fast as the engine
+// takes them).
+func (pl *pipeline) replayFile(ctx context.Context, path string, speed float64) error {
+	rd, err := capture.Open(path, capture.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	var first time.Time
+	start := time.Now()
+	stopped := false
+	err = rd.Run(func(p *capture.Payload) {
+		if stopped {
+			return
+		}
+		if speed > 0 {
+			if first.IsZero() {
+				first = p.Time
+			}
+			due := start.Add(time.Duration(float64(p.Time.Sub(first)) / speed))
+			if d := time.Until(due); d > time.Millisecond {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					stopped = true
+					return
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			stopped = true
+			return
+		}
+		pl.offer(p, true)
+	}, pl.captureError)
+	pl.log.Info("pcap replayed", "file", path, "packets", rd.Stats().Packets, "stopped_early", stopped)
+	return err
+}
+
+// followFile reads a pcap file as it grows, until ctx is done.
+func (pl *pipeline) followFile(ctx context.Context, path string, poll time.Duration) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rd, err := capture.NewReader(path, &followReader{ctx: ctx, f: f, poll: poll}, capture.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	return rd.Run(func(p *capture.Payload) { pl.offer(p, true) }, pl.captureError)
+}
+
+// followReader reads a file that is still being written: at its end it
+// waits for more data, and reports io.EOF only when ctx is done.
+type followReader struct {
+	ctx  context.Context
+	f    *os.File
+	poll time.Duration
+}
+
+func (r *followReader) Read(p []byte) (int, error) {
+	for {
+		n, err := r.f.Read(p)
+		if n > 0 {
+			return n, nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		select {
+		case <-r.ctx.Done():
+			return 0, io.EOF
+		case <-time.After(r.poll):
+		}
+	}
+}
+
+// loadKeys reads the API keys file and the --api-key lines.
+func loadKeys(path string, lines []string) ([]callctl.Key, error) {
+	var keys []callctl.Key
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("api keys: %w", err)
+		}
+		defer f.Close()
+		k, err := callctl.ParseKeys(f)
+		if err != nil {
+			return nil, fmt.Errorf("api keys %s: %w", path, err)
+		}
+		keys = append(keys, k...)
+	}
+	for _, l := range lines {
+		k, err := callctl.ParseKey(l)
+		if err != nil {
+			return nil, fmt.Errorf("api key: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no API keys: give --api-keys-file or --api-key (every endpoint but /healthz needs one)")
+	}
+	return keys, nil
+}
+
+// parseServeFlags applies, in order of increasing precedence, the --config
+// file (YAML or JSON), CALLSIGHT_<FLAG> environment variables, and the
+// command line.
+func parseServeFlags(fs *flag.FlagSet, args, env []string) error {
+	cfgPath := ""
+	rest := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "config="); ok && strings.HasPrefix(a, "-") {
+			cfgPath = v
+			continue
+		}
+		if (a == "--config" || a == "-config") && i+1 < len(args) {
+			cfgPath = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, a)
+	}
+	if cfgPath != "" {
+		if err := applySettingsFile(fs, cfgPath); err != nil {
+			return usageError{err}
+		}
+	}
+	envNames := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		envNames["CALLSIGHT_"+strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))] = f.Name
+	})
+	sort.Strings(env)
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if name := envNames[k]; ok && name != "" && name != "config" {
+			if err := fs.Set(name, v); err != nil {
+				return usageError{fmt.Errorf("environment %s: %w", k, err)}
+			}
+		}
+	}
+	return parseFlags(fs, rest)
+}
+
+// applySettingsFile sets flags from a YAML or JSON settings file.
+func applySettingsFile(fs *flag.FlagSet, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	var settings []setting
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		settings, err = parseJSONSettings(t)
+	} else {
+		settings, err = parseYAMLSettings(b)
+	}
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	for _, s := range settings {
+		if s.key == "config" {
+			continue
+		}
+		if fs.Lookup(s.key) == nil {
+			return fmt.Errorf("config %s: line %d: unknown setting %q", path, s.line, s.key)
+		}
+		if err := fs.Set(s.key, s.value); err != nil {
+			return fmt.Errorf("config %s: line %d: %s: %w", path, s.line, s.key, err)
+		}
+	}
+	return nil
+}
+
+// setting is one key: value of a settings file; a list gives one setting
+// per item.
+type setting struct {
+	key, value string
+	line       int
+}
+
+func settingKey(k string) string { return strings.ReplaceAll(strings.TrimSpace(k), "_", "-") }
+
+func parseJSONSettings(b []byte) ([]setting, error) {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	var out []setting
+	var add func(prefix string, v any) error
+	add = func(key string, v any) error {
+		switch v := v.(type) {
+		case string:
+			out = append(out, setting{key: key, value: v})
+		case bool:
+			out = append(out, setting{key: key, value: strconv.FormatBool(v)})
+		case float64:
+			out = append(out, setting{key: key, value: strconv.FormatFloat(v, 'f', -1, 64)})
+		case []any:
+			for _, x := range v {
+				if err := add(key, x); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			for k, x := range v {
+				if err := add(key+"-"+settingKey(k), x); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("setting %q: want a string, number, boolean, list or object", key)
+		}
+		return nil
+	}
+	for k, v := range m {
+		if err := add(settingKey(k), v); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, nil
+}
+
+// parseYAMLSettings reads the YAML subset serve needs: "key: value" lines,
+// one level of nesting ("webhook:" then indented "secret: x" is the
+// setting webhook-secret), and lists of scalars ("pcap:" then indented
+// "- a.pcap" lines, or "[a, b]"). Comments start with #; values may be
+// single- or double-quoted. Anchors, multi-line strings and deeper nesting
+// are not supported and are reported as errors.
+func parseYAMLSettings(b []byte) ([]setting, error) {
+	var out []setting
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	parent, parentIndent := "", -1
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := strings.TrimRight(sc.Text(), " \t\r")
+		line := stripComment(raw)
+		if strings.TrimSpace(line) == "" || strings.TrimSpace(line) == "---" {
+			continue
+		}
+		if strings.Contains(line, "\t") && strings.TrimLeft(line, " ") != strings.TrimLeft(line, " \t") {
+			return nil, fmt.Errorf("line %d: tabs are not allowed for indentation", n)
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		body := strings.TrimSpace(line)
+		if indent == 0 {
+			parent, parentIndent = "", -1
+		} else if parent == "" || indent <= parentIndent {
+			return nil, fmt.Errorf("line %d: unexpected indentation", n)
+		}
+		if item, ok := strings.CutPrefix(body, "- "); ok || body == "-" {
+			if parent == "" {
+				return nil, fmt.Errorf("line %d: list item outside a list", n)
+			}
+			v, err := yamlScalar(item)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			out = append(out, setting{key: parent, value: v, line: n})
+			continue
+		}
+		k, v, ok := strings.Cut(body, ":")
+		if !ok || strings.TrimSpace(k) == "" || (v != "" && v[0] != ' ') {
+			return nil, fmt.Errorf("line %d: want key: value", n)
+		}
+		key := settingKey(k)
+		v = strings.TrimSpace(v)
+		if indent > 0 {
+			key = parent + "-" + key
+			if v == "" {
+				return nil, fmt.Errorf("line %d: nesting deeper than one level is not supported", n)
+			}
+		} else if v == "" {
+			parent, parentIndent = key, indent
+			continue
+		}
+		if strings.HasPrefix(v, "[") {
+			items, err := yamlFlowList(v)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			for _, it := range items {
+				out = append(out, setting{key: key, value: it, line: n})
+			}
+			continue
+		}
+		s, err := yamlScalar(v)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		out = append(out, setting{key: key, value: s, line: n})
+	}
+	return out, sc.Err()
+}
+
+// stripComment removes a # comment that is not inside quotes.
+func stripComment(s string) string {
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func yamlScalar(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		var s string
+		if err := json.Unmarshal([]byte(v), &s); err != nil {
+			return "", errors.New("bad double-quoted string")
+		}
+		return s, nil
+	}
+	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+		return strings.ReplaceAll(v[1:len(v)-1], "''", "'"), nil
+	}
+	if strings.ContainsAny(v[:min(1, len(v))], "&*!|>{[") {
+		return "", fmt.Errorf("unsupported YAML value %q", v)
+	}
+	return v, nil
+}
+
+func yamlFlowList(v string) ([]string, error) {
+	if !strings.HasSuffix(v, "]") {
+		return nil, errors.New("unterminated [ list")
+	}
+	inner := strings.TrimSpace(v[1 : len(v)-1])
+	if inner == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, part := range strings.Split(inner, ",") {
+		s, err := yamlScalar(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

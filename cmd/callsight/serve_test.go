@@ -1,0 +1,543 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callsight/callsight/callctl"
+	"github.com/callsight/callsight/internal/capture"
+	"github.com/callsight/callsight/outcome"
+)
+
+// lineWriter hands each line written to it to a channel.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil {
+			w.buf.WriteString(line)
+			return len(p), nil
+		}
+		select {
+		case w.lines <- strings.TrimSpace(line):
+		default:
+		}
+	}
+}
+
+// TestServeMatchesReplay runs serve in-process on a committed audio capture
+// replayed at 20x, subscribes to /v1/events with nothing registered, and
+// checks that the verdicts streamed for the file's calls are those replay
+// prints (its JSONL audio.class).
+func TestServeMatchesReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end serve run takes a few seconds")
+	}
+	file := filepath.Join("..", "..", "pcaps", "audio", "audio-answered.pcap.gz")
+	if _, err := os.Stat(file); err != nil {
+		t.Skipf("no committed audio corpus: %v", err)
+	}
+
+	// What replay says.
+	var out bytes.Buffer
+	if err := cmdReplay([]string{"--quiet", file}, &out, io.Discard); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	want := map[string]string{}
+	beeps := map[string]bool{} // calls replay gives a beep end
+	for _, l := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+		var c outcome.Call
+		if err := json.Unmarshal(l, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Audio != nil && c.Audio.Analysed {
+			want[c.CallID] = c.Audio.Class
+		}
+		if c.BeepEndMS != nil {
+			beeps[c.CallID] = true
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("replay gave no audio verdicts")
+	}
+
+	dir := t.TempDir()
+	const admin, tenant = "e2e-admin-key", "e2e-tenant-key"
+	keys := callctl.HashKey(admin) + " ops admin\n" + callctl.HashKey(tenant) + " acme\n"
+	keysFile := filepath.Join(dir, "keys")
+	if err := os.WriteFile(keysFile, []byte(keys), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var stderrMu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-keys-file", keysFile, "--pcap", file,
+			"--speed", "20", "--exit-after", "1500ms", "--log-level", "warn"}, stdout, lockedWriter{&stderrMu, &stderr})
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, addr, ok := strings.Cut(l, "listening on ")
+		if !ok {
+			t.Fatalf("first line %q does not give the address", l)
+		}
+		base = addr
+	case err := <-done:
+		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start listening")
+	}
+
+	get := func(path, key string) (int, []byte) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := get("/healthz", ""); code != 200 {
+		t.Errorf("healthz: %d", code)
+	}
+	if code, _ := get("/v1/events", ""); code != 401 {
+		t.Errorf("events without key: %d, want 401", code)
+	}
+
+	// Resume from 0: the ring replays what was published before we came.
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := map[string]string{}
+	var order []string
+	var checkedGet, checkedMetrics bool
+	streamedBeeps := 0
+	sc := bufio.NewScanner(resp.Body)
+	var kind string
+	for sc.Scan() {
+		line := sc.Text()
+		if k, ok := strings.CutPrefix(line, "event: "); ok {
+			kind = k
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var ev callctl.Event
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != kind {
+			t.Errorf("event field %q, data kind %q", kind, ev.Kind)
+		}
+		order = append(order, ev.Kind+" "+ev.CallID)
+		if ev.Kind == callctl.KindVerdict {
+			if _, dup := got[ev.CallID]; dup {
+				t.Errorf("two verdicts for %s", ev.CallID)
+			}
+			got[ev.CallID] = ev.Class
+			if !checkedGet {
+				checkedGet = true
+				code, b := get("/v1/calls/"+ev.CallID, admin)
+				if code != 200 || !bytes.Contains(b, []byte(`"class":"`+ev.Class+`"`)) {
+					t.Errorf("GET the call of a streamed verdict: %d %s", code, b)
+				}
+				if code, _ := get("/v1/calls/"+ev.CallID, tenant); code != 404 {
+					t.Errorf("a tenant key sees an unregistered call: %d, want 404", code)
+				}
+			}
+		}
+		if ev.Kind == callctl.KindBeepEnd {
+			if _, ok := got[ev.CallID]; !ok {
+				t.Errorf("beep_end of %s before its verdict", ev.CallID)
+			}
+			if !beeps[ev.CallID] {
+				t.Errorf("beep_end of %s, which has no beep end in replay", ev.CallID)
+			}
+			streamedBeeps++
+		}
+		if !checkedMetrics && len(got) == len(want) {
+			checkedMetrics = true
+			code, b := get("/metrics", admin)
+			if code != 200 || !bytes.Contains(b, []byte("callsight_engine_verdicts_total")) {
+				t.Errorf("metrics: %d %.200s", code, b)
+			}
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not exit after --exit-after")
+	}
+	for id, class := range want {
+		if got[id] != class {
+			t.Errorf("call %s: streamed verdict %q, replay says %q", id, got[id], class)
+		}
+	}
+	for id := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("streamed a verdict for %s, which replay does not have", id)
+		}
+	}
+	// The engine reports a beep end live only when the detector knows it
+	// before the call ends; replay also has those found at the end.
+	t.Logf("%d verdicts streamed, %d of replay's %d beep ends, %d events in all", len(got), streamedBeeps, len(beeps), len(order))
+	stderrMu.Lock()
+	defer stderrMu.Unlock()
+	if s := stderr.String(); strings.Contains(s, `"level":"ERROR"`) {
+		t.Errorf("serve logged errors:\n%s", s)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestServeSettings(t *testing.T) {
+	dir := t.TempDir()
+	yaml := `# callsight serve settings
+listen: "127.0.0.1:9999"   # quoted
+rate_limit: 50
+webhook:
+  attempts: 3
+pcap:
+  - a.pcap
+  - 'b #1.pcap'
+follow: [c.pcap, d.pcap]
+`
+	path := filepath.Join(dir, "callsight.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	listen := fs.String("listen", "", "")
+	rate := fs.Float64("rate-limit", 0, "")
+	attempts := fs.Int("webhook-attempts", 0, "")
+	secret := fs.String("webhook-secret", "", "")
+	fs.String("config", "", "")
+	var pcaps, follows listFlag
+	fs.Var(&pcaps, "pcap", "")
+	fs.Var(&follows, "follow", "")
+	env := []string{"CALLSIGHT_WEBHOOK_SECRET=s3cret", "CALLSIGHT_RATE_LIMIT=70", "OTHER=x"}
+	if err := parseServeFlags(fs, []string{"--config", path, "--rate-limit", "90"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if *listen != "127.0.0.1:9999" || *rate != 90 || *attempts != 3 || *secret != "s3cret" ||
+		strings.Join(pcaps, "|") != "a.pcap|b #1.pcap" || strings.Join(follows, "|") != "c.pcap|d.pcap" {
+		t.Errorf("settings: listen %q rate %v attempts %d secret %q pcaps %q follows %q", *listen, *rate, *attempts, *secret, pcaps, follows)
+	}
+	for _, bad := range []string{"nope: 1\n", "listen\n", "a:\n  b:\n    c: 1\n", "  x: 1\n", "listen: *anchor\n"} {
+		if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fs2 := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs2.SetOutput(io.Discard)
+		fs2.String("listen", "", "")
+		if err := parseServeFlags(fs2, []string{"--config", path}, nil); err == nil {
+			t.Errorf("settings %q: no error", bad)
+		}
+	}
+	// The example file in deploy/ must load.
+	fs3 := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs3.SetOutput(io.Discard)
+	if err := cmdServe([]string{"--config", filepath.Join("..", "..", "deploy", "callsight.example.yaml"), "--listen", "bad address"}, io.Discard, io.Discard); err == nil ||
+		strings.Contains(err.Error(), "config") {
+		t.Errorf("example settings: %v, want only the listen error", err)
+	}
+}
+
+// TestServeTLS serves over HTTPS from certificate files made here.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// JSON settings work as well as YAML.
+	settings := filepath.Join(dir, "s.json")
+	js := `{"listen": "127.0.0.1:0", "tls": {"cert": "` + certFile + `", "key": "` + keyFile + `"}, "api-key": ["` + callctl.HashKey("k") + ` t"], "max-calls": 1000000}`
+	if err := os.WriteFile(settings, []byte(js), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout := &lineWriter{lines: make(chan string, 4)}
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--config", settings, "--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"),
+			"--speed", "0", "--exit-after", "1s"}, stdout, io.Discard)
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, base, _ = strings.Cut(l, "listening on ")
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("listening on %q, want https", base)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	code := 0
+	for range 50 { // ready once the sources run
+		req, _ := http.NewRequest("GET", base+"/readyz", nil)
+		req.Header.Set("X-API-Key", "k")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if code = resp.StatusCode; code == 200 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code != 200 {
+		t.Errorf("GET /readyz over TLS: %d", code)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeFollow follows a capture file while it is being written: the
+// calls of the part written after serve started are published too.
+func TestServeFollow(t *testing.T) {
+	src := filepath.Join("..", "..", "pcaps", "sip-basic.pcap")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Skip(err)
+	}
+	var out bytes.Buffer
+	if err := cmdReplay([]string{"--quiet", src}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Count(out.Bytes(), []byte("\n"))
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.pcap")
+	half := 24 + (len(data)-24)/3 // the header and a cut through some record
+	if err := os.WriteFile(live, data[:half], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout := &lineWriter{lines: make(chan string, 4)}
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin", "--follow", live,
+			"--follow-poll", "20ms", "--exit-after", "1500ms"}, stdout, io.Discard)
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, base, _ = strings.Cut(l, "listening on ")
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("X-API-Key", "k")
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(200 * time.Millisecond)
+	f, err := os.OpenFile(live, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(data[half:]); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ends := 0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: call_end" {
+			ends++
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if ends != want {
+		t.Errorf("followed file gave %d call_end events, replay gives %d calls", ends, want)
+	}
+}
+
+// hepEncode wraps one UDP payload in a HEP v3 packet (SIP, IPv4), as a
+// capture agent such as heplify sends it. Spec: HEP3 Network Protocol
+// Specification (chunk types 1-4, 7-12, 15).
+func hepEncode(p *capture.Payload) []byte {
+	b := []byte("HEP3\x00\x00")
+	chunk := func(typ uint16, v []byte) {
+		b = binary.BigEndian.AppendUint16(b, 0)
+		b = binary.BigEndian.AppendUint16(b, typ)
+		b = binary.BigEndian.AppendUint16(b, uint16(6+len(v)))
+		b = append(b, v...)
+	}
+	u16 := func(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+	u32 := func(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+	src, dst := p.Src.Addr().As4(), p.Dst.Addr().As4()
+	chunk(1, []byte{2})
+	chunk(2, []byte{17})
+	chunk(3, src[:])
+	chunk(4, dst[:])
+	chunk(7, u16(p.Src.Port()))
+	chunk(8, u16(p.Dst.Port()))
+	chunk(9, u32(uint32(p.Time.Unix())))
+	chunk(10, u32(uint32(p.Time.Nanosecond()/1000)))
+	chunk(11, []byte{1})
+	chunk(12, u32(2001))
+	chunk(15, p.Data)
+	binary.BigEndian.PutUint16(b[4:], uint16(len(b)))
+	return b
+}
+
+// TestServeHEP sends a committed capture's SIP as HEP over UDP, as
+// heplify -rf would, and checks that serve publishes as many calls as
+// replay finds in the file.
+func TestServeHEP(t *testing.T) {
+	src := filepath.Join("..", "..", "pcaps", "sip-basic.pcap")
+	var out bytes.Buffer
+	if err := cmdReplay([]string{"--quiet", src}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Count(out.Bytes(), []byte("\n"))
+	var packets [][]byte
+	rd, err := capture.Open(src, capture.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Run(func(p *capture.Payload) {
+		if p.Transport == capture.UDP && p.Src.Addr().Is4() {
+			packets = append(packets, hepEncode(p))
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	stdout := &lineWriter{lines: make(chan string, 4)}
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin",
+			"--hep", "udp:127.0.0.1:0", "--exit-after", "1500ms"}, stdout, io.Discard)
+	}()
+	var base, hep string
+	for base == "" || hep == "" {
+		select {
+		case l := <-stdout.lines:
+			if _, a, ok := strings.Cut(l, "HEP on udp://"); ok {
+				hep = a
+			} else if _, a, ok := strings.Cut(l, "listening on "); ok {
+				base = a
+			}
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not start")
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("X-API-Key", "k")
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	conn, err := net.Dial("udp", hep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range packets {
+		if _, err := conn.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	ends := 0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: call_end" {
+			ends++
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if ends != want {
+		t.Errorf("HEP gave %d call_end events, replay gives %d calls (%d HEP packets sent)", ends, want, len(packets))
+	}
+}

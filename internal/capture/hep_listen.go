@@ -1,0 +1,299 @@
+package capture
+
+import (
+	"bufio"
+	"context"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// HEPConfig configures a HEP listener.
+type HEPConfig struct {
+	// AuthKey, when not empty, is the key every packet's auth key chunk
+	// (0x0e) must hold; other packets are dropped and counted.
+	AuthKey string
+	// MaxConns bounds the TCP connections served at once; more are
+	// closed on accept and counted.
+	MaxConns int
+	// IdleTimeout closes a TCP connection that sent nothing for this
+	// long.
+	IdleTimeout time.Duration
+	// ReadBuffer is the UDP socket receive buffer (SO_RCVBUF) to ask
+	// for, in bytes; 0 keeps the system default.
+	ReadBuffer int
+	// OnOther, when set, gets every valid packet that is not engine input
+	// (RTCP and ISUP as JSON, logs...), see HEPPacket.ToPayload. It is
+	// called under the same lock as the payload callback. The packet
+	// aliases a buffer reused after the call.
+	OnOther func(*HEPPacket)
+}
+
+// DefaultHEPConfig returns a configuration for a collector on a LAN.
+func DefaultHEPConfig() HEPConfig {
+	return HEPConfig{MaxConns: 256, IdleTimeout: 5 * time.Minute, ReadBuffer: 8 << 20}
+}
+
+// Validate reports the first field of c out of range.
+func (c HEPConfig) Validate() error {
+	switch {
+	case c.MaxConns < 1:
+		return fmt.Errorf("capture: hep: MaxConns %d must be positive", c.MaxConns)
+	case c.IdleTimeout <= 0:
+		return fmt.Errorf("capture: hep: IdleTimeout %v must be positive", c.IdleTimeout)
+	case c.ReadBuffer < 0:
+		return fmt.Errorf("capture: hep: ReadBuffer %d must not be negative", c.ReadBuffer)
+	}
+	return nil
+}
+
+// HEPStats counts what a HEP listener received. Counters never decrease.
+type HEPStats struct {
+	Packets   uint64            // HEP packets decoded
+	Bytes     uint64            // bytes of those packets
+	Payloads  uint64            // payloads handed to the callback
+	Other     uint64            // valid packets that are not engine input
+	ByProto   map[string]uint64 // decoded packets by HEP protocol type name
+	Errors    uint64            // undecodable datagrams or TCP frames
+	AuthFails uint64            // packets with a wrong or missing auth key
+	Conns     uint64            // TCP connections accepted
+	ConnsShed uint64            // TCP connections refused over MaxConns
+}
+
+// HEPListener receives HEP v3 over UDP or TCP and hands SIP, raw RTP and
+// M3UA payloads to a callback, as capture payloads stamped with the
+// agent's capture time. Create it with ListenHEP, then Run it.
+type HEPListener struct {
+	cfg     HEPConfig
+	network string
+	pc      net.PacketConn
+	ln      net.Listener
+
+	mu     sync.Mutex // serializes deliveries: fn is never called concurrently
+	frame  int64
+	pkt    HEPPacket
+	pl     Payload
+	proto  [256]uint64
+	conns  sync.WaitGroup
+	active atomic.Int64
+
+	packets, bytes, payloads, other, errs, auth, accepted, shed atomic.Uint64
+}
+
+// ListenHEP binds a HEP listener on network ("udp", "udp4", "udp6",
+// "tcp", "tcp4", "tcp6") and addr ("host:port"; port 0 picks one, see
+// Addr). Nothing is read until Run.
+func ListenHEP(network, addr string, cfg HEPConfig) (*HEPListener, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l := &HEPListener{cfg: cfg, network: network}
+	switch network {
+	case "udp", "udp4", "udp6":
+		pc, err := net.ListenPacket(network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("capture: hep: %w", err)
+		}
+		if uc, ok := pc.(*net.UDPConn); ok && cfg.ReadBuffer > 0 {
+			_ = uc.SetReadBuffer(cfg.ReadBuffer) // best effort: capped by net.core.rmem_max
+		}
+		l.pc = pc
+	case "tcp", "tcp4", "tcp6":
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("capture: hep: %w", err)
+		}
+		l.ln = ln
+	default:
+		return nil, fmt.Errorf("capture: hep: network %q: want udp or tcp: %w", network, ErrUnsupported)
+	}
+	return l, nil
+}
+
+// Addr returns the address the listener is bound to.
+func (l *HEPListener) Addr() net.Addr {
+	if l.pc != nil {
+		return l.pc.LocalAddr()
+	}
+	return l.ln.Addr()
+}
+
+// Stats returns the counters so far. Safe to call while Run runs.
+func (l *HEPListener) Stats() HEPStats {
+	s := HEPStats{
+		Packets: l.packets.Load(), Bytes: l.bytes.Load(), Payloads: l.payloads.Load(),
+		Other: l.other.Load(), Errors: l.errs.Load(), AuthFails: l.auth.Load(),
+		Conns: l.accepted.Load(), ConnsShed: l.shed.Load(),
+	}
+	l.mu.Lock()
+	for i, n := range l.proto {
+		if n > 0 {
+			if s.ByProto == nil {
+				s.ByProto = make(map[string]uint64)
+			}
+			s.ByProto[HEPProto(i).String()] = n
+		}
+	}
+	l.mu.Unlock()
+	return s
+}
+
+// Run receives until ctx is done, then closes the socket (and every TCP
+// connection) and returns nil. fn gets each payload, never concurrently
+// (TCP connections are served by one goroutine each, delivering under
+// one lock); Payload.Frame counts the payloads of this listener from 1
+// and Payload.Time is the agent's capture time. Data is valid only during
+// the call. Run returns an error only when the socket fails.
+func (l *HEPListener) Run(ctx context.Context, fn func(*Payload)) error {
+	stop := context.AfterFunc(ctx, func() {
+		if l.pc != nil {
+			l.pc.Close()
+		} else {
+			l.ln.Close()
+		}
+	})
+	defer stop()
+	if l.pc != nil {
+		return l.runUDP(ctx, fn)
+	}
+	return l.runTCP(ctx, fn)
+}
+
+func (l *HEPListener) runUDP(ctx context.Context, fn func(*Payload)) error {
+	defer l.pc.Close()
+	buf := make([]byte, 65536)
+	for {
+		n, _, err := l.pc.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("capture: hep: %w", err)
+		}
+		l.handle(buf[:n], fn)
+	}
+}
+
+func (l *HEPListener) runTCP(ctx context.Context, fn func(*Payload)) error {
+	defer l.ln.Close()
+	var mu sync.Mutex
+	open := map[net.Conn]struct{}{}
+	defer func() {
+		mu.Lock()
+		for c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		l.conns.Wait()
+	}()
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("capture: hep: %w", err)
+		}
+		if l.active.Load() >= int64(l.cfg.MaxConns) {
+			l.shed.Add(1)
+			c.Close()
+			continue
+		}
+		l.accepted.Add(1)
+		l.active.Add(1)
+		mu.Lock()
+		open[c] = struct{}{}
+		mu.Unlock()
+		l.conns.Add(1)
+		go func() {
+			defer l.conns.Done()
+			defer l.active.Add(-1)
+			l.serveConn(c, fn)
+			mu.Lock()
+			delete(open, c)
+			mu.Unlock()
+			c.Close()
+		}()
+	}
+}
+
+// serveConn reads HEP packets framed by their own length from one TCP
+// connection. A frame that does not start with "HEP3" ends the
+// connection: the stream cannot be resynchronised.
+func (l *HEPListener) serveConn(c net.Conn, fn func(*Payload)) {
+	br := bufio.NewReaderSize(c, 1<<16)
+	buf := make([]byte, 0, 4096)
+	for {
+		c.SetReadDeadline(time.Now().Add(l.cfg.IdleTimeout))
+		head, err := br.Peek(hepHeaderLen)
+		if err != nil {
+			if len(head) > 0 && !errors.Is(err, net.ErrClosed) {
+				l.errs.Add(1)
+			}
+			return
+		}
+		if string(head[:4]) != "HEP3" {
+			l.errs.Add(1)
+			return
+		}
+		n := int(binary.BigEndian.Uint16(head[4:6]))
+		if n < hepHeaderLen {
+			l.errs.Add(1)
+			return
+		}
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			l.errs.Add(1)
+			return
+		}
+		l.handle(buf, fn)
+	}
+}
+
+// handle decodes one HEP packet and delivers it.
+func (l *HEPListener) handle(b []byte, fn func(*Payload)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := &l.pkt
+	if err := p.Decode(b); err != nil {
+		l.errs.Add(1)
+		return
+	}
+	if l.cfg.AuthKey != "" && subtle.ConstantTimeCompare(p.AuthKey, []byte(l.cfg.AuthKey)) != 1 {
+		l.auth.Add(1)
+		return
+	}
+	l.packets.Add(1)
+	l.bytes.Add(uint64(len(b)))
+	l.proto[p.Proto]++
+	if !p.ToPayload(&l.pl) {
+		l.other.Add(1)
+		if l.cfg.OnOther != nil {
+			l.cfg.OnOther(p)
+		}
+		return
+	}
+	l.frame++
+	l.pl.Frame = l.frame
+	l.payloads.Add(1)
+	if fn != nil {
+		fn(&l.pl)
+	}
+}

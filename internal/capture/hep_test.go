@@ -1,0 +1,398 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// hepINVITE is a HEP3 packet as heplify v1.67.1 sent it on the wire while
+// replaying pcaps/sip-basic.pcap (frame 1, an INVITE), cut after the
+// first bytes of the SIP payload and its lengths adjusted to match.
+var hepINVITE = mustHex("" +
+	"4845503300720000000100070200000002000711000000030" +
+	"00a0a0a010a000000040" + "00a0a0a01140000000700081" +
+	"3c4000000080008" + "13c400000009000a5e0b4a40000000" +
+	"0a000a000b7e2d0000000b0007010000000c000a000000000000" +
+	"000f0019494e56495445207369703a3130303040782053495" +
+	"02f322e30")
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func sampleHEP() *HEPPacket {
+	return &HEPPacket{
+		Family: 2, IPProto: 17,
+		Src:           netip.MustParseAddrPort("10.10.1.10:5060"),
+		Dst:           netip.MustParseAddrPort("10.10.1.20:5060"),
+		Time:          time.Date(2020, 1, 2, 3, 4, 5, 678000, time.UTC),
+		Proto:         HEPSIP,
+		AgentID:       2001,
+		AuthKey:       []byte("secret"),
+		CorrelationID: []byte("abc@host"),
+		Payload:       []byte("INVITE sip:1000@x SIP/2.0\r\nCall-ID: abc@host\r\n\r\n"),
+	}
+}
+
+func TestHEPRoundTrip(t *testing.T) {
+	v6 := sampleHEP()
+	v6.Family = 10
+	v6.Src = netip.MustParseAddrPort("[2001:db8::1]:5060")
+	v6.Dst = netip.MustParseAddrPort("[2001:db8::2]:5062")
+	v6.IPProto = 6
+	for _, want := range []*HEPPacket{sampleHEP(), v6} {
+		b := AppendHEP(nil, want)
+		var got HEPPacket
+		if err := got.Decode(b); err != nil {
+			t.Fatalf("Decode(%x): %v", b, err)
+		}
+		if d := cmp.Diff(want, &got, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); d != "" {
+			t.Errorf("round trip (-want +got):\n%s", d)
+		}
+	}
+}
+
+func TestHEPDecodeFixture(t *testing.T) {
+	var p HEPPacket
+	if err := p.Decode(hepINVITE); err != nil {
+		t.Fatalf("Decode(%x): %v", hepINVITE, err)
+	}
+	if p.Proto != HEPSIP || p.IPProto != 17 || p.Src.String() != "10.10.1.10:5060" || p.Dst.String() != "10.10.1.20:5060" ||
+		!bytes.HasPrefix(p.Payload, []byte("INVITE sip:1000@")) {
+		t.Errorf("Decode = proto %v ip %d %v -> %v %q", p.Proto, p.IPProto, p.Src, p.Dst, p.Payload)
+	}
+	var pl Payload
+	if !p.ToPayload(&pl) || pl.Transport != UDP || pl.Time != p.Time {
+		t.Errorf("ToPayload = %+v", pl)
+	}
+}
+
+func TestHEPDecodeErrors(t *testing.T) {
+	good := AppendHEP(nil, sampleHEP())
+	badChunkLen := append([]byte(nil), good...)
+	badChunkLen[6+4], badChunkLen[6+5] = 0, 3 // first chunk length 3 < 6
+	noPayload := append([]byte("HEP3\x00\x0d"), 0, 0, 0, 1, 0, 7, 2)
+	badAddr := append([]byte("HEP3\x00\x0e"), 0, 0, 0, 3, 0, 8, 1, 2)
+	tests := []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"empty", nil, ErrTruncated},
+		{"short header", []byte("HEP3\x00"), ErrTruncated},
+		{"hep2", []byte{2, 16, 2, 17, 0, 0, 0, 0}, ErrUnsupported},
+		{"magic", []byte("GET / HTTP/1.1\r\n"), ErrMalformed},
+		{"total too long", append([]byte("HEP3\x01\x00"), good[6:]...), ErrTruncated},
+		{"total too short", []byte("HEP3\x00\x03"), ErrMalformed},
+		{"cut chunk", good[:len(good)-3:len(good)-3], ErrTruncated},
+		{"chunk length", badChunkLen, ErrMalformed},
+		{"no payload", noPayload, ErrMalformed},
+		{"ipv4 size", badAddr, ErrMalformed},
+	}
+	for _, tt := range tests {
+		in := tt.in
+		if tt.name == "cut chunk" {
+			in = append([]byte(nil), in...)
+			in[4], in[5] = byte(len(in)>>8), byte(len(in))
+		}
+		var p HEPPacket
+		if err := p.Decode(in); !errors.Is(err, tt.want) {
+			t.Errorf("%s: Decode(%x) = %v, want %v", tt.name, in, err, tt.want)
+		}
+	}
+}
+
+func TestHEPToPayload(t *testing.T) {
+	rtp := []byte{0x80, 0x08, 0, 1, 0, 0, 0, 160, 1, 2, 3, 4, 0xd5}
+	tests := []struct {
+		proto HEPProto
+		ip    uint8
+		data  []byte
+		ok    bool
+		tr    Transport
+	}{
+		{HEPSIP, 17, []byte("BYE sip:x SIP/2.0"), true, UDP},
+		{HEPSIP, 6, []byte("BYE sip:x SIP/2.0"), true, TCP},
+		{HEPRTPFull, 17, rtp, true, UDP},
+		{HEPRTPFull, 17, []byte(`{"MOS":4.2}`), false, 0},
+		{HEPM3UA, 132, []byte{1, 0, 1, 1, 0, 0, 0, 8}, true, SCTP},
+		{HEPISUPJSON, 132, []byte(`{"opc":1}`), false, 0},
+		{HEPRTCPJSON, 17, []byte(`{}`), false, 0},
+	}
+	for _, tt := range tests {
+		p := sampleHEP()
+		p.Proto, p.IPProto, p.Payload = tt.proto, tt.ip, tt.data
+		var pl Payload
+		ok := p.ToPayload(&pl)
+		if ok != tt.ok || ok && pl.Transport != tt.tr {
+			t.Errorf("ToPayload(%v over %d) = %v %v, want %v %v", tt.proto, tt.ip, ok, pl.Transport, tt.ok, tt.tr)
+		}
+	}
+}
+
+func TestHEPDecodeAllocs(t *testing.T) {
+	b := AppendHEP(nil, sampleHEP())
+	var p HEPPacket
+	var pl Payload
+	if n := testing.AllocsPerRun(100, func() { p.Decode(b); p.ToPayload(&pl) }); n != 0 {
+		t.Errorf("Decode + ToPayload allocate %v times, want 0", n)
+	}
+}
+
+func BenchmarkHEPDecode(b *testing.B) {
+	buf := AppendHEP(nil, sampleHEP())
+	var p HEPPacket
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if err := p.Decode(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func FuzzHEPDecode(f *testing.F) {
+	f.Add(hepINVITE)
+	f.Add(AppendHEP(nil, sampleHEP()))
+	f.Add([]byte("HEP3\x00\x06"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var reused, fresh HEPPacket
+		reused = *sampleHEP()
+		e1 := reused.Decode(b)
+		e2 := fresh.Decode(b)
+		if (e1 == nil) != (e2 == nil) {
+			t.Fatalf("reused err %v, fresh err %v", e1, e2)
+		}
+		if e1 == nil && !cmp.Equal(reused, fresh, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })) {
+			t.Fatalf("reused %+v != fresh %+v", reused, fresh)
+		}
+		var pl Payload
+		fresh.ToPayload(&pl)
+	})
+}
+
+// collector gathers payloads delivered by a source, with copied data.
+type collector struct {
+	mu  sync.Mutex
+	pls []Payload
+}
+
+func (c *collector) add(p *Payload) {
+	cp := *p
+	cp.Data = append([]byte(nil), p.Data...)
+	c.mu.Lock()
+	c.pls = append(c.pls, cp)
+	c.mu.Unlock()
+}
+
+func (c *collector) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pls)
+}
+
+func (c *collector) wait(t *testing.T, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for c.len() < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// startHEP runs a listener in the background; the returned stop waits for
+// Run to return.
+func startHEP(t *testing.T, network string, cfg HEPConfig, c *collector) (*HEPListener, func()) {
+	t.Helper()
+	l, err := ListenHEP(network, "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx, c.add) }()
+	return l, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func TestHEPListenerUDPAndTCP(t *testing.T) {
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			cfg := DefaultHEPConfig()
+			cfg.AuthKey = "secret"
+			var others int
+			cfg.OnOther = func(*HEPPacket) { others++ }
+			var c collector
+			l, stop := startHEP(t, network, cfg, &c)
+			conn, err := net.Dial(network, l.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stream []byte
+			const n = 50
+			for i := range n {
+				p := sampleHEP()
+				p.Payload = fmt.Appendf(nil, "OPTIONS sip:x SIP/2.0\r\nCall-ID: %d\r\n\r\n", i)
+				pkt := AppendHEP(nil, p)
+				if network == "udp" {
+					conn.Write(pkt)
+				} else {
+					stream = append(stream, pkt...)
+				}
+			}
+			bad := sampleHEP()
+			bad.AuthKey = []byte("wrong")
+			json := sampleHEP()
+			json.Proto, json.Payload = HEPISUPJSON, []byte(`{"cic":1}`)
+			if network == "udp" {
+				conn.Write(AppendHEP(nil, bad))
+				conn.Write(AppendHEP(nil, json))
+				conn.Write([]byte("garbage"))
+			} else {
+				stream = append(stream, AppendHEP(nil, bad)...)
+				stream = append(stream, AppendHEP(nil, json)...)
+				// Write in odd-sized pieces: framing must not depend on
+				// segment boundaries.
+				for len(stream) > 0 {
+					k := min(len(stream), 97)
+					conn.Write(stream[:k])
+					stream = stream[k:]
+				}
+			}
+			c.wait(t, n, 5*time.Second)
+			time.Sleep(50 * time.Millisecond)
+			conn.Close()
+			stop()
+			if len(c.pls) != n {
+				t.Fatalf("got %d payloads, want %d", len(c.pls), n)
+			}
+			for i, p := range c.pls {
+				if p.Frame != int64(i+1) || sipCallID(p.Data) != fmt.Sprint(i) || p.Time != sampleHEP().Time {
+					t.Errorf("payload %d: frame %d call-id %q time %v", i, p.Frame, sipCallID(p.Data), p.Time)
+				}
+			}
+			st := l.Stats()
+			if st.AuthFails != 1 || st.Other != 1 || others != 1 || st.ByProto["sip"] != n {
+				t.Errorf("Stats = %+v, others %d", st, others)
+			}
+			if network == "udp" && st.Errors != 1 {
+				t.Errorf("Stats.Errors = %d, want 1 (the garbage datagram)", st.Errors)
+			}
+		})
+	}
+}
+
+// TestHeplify replays a capture with heplify (the Homer project's agent)
+// to our listener and checks that the SIP payloads received are the ones
+// the replay reader finds in the same file.
+func TestHeplify(t *testing.T) {
+	bin := lookTool("HEPLIFY", "/tmp/heplify/heplify", "../../bin/heplify")
+	if bin == "" {
+		requirePeers(t, "heplify not found (set HEPLIFY, or make heplify)")
+	}
+	pcap := repoPcap(t, "sip-basic.pcap")
+	var want []string
+	for _, p := range filePayloads(t, pcap) {
+		if id := sipCallID(p.Data); id != "" {
+			want = append(want, id)
+		}
+	}
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			var c collector
+			l, stop := startHEP(t, network, DefaultHEPConfig(), &c)
+			start := time.Now()
+			cmd := exec.Command(bin, "-rf", pcap, "-rs", "-hs", l.Addr().String(), "-nt", network, "-m", "SIP", "-e", "-l", "error")
+			cmd.Dir = t.TempDir()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", cmd, err, out)
+			}
+			c.wait(t, len(want), 5*time.Second)
+			elapsed := time.Since(start)
+			time.Sleep(100 * time.Millisecond)
+			stop()
+			var got []string
+			for _, p := range c.pls {
+				if id := sipCallID(p.Data); id != "" {
+					got = append(got, id)
+				}
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("SIP Call-IDs via heplify (-file +hep):\n%s\nheplify output:\n%s", d, out)
+			}
+			st := l.Stats()
+			t.Logf("heplify %s: %d HEP packets (%v), %d payloads in %v", network, st.Packets, st.ByProto, st.Payloads, elapsed)
+			if strings.Contains(string(out), "panic") {
+				t.Errorf("heplify: %s", out)
+			}
+		})
+	}
+}
+
+// BenchmarkHEPListenerUDP measures HEP packets per second through the
+// UDP listener on loopback.
+func BenchmarkHEPListenerUDP(b *testing.B) {
+	var n int64
+	l, err := ListenHEP("udp", "127.0.0.1:0", DefaultHEPConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan struct{}, 1)
+	var mu sync.Mutex
+	target := int64(b.N)
+	done := make(chan error, 1)
+	go func() {
+		done <- l.Run(ctx, func(*Payload) {
+			mu.Lock()
+			n++
+			if n == target {
+				got <- struct{}{}
+			}
+			mu.Unlock()
+		})
+	}()
+	conn, err := net.Dial("udp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkt := AppendHEP(nil, sampleHEP())
+	b.SetBytes(int64(len(pkt)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		conn.Write(pkt)
+		if i%64 == 63 {
+			time.Sleep(20 * time.Microsecond) // stay below the socket buffer
+		}
+	}
+	select {
+	case <-got:
+	case <-time.After(3 * time.Second):
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+	st := l.Stats()
+	b.ReportMetric(float64(st.Packets)/float64(b.N)*100, "%received")
+}
