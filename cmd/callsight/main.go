@@ -49,6 +49,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdExplain(args[1:], stdout, stderr)
 	case "report":
 		err = cmdReport(args[1:], stdout, stderr)
+	case "serve":
+		err = cmdServe(args[1:], stdout, stderr)
 	case "schema":
 		err = cmdSchema(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -84,6 +86,7 @@ Commands:
   eval --truth T OUT       confusion matrix and per-class precision/recall of replay output
   explain --call ID FILE   draw one call's timeline (audio energy, speech, tones, signaling, verdict) as a PNG
   report NAME|all          analysts' reports from the store (asr, acd, ner, pdd, causes, ...)
+  serve [flags]            the live service: sources -> engine -> call controller API (HTTP, SSE, webhooks)
   schema [--cluster NAME]  print the ClickHouse DDL
   version                  print the version
 

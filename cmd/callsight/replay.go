@@ -30,7 +30,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "jsonl", "output: jsonl (one line per call), events (one line per signaling message) or table")
-	store := fs.String("store", "embedded", "where calls and events are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
+	store := fs.String("store", envOr("CALLSIGHT_STORE", "embedded"), "where calls and events are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
 	tenant := fs.String("tenant", "", "tenant label stored with every call")
 	campaign := fs.String("campaign", "", "campaign label stored with every call")
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
@@ -71,7 +71,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("sip-mapping %q: want rfc3398 or q1912.5", *mapping)}
 	}
 
-	storeSet := false
+	storeSet := os.Getenv("CALLSIGHT_STORE") != ""
 	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
 	writer, err := openStore(*store, storeSet, analytics.Labels{Tenant: *tenant, Campaign: *campaign}, log, stderr)
 	if err != nil {
@@ -346,4 +346,12 @@ func (s *eventStore) Write(p []byte) (int, error) {
 		return s.next.Write(p)
 	}
 	return len(p), nil
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/callsight/callsight/analytics"
 	"github.com/callsight/callsight/callctl"
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/internal/engine"
@@ -78,7 +79,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
 	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
 	fs.Float64Var(&o.speed, "speed", 1, "pace of --pcap: 1 = capture time, 10 = ten times faster, 0 = as fast as possible")
-	fs.StringVar(&o.store, "store", "none", "where finished calls are stored: none (ClickHouse arrives with the analytics issue)")
+	fs.StringVar(&o.store, "store", "embedded", "where finished calls are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 secret that signs webhooks (prefer CALLSIGHT_WEBHOOK_SECRET); none: no webhooks")
 	fs.StringVar(&o.defaultTenant, "default-tenant", "", "tenant owning calls nobody registered (empty: only admin keys see them)")
 	fs.Float64Var(&o.rateLimit, "rate-limit", 1000, "requests per second per API key (0: unlimited)")
@@ -119,15 +120,24 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if o.queue < 1 {
 		return usageError{errors.New("--queue must be positive")}
 	}
-	if o.store != "none" {
-		// STORAGE HOOK: when analytics.Open exists, open the store named by
-		// --store here and add it to the call sinks below (flushed at
-		// shutdown, its spool depth set on storeSpool).
-		return usageError{fmt.Errorf("store %q: only none is available in this version", o.store)}
-	}
 	log, err := newLogger(stderr, o.logLevel, o.logForm)
 	if err != nil {
 		return err
+	}
+	storeSet := false
+	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
+	writer, err := openStore(o.store, storeSet || os.Getenv("CALLSIGHT_STORE") != "", analytics.Labels{}, log, stderr)
+	if err != nil {
+		return err
+	}
+	if writer != nil {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+			defer cancel()
+			if err := writer.Close(ctx); err != nil {
+				log.Error("store: flushing at shutdown", "err", err)
+			}
+		}()
 	}
 	keys, err := loadKeys(o.apiKeysFile, o.apiKeys)
 	if err != nil {
@@ -240,6 +250,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	pl, err := newPipeline(ecfg, log, o, m, api)
 	if err != nil {
 		return err
+	}
+	if writer != nil {
+		pl.store = writer
+		reg.NewGaugeFunc("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool.", func() float64 { return float64(writer.Stats().SpoolBytes) })
 	}
 	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(len(pl.in)) })
 	engineDone := make(chan struct{})
@@ -391,12 +405,13 @@ type numbers struct {
 // engine is not safe for concurrent use, and every source only copies its
 // payloads into the queue.
 type pipeline struct {
-	eng  *engine.Engine
-	log  *slog.Logger
-	m    *serveMetrics
-	sink callctl.Sink
-	in   chan item
-	pool sync.Pool
+	eng   *engine.Engine
+	log   *slog.Logger
+	m     *serveMetrics
+	sink  callctl.Sink
+	store *analytics.Writer
+	in    chan item
+	pool  sync.Pool
 
 	// Owned by the engine goroutine.
 	cur      time.Time // when the payload being processed was queued
@@ -520,6 +535,9 @@ func (pl *pipeline) peekSIP(p *capture.Payload) {
 // verdict translates the engine's event for the API. Engine goroutine.
 func (pl *pipeline) verdict(v engine.VerdictEvent) {
 	n := pl.nums[v.CallID]
+	if v.Called != "" {
+		n.called, n.calling = v.Called, v.Calling
+	}
 	pl.sink.Verdict(callctl.Verdict{Kind: v.Kind, CallID: v.CallID, Called: n.called, Calling: n.calling, At: v.At,
 		Answer: v.Answer, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, MS: v.MS})
 	pl.m.verdicts.Inc()
@@ -531,7 +549,11 @@ func (pl *pipeline) call(c *outcome.Call) {
 	delete(pl.nums, c.CallID)
 	pl.m.calls.Inc()
 	pl.sink.Call(c)
-	// STORAGE HOOK: the analytics writer gets c here too.
+	if pl.store != nil {
+		if err := pl.store.WriteCall(c); err != nil && pl.logged.Add(1) <= 50 {
+			pl.log.Error("store", "call_id", c.CallID, "err", err)
+		}
+	}
 }
 
 func (pl *pipeline) captureError(de *capture.DecodeError) {

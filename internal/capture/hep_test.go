@@ -100,7 +100,7 @@ func TestHEPDecodeErrors(t *testing.T) {
 		{"magic", []byte("GET / HTTP/1.1\r\n"), ErrMalformed},
 		{"total too long", append([]byte("HEP3\x01\x00"), good[6:]...), ErrTruncated},
 		{"total too short", []byte("HEP3\x00\x03"), ErrMalformed},
-		{"cut chunk", good[:len(good)-3:len(good)-3], ErrTruncated},
+		{"cut chunk", good[: len(good)-3 : len(good)-3], ErrTruncated},
 		{"chunk length", badChunkLen, ErrMalformed},
 		{"no payload", noPayload, ErrMalformed},
 		{"ipv4 size", badAddr, ErrMalformed},

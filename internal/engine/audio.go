@@ -19,6 +19,8 @@ import (
 // classified by amd. The engine binds it through the SDP of the dialog.
 type audioLeg struct {
 	callID    string
+	called    string
+	calling   string
 	stream    *media.Stream
 	det       *amd.Detector
 	answer    time.Time // SIP 2xx to the INVITE, zero until then
@@ -40,6 +42,8 @@ type audioLeg struct {
 type VerdictEvent struct {
 	Kind       string    // verdict or beep_end
 	CallID     string    // the SIP Call-ID
+	Called     string    // digits of the INVITE's Request-URI user
+	Calling    string    // digits of the INVITE's From user
 	At         time.Time // capture time of the decision or of the beep end
 	Class      string    // human, machine, announcement, fax, silence...
 	Confidence float64
@@ -91,7 +95,8 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 			return
 		}
 		cfg := e.cfg.Media
-		a = &audioLeg{callID: m.CallID, stream: media.NewStream(cfg), det: amd.New(e.cfg.AMD), lastSeen: p.Time}
+		a = &audioLeg{callID: m.CallID, stream: media.NewStream(cfg), det: amd.New(e.cfg.AMD), lastSeen: p.Time,
+			called: sip.Digits(m.RequestURIUser), calling: sip.Digits(m.FromUser)}
 		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == m.CallID {
 			a.trace = &trace{}
 		}
@@ -303,13 +308,13 @@ func (e *Engine) reportVerdict(a *audioLeg) {
 	if v.Decided && !a.reported {
 		a.reported = true
 		at := sampleTime(a.stream, v.DecidedAt)
-		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, At: at, Class: v.Class.String(), Confidence: v.Confidence,
+		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
 			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
 	}
 	if v.BeepEnd >= 0 && !a.beepReported {
 		a.beepReported = true
 		at := sampleTime(a.stream, v.BeepEnd)
-		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, At: at, Class: v.Class.String(), Confidence: v.Confidence,
+		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
 			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
 	}
 }
