@@ -8,11 +8,17 @@ import (
 )
 
 const (
-	ringSize  = 32 // frames of per-frame records kept
-	lagFrames = 12 // speech logic runs this many frames behind analysis, so tones are known by then
-	maxEvents = 256
-	burstGap  = 4 // frames of non-speech a burst bridges (lost packets, stops)
-	burstMin  = 5 // frames of speech that confirm a burst (shorter is a click)
+	ringSize    = 32 // frames of per-frame records kept
+	lagFrames   = 12 // speech logic runs this many frames behind analysis, so tones are known by then
+	maxEvents   = 256
+	burstGap    = 4  // frames of non-speech a burst bridges (lost packets, stops)
+	burstMin    = 5  // frames of speech that confirm a burst (shorter is a click)
+	peakSNR     = 14 // dB above the background a burst must reach somewhere to be an utterance
+	overDB      = 11 // and this far above the median background (babble peaks are not)
+	contOverDB  = 6  // a burst continuing a chain: this far above the median background
+	chainSpanDB = 12 // and within this of the chain's loudest burst
+	youngFrames = 50 // frames of background before its estimate is trusted
+	swingDB     = 4  // and its level must swing this much (syllables): a flat burst is a change of background
 )
 
 var (
@@ -23,8 +29,11 @@ var (
 type frameRec struct {
 	start int64
 	db    float64
-	raw   bool // voice-active by level
-	tonal bool // part of a tone
+	snr   float64 // dB above the background (the better of the two bands)
+	over  float64 // dB above the typical (median) background
+	young bool    // the background was learnt from under half a second of audio
+	raw   bool    // voice-active by level
+	tonal bool    // part of a tone
 }
 
 // speech follows utterances on lagged frames.
@@ -35,6 +44,11 @@ type speech struct {
 	burstLast     int64 // end of the burst's last speech frame
 	burstFrames   int
 	burstLevel    float64
+	burstPeak     float64 // highest frame SNR in the burst
+	burstLow      float64 // lowest frame SNR in the burst
+	burstOver     float64 // highest level above the typical background
+	burstYoung    bool    // it began while the background was young
+	chainOver     float64 // the loudest burst of the chain, above the typical background
 	chainOn       bool
 	chainStart    int64
 	lastSpeech    int64 // end of the last confirmed speech frame
@@ -56,10 +70,12 @@ type Detector struct {
 	started bool
 	ended   bool
 
-	floor  energy.Floor
-	act    energy.Activity
-	single tone.Tracker
-	low    tone.Tracker
+	noise, noiseHP energy.Noise    // background of the full band and of the differenced (high-passed) signal
+	bg, bgHP       energy.Noise    // median level of the frames that are not voice-active (the typical background)
+	act, actHP     energy.Activity // voice activity in each band
+	noiseAnswered  bool            // the noise trackers were restarted at the answer
+	single         tone.Tracker
+	low            tone.Tracker
 
 	ring      [ringSize]frameRec
 	nFrames   int64 // frames analysed
@@ -142,6 +158,8 @@ func (d *Detector) Reset() {
 		machineSpeech: d.machineSpeech, silenceTimeout: d.silenceTimeout, greetingSil: d.greetingSil,
 		earlySpeech: d.earlySpeech, cedMin: d.cedMin}
 	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
+	d.bg.Percentile, d.bgHP.Percentile = 0.5, 0.5
+	d.actHP = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS - 6}
 	// A beep holds its frequency to ~1% and its level to a few dB; packet
 	// loss (zero runs of 20 ms) is bridged.
 	d.single = tone.Tracker{FreqTol: 0.03, MinTol: 25, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}
@@ -261,7 +279,7 @@ func (d *Detector) End(sample int64) {
 				d.decide(Human, 0.6, "short speech then hang-up")
 			case now-d.answerAt >= SampleRate:
 				d.decide(Silence, 0.7, "no speech before hang-up")
-				d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.floor.Value(energy.SilenceDBFS)})
+				d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.noise.Value(energy.SilenceDBFS)})
 			}
 		}
 		if d.v.Class == Machine && d.v.BeepEnd < 0 && d.v.GreetingEnd < 0 && d.sp.everConfirmed {
@@ -281,11 +299,41 @@ func (d *Detector) frame(start int64) {
 	lost := m.Lost()
 	lags := tone.Correlate(x)
 	vdb := db
-	if !lost {
-		d.floor.Update(vdb)
+	// The callee's line after the answer is another source than early
+	// media (ringback, an announcement): its background is learnt afresh.
+	if d.answerAt >= 0 && start >= d.answerAt && !d.noiseAnswered {
+		d.noiseAnswered = true
+		d.noise.Reset()
+		d.noiseHP.Reset()
+		d.bg.Reset()
+		d.bgHP.Reset()
 	}
-	floor := d.floor.Value(-75)
-	raw, _ := d.act.Update(vdb, floor)
+	hp := lags.Differenced()
+	hdb := energy.DBFS(float64(hp.R0) / float64(frameLen-6))
+	if !lost {
+		d.noise.Update(vdb)
+		d.noiseHP.Update(hdb)
+	}
+	// The activity threshold follows how much the background swings: a
+	// steady hiss (white noise, its median 1-2 dB above its 10th
+	// percentile) lets a quiet voice through at 6 dB, a swinging one
+	// (babble, rumble) needs the full SpeechOnDB.
+	nf, nh := d.noise.Value(-75), d.noiseHP.Value(-80)
+	d.act.OnDB = min(d.cfg.SpeechOnDB, max(d.cfg.SpeechOffDB, d.bg.Value(nf)-nf+5))
+	d.actHP.OnDB = min(d.cfg.SpeechOnDB, max(d.cfg.SpeechOffDB, d.bgHP.Value(nh)-nh+5))
+	d.act.OffDB = d.act.OnDB * d.cfg.SpeechOffDB / d.cfg.SpeechOnDB
+	d.actHP.OffDB = d.actHP.OnDB * d.cfg.SpeechOffDB / d.cfg.SpeechOnDB
+	raw, _ := d.act.Update(vdb, nf)
+	rawHP, _ := d.actHP.Update(hdb, nh)
+	raw = raw || rawHP
+	// SNR against a background no lower than near-silence, so that a
+	// digitally silent line does not make any sound loud.
+	snr := max(vdb-max(d.noise.Value(-75), -70), hdb-max(d.noiseHP.Value(-80), -76))
+	if !raw && !lost {
+		d.bg.Update(vdb)
+		d.bgHP.Update(hdb)
+	}
+	over := max(vdb-max(d.bg.Value(-75), -70), hdb-max(d.bgHP.Value(-80), -76))
 	if lost {
 		raw = false
 	}
@@ -415,11 +463,13 @@ func (d *Detector) frame(start int64) {
 		d.rawLast = end
 	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, raw: raw, tonal: dtmf || v21}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21}
 	d.nFrames++
 	mark := int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
-		mark = (end - s.Start) / frameLen
+		// And the frame before: the tone's onset fills part of it, which
+		// makes a loud frame that is not a voice.
+		mark = (end-s.Start)/frameLen + 1
 	}
 	if s, ok := d.low.Current(); ok && s.Frames >= 15 && dense(s) {
 		mark = max(mark, (end-s.Start)/frameLen)
@@ -783,22 +833,26 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 	end := r.start + frameLen
 	if isSpeech {
 		if !sp.inBurst {
-			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel = true, false, r.start, 0, 0
+			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel, sp.burstPeak, sp.burstLow, sp.burstOver, sp.burstYoung = true, false, r.start, 0, 0, r.snr, r.snr, r.over, r.young
 		}
 		sp.burstFrames++
 		sp.burstLast = end
 		sp.burstLevel += r.db
-		if !sp.confirmed && sp.burstFrames >= burstMin {
+		sp.burstPeak, sp.burstLow, sp.burstOver = max(sp.burstPeak, r.snr), min(sp.burstLow, r.snr), max(sp.burstOver, r.over)
+		if !sp.confirmed && sp.burstFrames >= burstMin && d.utterance(sp) {
 			sp.confirmed = true
 			sp.everConfirmed = true
 			if !sp.chainOn {
-				sp.chainOn, sp.chainStart, sp.chainFrames = true, sp.burstStart, 0
+				sp.chainOn, sp.chainStart, sp.chainFrames, sp.chainOver = true, sp.burstStart, 0, 0
 				sp.utterances++
 				if sp == &d.sp && d.v.Decided && d.v.Class == Silence {
 					d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1, Reason: "speech after silence"}
 				}
 			}
 			sp.chainFrames += sp.burstFrames - 1
+		}
+		if sp.confirmed {
+			sp.chainOver = max(sp.chainOver, sp.burstOver)
 		}
 		if sp.confirmed {
 			sp.lastSpeech = end
@@ -809,6 +863,26 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 	if sp.inBurst && r.start-sp.burstLast >= burstGap*frameLen {
 		d.endBurst(sp)
 	}
+}
+
+// utterance reports whether the burst in progress is a voice rather than
+// the background's own swings. A burst that starts a chain must peak
+// peakSNR above the background's low percentile and overDB above its
+// median (babble and rumble swing by less than that above their median; a
+// voice at 10 dB SNR, whose peaks are 5 dB and more above its mean, does
+// not), and, while the background is young, swing by swingDB (a flat rise
+// is the background changing, as when comfort noise starts). A burst that
+// continues a chain need only come within chainSpanDB of the chain's
+// loudest burst and contOverDB above the median: the quiet syllables of a
+// voice already heard, not the background after it.
+func (d *Detector) utterance(sp *speech) bool {
+	if sp.chainOn {
+		return sp.burstOver >= max(contOverDB, sp.chainOver-chainSpanDB)
+	}
+	if sp.burstYoung && sp.burstPeak-sp.burstLow < swingDB {
+		return false
+	}
+	return sp.burstOver >= overDB && sp.burstPeak >= peakSNR
 }
 
 func (d *Detector) endBurst(sp *speech) {
@@ -851,6 +925,6 @@ func (d *Detector) decideSpeech(now int64) {
 	}
 	if !d.v.Decided && !sp.everConfirmed && !d.toneHeard && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
 		d.decide(Silence, 0.9, "no speech after answer")
-		d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.floor.Value(energy.SilenceDBFS)})
+		d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.noise.Value(energy.SilenceDBFS)})
 	}
 }

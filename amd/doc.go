@@ -13,7 +13,8 @@
 // standard library:
 //
 //	energy  frame level in dBFS, exact-zero runs (concealed packet loss),
-//	        noise floor by minimum statistics, voice activity
+//	        noise floor by minimum statistics or by a sliding percentile,
+//	        voice activity
 //	tone    three-lag (Pisarenko) tone estimate, Goertzel filters, DTMF,
 //	        SIT bands, a tone tracker with start and end
 //
@@ -46,16 +47,42 @@
 //
 // # Voice activity
 //
-// The noise floor is the minimum frame level over 3.2 s (16 blocks of
-// 200 ms): longer than any syllable, short enough to follow a change of
-// line. A frame is voice-active 9 dB above the floor (6 dB to stay active)
-// and above -52 dBFS, which covers speech from -35 to -10 dBFS at SNR down to
-// 10 dB. Frames inside a tracked tone (single tone from its third frame,
-// cadence tone from its fifteenth, DTMF, V.21) are not speech: the speech
-// logic runs 120 ms behind the analysis so that a tone's first frames are
-// known to be tone before they are counted. Bursts of 50 ms and more are
-// utterances (clicks are not); utterances separated by less than the
-// human-silence pause form a chain.
+// The background is estimated in two bands: the full band and the first
+// difference of the signal (a high-pass, free from the lags), which lifts a
+// voice out of rumble, brown noise and low-pitched babble. In each band:
+//
+//   - the noise level is the 10th percentile of the frame levels over 3 s
+//     (energy.Noise: a 0.5 dB histogram with an incrementally maintained
+//     percentile): unlike a minimum it is not dragged down by the odd deep
+//     dip of a swinging background, and it needs no warm-up, so noise
+//     that starts with the first frame is background at once;
+//   - the typical background is the median of the frames that were not
+//     voice-active over 3 s;
+//   - both are learnt afresh at the answer (the callee's line is another
+//     source than the early media before it).
+//
+// A frame is voice-active 6 to 9 dB (SpeechOnDB) above the noise level in
+// either band, the threshold following how much the background swings
+// (median minus 10th percentile, plus 5 dB): a steady hiss lets a quiet
+// voice through, babble does not; hysteresis keeps it on two thirds of
+// that. Frames inside a tracked tone (single tone from its third frame and
+// the onset frame before it, cadence tone from its fifteenth, DTMF, V.21)
+// are not speech: the speech logic runs 120 ms behind the analysis so that
+// a tone's first frames are known to be tone before they are counted.
+//
+// Bursts of 50 ms and more are candidates; a burst becomes an utterance
+// only if it is loud enough to be a voice and not the background's own
+// swings: a burst that starts a chain must peak 14 dB above the noise
+// level and 11 dB above the typical background (a voice at 10 dB SNR
+// peaks 13 dB and more above the background's mean; babble and rumble
+// swing by 5-8 dB), and, while the background has been heard for less than
+// 0.5 s, its level must swing by 4 dB (a flat rise is the background
+// changing, as when comfort noise starts after the answer). A burst that
+// continues a chain need only reach 6 dB above the typical background and
+// come within 12 dB of the chain's loudest burst: the quiet syllables of a
+// voice already heard (a speech-level tracker), not the background after
+// it. Utterances separated by less than the human-silence pause form a
+// chain.
 //
 // # Human, machine, silence
 //
@@ -155,5 +182,9 @@
 // its first two seconds ("Hi! ... You have reached ...") is first decided
 // Human; its beep later turns it to Machine. A beep 5 dB or less above the
 // noise is missed. A person who talks for more than 2.1 s without a pause
-// is a Machine. Music on hold is not classified.
+// is a Machine, so a machine is decided about 2.1 s after its greeting
+// starts (2.8-2.9 s after answer when greetings start 0.4-1 s in). Babble
+// made of real voices as loud as the callee cannot be told from the callee
+// by level; only the generator's synthetic babble (filtered noise with
+// syllable-rate envelopes) was tested. Music on hold is not classified.
 package amd

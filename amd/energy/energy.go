@@ -174,3 +174,92 @@ func (a *Activity) Update(db, floor float64) (raw, held bool) {
 	}
 	return false, false
 }
+
+// Noise estimates the background level as a low percentile of the frame
+// levels of a sliding window (NoiseWindow frames, 3 s). Unlike the minimum
+// (Floor), a percentile is not dragged down by the odd deep dip of a
+// fluctuating background (babble, brown noise, a fade-in), and it needs no
+// warm-up: from the first frame it is the percentile of what was heard, so
+// noise that starts with the call is background at once. Speech occupies a
+// greeting's frames for well under 90% of any 3 s (words have gaps), so the
+// 10th percentile stays on the background through a long greeting.
+//
+// Levels are kept in 0.5 dB bins from NoiseMinDBFS to 0 dBFS; the
+// percentile is maintained incrementally (a pointer into the histogram that
+// moves a bin or two per frame), so Update costs a few operations.
+type Noise struct {
+	// Percentile is the rank (0..1) taken as the background; 0 means 0.1.
+	// 0.5 gives the median.
+	Percentile float64
+
+	ring  [NoiseWindow]uint8
+	hist  [noiseBins]uint16
+	n     int // frames in the window
+	next  int // ring position of the next frame
+	k     int // the percentile's bin
+	below int // frames in bins below k
+}
+
+// NoiseWindow is the length of the Noise window in frames (3 s), and
+// NoiseMinDBFS the lowest level it tells apart.
+const (
+	NoiseWindow  = 300
+	NoiseMinDBFS = -100.0
+	noiseBins    = 200 // 0.5 dB bins over NoiseMinDBFS..0
+)
+
+func noiseBin(db float64) int {
+	b := int((db - NoiseMinDBFS) * 2)
+	return min(max(b, 0), noiseBins-1)
+}
+
+// Reset forgets every frame (keeps Percentile).
+func (f *Noise) Reset() { *f = Noise{Percentile: f.Percentile} }
+
+// Update adds one frame level (do not feed frames holding packet loss).
+func (f *Noise) Update(db float64) {
+	if f.n == NoiseWindow {
+		old := int(f.ring[f.next])
+		f.hist[old]--
+		if old < f.k {
+			f.below--
+		}
+		f.n--
+	}
+	b := noiseBin(db)
+	f.ring[f.next] = uint8(b)
+	f.next = (f.next + 1) % NoiseWindow
+	f.hist[b]++
+	if b < f.k {
+		f.below++
+	}
+	f.n++
+	p := f.Percentile
+	if p <= 0 || p > 1 {
+		p = 0.1
+	}
+	r := int(p * float64(f.n-1))
+	for f.below > r && f.k > 0 {
+		f.k--
+		f.below -= int(f.hist[f.k])
+	}
+	for f.below+int(f.hist[f.k]) <= r && f.k < noiseBins-1 {
+		f.below += int(f.hist[f.k])
+		f.k++
+	}
+}
+
+// Known reports whether at least one frame has been measured.
+func (f *Noise) Known() bool { return f.n > 0 }
+
+// Frames returns the number of frames in the window.
+func (f *Noise) Frames() int { return f.n }
+
+// Value returns the background level in dBFS (the centre of the
+// percentile's bin), or def when nothing was measured.
+func (f *Noise) Value(def float64) float64 {
+	if f.n == 0 {
+		return def
+	}
+	return NoiseMinDBFS + (float64(f.k)+0.5)/2
+}

@@ -79,3 +79,51 @@ func BenchmarkMeasure(b *testing.B) {
 		_ = Measure(x)
 	}
 }
+
+func TestNoisePercentile(t *testing.T) {
+	tests := []struct {
+		name   string
+		levels func(i int) float64
+		frames int
+		want   float64
+	}{
+		// A background swinging between -50 and -40 with one deep dip:
+		// the 10th percentile stays near the background, not the dip.
+		{"swinging with a dip", func(i int) float64 {
+			if i == 100 {
+				return -90
+			}
+			return -50 + float64(i%11)
+		}, 200, -50},
+		// Speech 20 dB up for 80% of the window: the pauses are the background.
+		{"greeting with pauses", func(i int) float64 {
+			if i%10 < 8 {
+				return -30
+			}
+			return -50
+		}, 600, -50},
+		// Noise from the first frame: known at once.
+		{"first frames", func(int) float64 { return -42 }, 3, -42},
+	}
+	for _, tt := range tests {
+		var n Noise
+		for i := range tt.frames {
+			n.Update(tt.levels(i))
+		}
+		if got := n.Value(0); math.Abs(got-tt.want) > 0.6 {
+			t.Errorf("%s: Noise.Value = %.2f, want %.2f", tt.name, got, tt.want)
+		}
+	}
+	// The median, and Reset keeps the percentile.
+	m := Noise{Percentile: 0.5}
+	for i := range 101 {
+		m.Update(-60 + float64(i%21))
+	}
+	if got := m.Value(0); math.Abs(got-(-50)) > 1 {
+		t.Errorf("median = %.2f, want -50", got)
+	}
+	m.Reset()
+	if m.Known() || m.Percentile != 0.5 || m.Value(-7) != -7 {
+		t.Errorf("after Reset: known %v, percentile %v, value %v", m.Known(), m.Percentile, m.Value(-7))
+	}
+}

@@ -103,6 +103,19 @@ func (e *Engine) fuse(c *outcome.Call) {
 			c.Outcome = outcome.SwitchedOff
 		}
 	}
+	// An answered announcement without SIT sounds like a greeting, but a
+	// voicemail waits to record after it (behind a beep or not), while the
+	// network releases the call as soon as its announcement ends.
+	if c.Outcome == outcome.Machine && v.BeepEnd < 0 && c.End != nil && (c.ReleasedBy == "callee" || c.ReleasedBy == "network") {
+		if last := lastSpeechEnd(a, evs[:0]); !last.IsZero() {
+			if gap := c.End.Sub(last); gap >= 0 && gap <= announcementHangup {
+				c.Outcome = outcome.SwitchedOff
+				decidedAt = c.End.Time // known only when the call was released
+				c.Evidence = append(c.Evidence, outcome.Evidence{At: *c.End, Source: outcome.SrcRule,
+					What: fmt.Sprintf("the callee released %d ms after the speech ended, with no beep: an announcement, not a voicemail", gap.Milliseconds())})
+			}
+		}
+	}
 	ref := answer
 	if v.Class == amd.Announcement && (!answered || decidedAt.Before(answer)) {
 		ref = a.stream.Start() // the start of early media
@@ -132,4 +145,20 @@ func clock(a *audioLeg, sample int64) string {
 
 func round2(f float64) float64 {
 	return float64(int64(f*100+0.5)) / 100
+}
+
+// announcementHangup is how soon after its last words a network
+// announcement releases the call; a voicemail records for longer.
+const announcementHangup = 2500 * time.Millisecond
+
+// lastSpeechEnd is the capture time at which the call's last utterance
+// ended, zero when there was none.
+func lastSpeechEnd(a *audioLeg, buf []amd.Event) time.Time {
+	var t time.Time
+	for _, ev := range a.det.Events(buf) {
+		if ev.Kind == amd.EventSpeech {
+			t = sampleTime(a.stream, ev.End)
+		}
+	}
+	return t
 }
