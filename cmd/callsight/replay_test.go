@@ -198,3 +198,88 @@ func TestConfigFile(t *testing.T) {
 		t.Errorf("unknown setting: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// The committed calls with audio: the detector and fusion must get them
+// right (a person hung up on as a machine is the worst error), and replay
+// must be byte-identical run to run.
+func TestAudioCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "pcaps", "audio", "*.pcap.gz"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no audio corpus in pcaps/audio: %v", err)
+	}
+	var truth []truthCall
+	for _, f := range files {
+		tc, err := readCalls(truthPath(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth = append(truth, tc...)
+	}
+	out, stderr, code := replayOut(t, files...)
+	if code != 0 {
+		t.Fatalf("replay exit %d: %s", code, stderr)
+	}
+	if again, _, _ := replayOut(t, files...); again != out {
+		t.Fatal("two replays of the audio corpus differ")
+	}
+	golden := filepath.Join("testdata", "audio.jsonl.golden")
+	if *update {
+		os.WriteFile(golden, []byte(out), 0o644)
+	}
+	if want, err := os.ReadFile(golden); err != nil || string(want) != out {
+		t.Errorf("audio corpus output differs from %s (go test -update rewrites it after a deliberate change)", golden)
+	}
+	tmp := filepath.Join(t.TempDir(), "out.jsonl")
+	os.WriteFile(tmp, []byte(out), 0o644)
+	got, err := readCalls(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := score(truth, got)
+	var buf bytes.Buffer
+	writeScore(&buf, s, true)
+	t.Logf("\n%s", buf.String())
+	if s.Missing != 0 || s.Extra != 0 {
+		t.Errorf("%d calls missing, %d extra", s.Missing, s.Extra)
+	}
+	if s.CauseCorrect != s.CauseChecked {
+		t.Errorf("decisive cause right on %d of %d calls", s.CauseCorrect, s.CauseChecked)
+	}
+	if acc := frac(s.Correct, s.Truth); acc < 0.95 {
+		t.Errorf("outcome accuracy %.3f, want at least 0.95", acc)
+	}
+	if n := s.Confusion["human"]["machine"]; n > 0 {
+		t.Errorf("%d people classified as machines", n)
+	}
+	if s.BeepMissed > 0 || s.FalseBeeps > 0 {
+		t.Errorf("%d beeps missed, %d false beeps", s.BeepMissed, s.FalseBeeps)
+	}
+	if p := percentile(s.BeepErrors, 95); p > 120 {
+		t.Errorf("beep end error p95 %.0f ms, want at most 120", p)
+	}
+}
+
+// explain draws a call of the audio corpus as a PNG.
+func TestExplain(t *testing.T) {
+	file := filepath.Join("..", "..", "pcaps", "audio", "audio-answered.pcap.gz")
+	out, _, code := replayOut(t, file)
+	if code != 0 {
+		t.Fatal("replay failed")
+	}
+	var c struct {
+		CallID string `json:"call_id"`
+	}
+	json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &c)
+	png := filepath.Join(t.TempDir(), "call.png")
+	var o, e bytes.Buffer
+	if code := run([]string{"explain", "--call", c.CallID, "--out", png, file}, nil, &o, &e); code != 0 {
+		t.Fatalf("explain exit %d: %s", code, e.String())
+	}
+	b, err := os.ReadFile(png)
+	if err != nil || len(b) < 1000 || string(b[1:4]) != "PNG" {
+		t.Fatalf("explain wrote no PNG: %v (%d bytes)", err, len(b))
+	}
+	if code := run([]string{"explain", "--call", "no-such-call", "--out", png, file}, nil, &o, &e); code == 0 {
+		t.Error("explain of an unknown call succeeded")
+	}
+}
