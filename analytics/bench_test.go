@@ -29,9 +29,11 @@ func benchWrite(b *testing.B, spec string, n int) {
 	cfg := testConfig(b)
 	cfg.BatchSize = 100000
 	cfg.Concurrency = 2
+	cfg.FlushInterval = DefaultConfig().FlushInterval
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
+	var batches int64
 	for range b.N {
 		w, err := Open(context.Background(), spec, cfg, nil)
 		if err != nil {
@@ -43,11 +45,14 @@ func benchWrite(b *testing.B, spec string, n int) {
 		if err := w.Close(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		if st := w.Stats(); st.SpooledRows != 0 {
+		st := w.Stats()
+		if st.SpooledRows != 0 {
 			b.Fatalf("rows spooled during the benchmark: %+v", st)
 		}
+		batches += st.Batches
 	}
 	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "rows/s")
+	b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
 }
 
 // BenchmarkWriteServer inserts 1M calls into a local clickhouse-server from

@@ -246,6 +246,10 @@ func writeSummary(w io.Writer, st engine.Stats, elapsed time.Duration) {
 		total += v
 	}
 	fmt.Fprintf(w, "calls: %d:%s\n", total, kv(byOutcome))
+	if st.AudioLegs > 0 {
+		fmt.Fprintf(w, "audio: %d calls with RTP bound by SDP, %d RTP packets analysed, %d other UDP payloads, %d calls not analysed (limit)\n",
+			st.AudioLegs, st.RTPPackets, st.UDPOther, st.AudioShed)
+	}
 	c := st.Correlator
 	fmt.Fprintf(w, "correlation: %d sip dialogs, %d isup circuits, %d stitched, %d network events, %d gtp sessions, %d expired open\n",
 		c.SIPDialogs, c.ISUPCircuits, c.Stitched, c.NetworkEvents, c.GTPSessions, c.Expired)
