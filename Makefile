@@ -47,8 +47,11 @@ vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-unit: clickhouse-deps libchdb
-	CALLSIGHT_REQUIRE_TSHARK=1 CALLSIGHT_REQUIRE_CLICKHOUSE=1 $(GO) test -count=1 -timeout 30m ./...
+# Every test, with every real peer required: tshark, ClickHouse 18.16,
+# libchdb, SIPp, tcpreplay and heplify (a missing one fails, not skips).
+unit: clickhouse-deps libchdb live-deps heplify
+	CALLSIGHT_REQUIRE_TSHARK=1 CALLSIGHT_REQUIRE_CLICKHOUSE=1 CALLSIGHT_REQUIRE_PEERS=1 HEPLIFY=$(CURDIR)/bin/heplify \
+		$(GO) test -count=1 -timeout 30m ./...
 
 # Every fuzz target runs briefly; crashers land in testdata/fuzz.
 fuzz:

@@ -1,0 +1,105 @@
+package siprec
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callsight/callsight/internal/testcorpus"
+)
+
+// TestSIPpRecordingClient runs SIPp as a SIPREC client against the
+// server: INVITE with metadata, the caller's audio from a corpus capture,
+// a re-INVITE, BYE. The session is reported with the original call's
+// identifiers and both streams' roles, and every RTP packet arrives.
+func TestSIPpRecordingClient(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
+			t.Fatal("sipp not found (Debian sip-tester; make live-deps) and CALLSIGHT_REQUIRE_PEERS=1")
+		}
+		t.Skip("sipp not found (Debian package sip-tester; make live-deps)")
+	}
+	pcap := testcorpus.File(t, "sipp/g711a.pcap")
+	const wantRTP = 236 // tshark: packets of sipp/g711a.pcap, all RTP
+
+	var mu sync.Mutex
+	var sessions []SessionInfo
+	var ended []string
+	perStream := map[int]int{}
+	cfg := DefaultConfig()
+	cfg.Now = time.Now
+	cfg.PortMin, cfg.PortMax = 41000, 41100
+	srv, err := New(cfg, Handler{
+		OnSession: func(s *SessionInfo) { mu.Lock(); sessions = append(sessions, *s); mu.Unlock() },
+		OnEnd:     func(id string, _ time.Time) { mu.Lock(); ended = append(ended, id); mu.Unlock() },
+		OnPacket:  func(p *Packet) { mu.Lock(); perStream[p.Stream]++; mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, pc) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+
+	raw, err := os.ReadFile("testdata/siprec_client.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scen := strings.NewReplacer("@PCAP@", pcap, "@PAUSE@", "7500").Replace(string(raw))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "scenario.xml")
+	os.WriteFile(path, []byte(scen), 0o644)
+	cmd := exec.Command(sipp, "-sf", path, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46000",
+		"-timeout", "30s", "-timeout_error", "-trace_err", "-nostdin", pc.LocalAddr().String())
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		errs, _ := filepath.Glob(filepath.Join(dir, "*errors.log"))
+		for _, f := range errs {
+			b, _ := os.ReadFile(f)
+			out = append(out, b...)
+		}
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	time.Sleep(100 * time.Millisecond)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sessions) != 2 {
+		t.Fatalf("OnSession called %d times, want 2 (INVITE, re-INVITE)", len(sessions))
+	}
+	s := sessions[0]
+	if len(s.OriginalCallIDs) != 1 || s.OriginalCallIDs[0] != "orig-call-42@10.10.1.10" || s.Caller != "+33123456789" || s.Callee != "+33987654321" ||
+		len(s.SessionIDs) != 1 || len(s.Streams) != 2 || s.Streams[0].Role != RoleCaller || s.Streams[1].Role != RoleCallee {
+		t.Errorf("session = %+v", s)
+	}
+	re := sessions[1]
+	if re.ID != s.ID || re.Streams[0].Local != s.Streams[0].Local || re.Caller != s.Caller {
+		t.Errorf("re-INVITE session = %+v, want the same ports and metadata as %+v", re, s)
+	}
+	if perStream[0] != wantRTP || perStream[1] != 0 {
+		t.Errorf("RTP packets per stream = %v, want %d on stream 0 (the caller's)", perStream, wantRTP)
+	}
+	if len(ended) != 1 || ended[0] != s.ID {
+		t.Errorf("ended = %v, want [%s]", ended, s.ID)
+	}
+	st := srv.Stats()
+	t.Logf("session %s: streams %v/%v; stats %+v", s.ID, s.Streams[0].Local, s.Streams[1].Local, st)
+}
