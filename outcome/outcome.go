@@ -47,12 +47,15 @@ func (o Outcome) Valid() bool {
 // LegKind is the kind of one leg of a call.
 type LegKind string
 
-// The leg kinds: a plain SIP dialog, an ISUP circuit, or a SIP dialog
-// carrying ISUP bodies (SIP-I / SIP-T).
+// The leg kinds: a plain SIP dialog, an ISUP circuit, a SIP dialog
+// carrying ISUP bodies (SIP-I / SIP-T), or a SIPREC recording.
 const (
 	LegSIP  LegKind = "sip"
 	LegISUP LegKind = "isup"
 	LegSIPI LegKind = "sip-i"
+	// LegSIPREC is a call known only from a SIPREC recording session: its
+	// audio, without its signaling.
+	LegSIPREC LegKind = "siprec"
 )
 
 // Leg is one signaling leg of a call with the keys that identify it.

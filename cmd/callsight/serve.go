@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sort"
@@ -30,7 +31,9 @@ import (
 	"github.com/callsight/callsight/internal/metrics"
 	"github.com/callsight/callsight/outcome"
 	"github.com/callsight/callsight/signaling/cause"
+	"github.com/callsight/callsight/signaling/m3ua"
 	"github.com/callsight/callsight/signaling/sip"
+	"github.com/callsight/callsight/signaling/sip/siprec"
 )
 
 // listFlag is a flag that may be given several times.
@@ -47,6 +50,13 @@ type serveOptions struct {
 	apiKeys                     listFlag
 	pcaps, follows, heps        listFlag
 	hepAuthKey                  string
+	ifaces                      listFlag
+	sipRec                      string
+	sipRecMedia                 string
+	sipRecPorts                 string
+	m3uaRemote, m3uaLocal       listFlag
+	m3uaRC                      int
+	m3uaPC, m3uaPeerPC          int
 	speed                       float64
 	store                       string
 	webhookSecret               string
@@ -78,6 +88,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&o.follows, "follow", "follow a growing pcap file as it is written (repeatable)")
 	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
 	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
+	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
+	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT")
+	fs.StringVar(&o.sipRecMedia, "siprec-media", "127.0.0.1", "IP address SIPREC media is received on and announced in SDP")
+	fs.StringVar(&o.sipRecPorts, "siprec-ports", "30000-39999", "UDP port range for SIPREC media")
+	fs.Var(&o.m3uaRemote, "m3ua-remote", "connect as an M3UA ASP to this signalling gateway HOST:PORT (repeatable for multi-homing; needs kernel SCTP)")
+	fs.Var(&o.m3uaLocal, "m3ua-local", "local address of the M3UA association HOST:PORT (repeatable)")
+	fs.IntVar(&o.m3uaRC, "m3ua-routing-context", 0, "M3UA routing context to activate (0: none)")
+	fs.IntVar(&o.m3uaPC, "m3ua-point-code", 0, "our point code (M3UA ASP)")
+	fs.IntVar(&o.m3uaPeerPC, "m3ua-peer-point-code", 0, "the point code the M3UA traffic comes from")
 	fs.Float64Var(&o.speed, "speed", 1, "pace of --pcap: 1 = capture time, 10 = ten times faster, 0 = as fast as possible")
 	fs.StringVar(&o.store, "store", "embedded", "where finished calls are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 secret that signs webhooks (prefer CALLSIGHT_WEBHOOK_SECRET); none: no webhooks")
@@ -281,12 +300,62 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	// LIVE SOURCES PLUG IN HERE. A live source (AF_PACKET, SIPREC, M3UA
-	// ASP...) is started like HEP below: bound first (a failure stops the
-	// start with a clear message), then a goroutine in sources running it
-	// until srcCtx is done and handing each payload to pl.offer(p, false),
-	// which copies it and drops it (counted) when the engine's queue is
-	// full, so a flood never blocks a socket or grows memory.
+	// Live sources are bound first (a failure stops the start with a clear
+	// message), then run in sources until srcCtx is done, handing each
+	// payload to pl.offer(p, false), which copies it and drops it (counted)
+	// when the engine's queue is full: a flood never blocks a socket or
+	// grows memory.
+	for _, iface := range o.ifaces {
+		lv, err := capture.OpenLive(iface, capture.DefaultLiveConfig())
+		if err != nil {
+			stopSources()
+			return fmt.Errorf("interface %s: %w", iface, err)
+		}
+		sources.Add(1)
+		go func() {
+			defer sources.Done()
+			defer lv.Close()
+			if err := lv.Run(srcCtx, func(p *capture.Payload) { pl.offer(p, false) }, pl.captureError); err != nil {
+				log.Error("live capture", "interface", iface, "err", err)
+			}
+		}()
+		reg.NewCounterFunc("callsight_capture_kernel_drops_total", "Packets the kernel dropped before AF_PACKET read them.", func() float64 { return float64(lv.Stats().KernelDrops) })
+		log.Info("capturing", "interface", iface)
+	}
+	if o.sipRec != "" {
+		if err := startSIPREC(srcCtx, o, pl, log, &sources); err != nil {
+			stopSources()
+			return err
+		}
+	}
+	if len(o.m3uaRemote) > 0 {
+		acfg := m3ua.ASPConfig{Remote: o.m3uaRemote, Local: o.m3uaLocal, PointCode: uint32(o.m3uaPC), PeerPointCode: uint32(o.m3uaPeerPC),
+			NetworkIndicator: 2, Heartbeat: 30 * time.Second, DialTimeout: 10 * time.Second, TrafficMode: m3ua.TrafficLoadshare}
+		if o.m3uaRC > 0 {
+			acfg.RoutingContexts = []uint32{uint32(o.m3uaRC)}
+		}
+		asp, err := m3ua.NewASP(acfg, time.Now)
+		if err != nil {
+			stopSources()
+			return usageError{err}
+		}
+		if err := m3ua.SCTPAvailable(); err != nil {
+			stopSources()
+			return err
+		}
+		sources.Add(1)
+		go func() {
+			defer sources.Done()
+			var frame int64
+			err := asp.Run(srcCtx, func(d *m3ua.ASPData) {
+				frame++
+				pl.offer(&capture.Payload{Frame: frame, Time: d.Time, Transport: capture.SCTP, PPID: 3, Data: d.Message}, false)
+			})
+			if err != nil {
+				log.Error("m3ua asp", "remote", strings.Join(o.m3uaRemote, ","), "err", err)
+			}
+		}()
+	}
 	hepsStarted = true
 	for i, l := range heps {
 		sources.Add(1)
@@ -393,6 +462,11 @@ type item struct {
 	p   capture.Payload
 	buf *[]byte
 	enq time.Time
+	// ctl, when set, runs on the engine goroutine instead of a payload
+	// (SIPREC sessions opening and closing).
+	ctl func(*engine.Engine)
+	// audio, when set, names the call whose directly fed RTP p carries.
+	audio string
 }
 
 // numbers are a SIP call's numbers as its INVITE gave them.
@@ -473,8 +547,16 @@ func (pl *pipeline) run() {
 				return
 			}
 			pl.cur = it.enq
-			pl.peekSIP(&it.p)
-			pl.eng.Payload(&it.p)
+			switch {
+			case it.ctl != nil:
+				it.ctl(pl.eng)
+				continue
+			case it.audio != "":
+				pl.eng.AudioPacket(it.audio, it.p.Time, it.p.Data)
+			default:
+				pl.peekSIP(&it.p)
+				pl.eng.Payload(&it.p)
+			}
 			pl.lastCap, pl.lastWall = it.p.Time, it.enq
 			pl.pool.Put(it.buf)
 		case now := <-tick.C:
@@ -919,4 +1001,112 @@ func yamlFlowList(v string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// control runs f on the engine goroutine. It waits for room in the queue:
+// session events are rare and must not be lost.
+func (pl *pipeline) control(f func(*engine.Engine)) {
+	pl.in <- item{ctl: f, enq: time.Now()}
+}
+
+// offerAudio queues one RTP packet of a directly fed call (SIPREC), copied;
+// a full queue drops it and counts it.
+func (pl *pipeline) offerAudio(callID string, now time.Time, data []byte) {
+	bp := pl.pool.Get().(*[]byte)
+	*bp = append((*bp)[:0], data...)
+	it := item{p: capture.Payload{Time: now, Transport: capture.UDP, Data: *bp}, buf: bp, enq: now, audio: callID}
+	pl.m.payloads.Inc()
+	select {
+	case pl.in <- it:
+	default:
+		pl.m.drops.Inc()
+		pl.pool.Put(bp)
+	}
+}
+
+// startSIPREC runs the SIPREC recording server: each recording session's
+// callee stream is analysed as the original call's audio, and the verdict
+// is published under the original call's Call-ID (or the recording's, when
+// the metadata names none).
+func startSIPREC(ctx context.Context, o serveOptions, pl *pipeline, log *slog.Logger, wg *sync.WaitGroup) error {
+	network, addr, ok := strings.Cut(o.sipRec, ":")
+	if !ok || (network != "udp" && network != "tcp") {
+		return usageError{fmt.Errorf("siprec %q: want udp:HOST:PORT", o.sipRec)}
+	}
+	cfg := siprec.DefaultConfig()
+	ip, err := netip.ParseAddr(o.sipRecMedia)
+	if err != nil {
+		return usageError{fmt.Errorf("siprec-media %q: %w", o.sipRecMedia, err)}
+	}
+	cfg.MediaAddr = ip
+	lo, hi, ok := strings.Cut(o.sipRecPorts, "-")
+	pmin, err1 := strconv.Atoi(lo)
+	pmax, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || pmin < 1024 || pmax > 65535 || pmin >= pmax {
+		return usageError{fmt.Errorf("siprec-ports %q: want LOW-HIGH within 1024-65535", o.sipRecPorts)}
+	}
+	cfg.PortMin, cfg.PortMax = uint16(pmin), uint16(pmax)
+	cfg.Now = time.Now
+	cfg.Log = log
+	// The session table is shared by the server's goroutines.
+	var mu sync.Mutex
+	type rec struct {
+		call   string
+		callee int // the stream index of the callee's audio, -1 unknown
+	}
+	sessions := map[string]rec{}
+	srv, err := siprec.New(cfg, siprec.Handler{
+		OnSession: func(si *siprec.SessionInfo) {
+			call := si.ID
+			if len(si.OriginalCallIDs) > 0 {
+				call = si.OriginalCallIDs[0]
+			}
+			callee := -1
+			for _, st := range si.Streams {
+				if st.Role == siprec.RoleCallee {
+					callee = st.Index
+				}
+			}
+			if callee < 0 && len(si.Streams) > 1 {
+				callee = si.Streams[1].Index
+			}
+			mu.Lock()
+			_, known := sessions[si.ID]
+			sessions[si.ID] = rec{call: call, callee: callee}
+			mu.Unlock()
+			if !known {
+				called, calling, at := sip.Digits(si.Callee), sip.Digits(si.Caller), si.Time
+				pl.control(func(e *engine.Engine) { e.OpenAudio(call, called, calling, at) })
+			}
+		},
+		OnEnd: func(id string, at time.Time) {
+			mu.Lock()
+			r, ok := sessions[id]
+			delete(sessions, id)
+			mu.Unlock()
+			if ok {
+				pl.control(func(e *engine.Engine) { e.CloseAudio(r.call, at) })
+			}
+		},
+		OnPacket: func(p *siprec.Packet) {
+			mu.Lock()
+			r, ok := sessions[p.Session]
+			mu.Unlock()
+			if ok && p.Stream == r.callee {
+				pl.offerAudio(r.call, p.Time, p.Data)
+			}
+		},
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.ListenAndServe(ctx, network, addr); err != nil && ctx.Err() == nil {
+			log.Error("siprec", "addr", addr, "err", err)
+		}
+	}()
+	log.Info("siprec listening", "network", network, "addr", addr, "media", o.sipRecMedia, "ports", o.sipRecPorts)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/callsight/callsight/amd"
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/media"
+	"github.com/callsight/callsight/outcome"
 	"github.com/callsight/callsight/signaling/sdp"
 	"github.com/callsight/callsight/signaling/sip"
 )
@@ -34,6 +35,7 @@ type audioLeg struct {
 	trace *trace
 
 	reported, beepReported bool
+	direct                 bool // fed by OpenAudio/AudioPacket, not bound by SDP
 }
 
 // VerdictEvent is a call's audio verdict at the moment it is reached (Kind
@@ -317,4 +319,62 @@ func (e *Engine) reportVerdict(a *audioLeg) {
 		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
 			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
 	}
+}
+
+// OpenAudio starts analysing a call's audio fed directly rather than found
+// through SDP: a SIPREC recording session forks the callee's stream to us.
+// callID names the original call; answer is when its audio starts to
+// matter (the recording starts at answer).
+func (e *Engine) OpenAudio(callID, called, calling string, answer time.Time) {
+	if !e.audioEnabled() || callID == "" || e.audio[callID] != nil {
+		return
+	}
+	if len(e.audio) >= e.cfg.MaxAudioLegs {
+		e.stats.AudioShed++
+		return
+	}
+	a := &audioLeg{callID: callID, called: called, calling: calling, stream: media.NewStream(e.cfg.Media),
+		det: amd.New(e.cfg.AMD), lastSeen: answer, direct: true}
+	a.setAnswer(answer)
+	e.audio[callID] = a
+	e.stats.AudioLegs++
+}
+
+// AudioPacket feeds one RTP packet of a call opened with OpenAudio.
+func (e *Engine) AudioPacket(callID string, now time.Time, pkt []byte) {
+	a := e.audio[callID]
+	if a == nil || !a.direct {
+		return
+	}
+	e.corr.Advance(now)
+	a.lastSeen = now
+	e.cur = a
+	if err := a.stream.Process(now, pkt, e.pcmOut); err != nil {
+		e.countErr("rtp", err)
+		return
+	}
+	if !a.started {
+		a.started = true
+		if !a.answer.IsZero() && !a.answered {
+			a.det.Answer(sampleAt(a.stream, a.answer))
+			a.answered = true
+		}
+	}
+	e.stats.RTPPackets++
+}
+
+// CloseAudio ends a call opened with OpenAudio and emits it: its outcome
+// comes from its audio alone.
+func (e *Engine) CloseAudio(callID string, at time.Time) {
+	a := e.audio[callID]
+	if a == nil || !a.direct {
+		return
+	}
+	c := &outcome.Call{CallID: callID, Called: a.called, Calling: a.calling, Start: outcome.At(a.answer),
+		Answer: outcome.Ptr(a.answer), End: outcome.Ptr(at), Outcome: outcome.Answered,
+		Legs:     []outcome.Leg{{Kind: outcome.LegSIPREC, CallID: callID}},
+		Evidence: []outcome.Evidence{{At: outcome.At(a.answer), Source: outcome.SrcAudio, What: "SIPREC recording of the callee's stream"}}}
+	d := at.Sub(a.answer).Milliseconds()
+	c.DurationMS = &d
+	e.calls(c)
 }

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callsight/callsight/callctl"
+	"github.com/callsight/callsight/internal/testcorpus"
+)
+
+// SIPp as a SIPREC client records a call into `callsight serve`: the
+// recording's callee stream is analysed, and the verdict and the call's end
+// reach the API's event stream under the original call's Call-ID.
+func TestServeSIPREC(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
+			t.Fatal("sipp not found (Debian sip-tester; make live-deps) and CALLSIGHT_REQUIRE_PEERS=1")
+		}
+		t.Skip("sipp not found (Debian package sip-tester; make live-deps)")
+	}
+	pcap := testcorpus.File(t, "sipp/g711a.pcap") // 7 s of speech
+	raw, err := os.ReadFile(filepath.Join("..", "..", "signaling", "sip", "siprec", "testdata", "siprec_client.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The scenario plays its audio on the first stream: make the metadata
+	// say the callee sends that stream.
+	scen := strings.NewReplacer("@PCAP@", pcap, "@PAUSE@", "9000",
+		"<send>UAAMm5GRQKSCMVvLyl4rFw==</send><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>", "<send>X</send><recv>Y</recv>",
+		"<send>i1Pz3to5hGk8fuXl+PbwCw==</send><recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>", "<send>UAAMm5GRQKSCMVvLyl4rFw==</send><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>",
+	).Replace(string(raw))
+	scen = strings.ReplaceAll(scen, "<send>X</send><recv>Y</recv>", "<send>i1Pz3to5hGk8fuXl+PbwCw==</send><recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>")
+	dir := t.TempDir()
+	scenPath := filepath.Join(dir, "scenario.xml")
+	os.WriteFile(scenPath, []byte(scen), 0o644)
+
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sipAddr := pc.LocalAddr().String()
+	pc.Close()
+
+	const admin = "siprec-admin"
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin",
+			"--siprec", "udp:" + sipAddr, "--siprec-ports", "42000-42100", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, base, _ = strings.Cut(l, "listening on ")
+	case err := <-done:
+		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	defer func() {
+		p, _ := os.FindProcess(os.Getpid())
+		p.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan callctl.Event, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev callctl.Event
+				if json.Unmarshal([]byte(data), &ev) == nil {
+					events <- ev
+				}
+			}
+		}
+		close(events)
+	}()
+
+	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46200",
+		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	const orig = "orig-call-42@10.10.1.10"
+	var verdict, end *callctl.Event
+	timeout := time.After(15 * time.Second)
+	for verdict == nil || end == nil {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("event stream closed")
+			}
+			if ev.CallID != orig {
+				continue
+			}
+			e := ev
+			switch ev.Kind {
+			case callctl.KindVerdict:
+				verdict = &e
+			case callctl.KindCallEnd:
+				end = &e
+			}
+		case <-timeout:
+			mu.Lock()
+			t.Fatalf("verdict %v, call end %v after the recording; stderr:\n%s", verdict, end, stderr.String())
+		}
+	}
+	if verdict.Class == "" || verdict.Class == "unknown" || verdict.Called != "33987654321" {
+		t.Errorf("verdict %+v: want a class and the callee's number from the metadata", *verdict)
+	}
+	t.Logf("verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
+}
