@@ -322,6 +322,9 @@ func (w *Writer) WriteEvent(e *Event) error {
 func (w *Writer) work() {
 	defer w.workers.Done()
 	calls, events := w.calls, w.events
+	// The batches are allocated at their full size on first use: they are
+	// reused from batch to batch, and growing a slice of 100 000 rows by
+	// appending copies it a dozen times.
 	var cb []CallRow
 	var eb []Event
 	t := time.NewTicker(w.cfg.FlushInterval)
@@ -333,6 +336,9 @@ func (w *Writer) work() {
 				calls = nil
 				continue
 			}
+			if cb == nil {
+				cb = make([]CallRow, 0, w.cfg.BatchSize)
+			}
 			cb = append(cb, r)
 			if len(cb) >= w.cfg.BatchSize {
 				w.flush(cb, nil)
@@ -342,6 +348,9 @@ func (w *Writer) work() {
 			if !ok {
 				events = nil
 				continue
+			}
+			if eb == nil {
+				eb = make([]Event, 0, w.cfg.BatchSize)
 			}
 			eb = append(eb, e)
 			if len(eb) >= w.cfg.BatchSize {
