@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/callsight/callsight/internal/testcorpus"
+	"github.com/callsight/callsight/internal/testpcap"
 )
 
 func unhex(tb testing.TB, s string) []byte {
@@ -206,24 +207,24 @@ func TestCorpusAgainstTshark(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			var m Message
 			seen := 0
-			for _, s := range readSegments(t, testcorpus.File(t, file)) {
-				if (s.proto != 17 && s.proto != 6) || (s.sport != 2123 && s.dport != 2123) {
+			for _, s := range testpcap.ReadSegments(t, testcorpus.File(t, file)) {
+				if (s.Proto != 17 && s.Proto != 6) || (s.SPort != 2123 && s.DPort != 2123) {
 					continue
 				}
-				w, ok := frames[s.frame]
+				w, ok := frames[s.Frame]
 				if !ok {
 					continue
 				}
 				seen++
-				err := m.Decode(s.payload)
-				if wantErr[file][s.frame] {
+				err := m.Decode(s.Payload)
+				if wantErr[file][s.Frame] {
 					if err == nil {
-						t.Errorf("frame %d: Decode(%x) succeeded, want an error", s.frame, s.payload)
+						t.Errorf("frame %d: Decode(%x) succeeded, want an error", s.Frame, s.Payload)
 					}
 					continue
 				}
 				if err != nil {
-					t.Errorf("frame %d: Decode(%x) error = %v", s.frame, s.payload, err)
+					t.Errorf("frame %d: Decode(%x) error = %v", s.Frame, s.Payload, err)
 					continue
 				}
 				types, teids, seqs := pick(w[0], w[1]), pick(w[2], w[3]), pick(w[4], w[5])
@@ -238,32 +239,32 @@ func TestCorpusAgainstTshark(t *testing.T) {
 					gotTypes = append(gotTypes, strconv.Itoa(int(x.Type)))
 				}
 				if got := strings.Join(gotTypes, ","); got != types && !(len(all) == 1 && num(types) == uint64(m.Type)) {
-					t.Errorf("frame %d: types %s, tshark %s", s.frame, got, types)
+					t.Errorf("frame %d: types %s, tshark %s", s.Frame, got, types)
 				}
 				if !among(seqs, uint64(m.Seq)) {
-					t.Errorf("frame %d: seq %#x, tshark %s", s.frame, m.Seq, seqs)
+					t.Errorf("frame %d: seq %#x, tshark %s", s.Frame, m.Seq, seqs)
 				}
 				for _, x := range all {
 					if x.HasTEID && !among(teids, uint64(x.TEID)) {
-						t.Errorf("frame %d: %s TEID %#x, tshark %s", s.frame, x.Name(), x.TEID, teids)
+						t.Errorf("frame %d: %s TEID %#x, tshark %s", s.Frame, x.Name(), x.TEID, teids)
 					}
 					if x.IMSI != "" && x.IMSI != imsi {
-						t.Errorf("frame %d: IMSI %q, tshark %q", s.frame, x.IMSI, imsi)
+						t.Errorf("frame %d: IMSI %q, tshark %q", s.Frame, x.IMSI, imsi)
 					}
 					if x.MSISDN != msisdn && x.Version == m.Version && len(all) == 1 {
-						t.Errorf("frame %d: MSISDN %q, tshark %q", s.frame, x.MSISDN, msisdn)
+						t.Errorf("frame %d: MSISDN %q, tshark %q", s.Frame, x.MSISDN, msisdn)
 					}
 					if x.HasCause != (cause != "") || (x.HasCause && !among(cause, uint64(x.Cause))) {
-						t.Errorf("frame %d: cause %d (has %v), tshark %q", s.frame, x.Cause, x.HasCause, cause)
+						t.Errorf("frame %d: cause %d (has %v), tshark %q", s.Frame, x.Cause, x.HasCause, cause)
 					}
 					if x.HasControlTEID != (cteid != "") || (x.HasControlTEID && !among(cteid, uint64(x.ControlTEID))) {
-						t.Errorf("frame %d: control TEID %#x (has %v), tshark %q", s.frame, x.ControlTEID, x.HasControlTEID, cteid)
+						t.Errorf("frame %d: control TEID %#x (has %v), tshark %q", s.Frame, x.ControlTEID, x.HasControlTEID, cteid)
 					}
 					if x.APN != apn {
-						t.Errorf("frame %d: APN %q, tshark %q", s.frame, x.APN, apn)
+						t.Errorf("frame %d: APN %q, tshark %q", s.Frame, x.APN, apn)
 					}
 					if x.HasEBI != (ebi != "") || (x.HasEBI && !among(ebi, uint64(x.EBI))) {
-						t.Errorf("frame %d: EBI/NSAPI %d (has %v), tshark %q", s.frame, x.EBI, x.HasEBI, ebi)
+						t.Errorf("frame %d: EBI/NSAPI %d (has %v), tshark %q", s.Frame, x.EBI, x.HasEBI, ebi)
 					}
 				}
 			}
@@ -279,12 +280,12 @@ func TestCorpusAgainstTshark(t *testing.T) {
 func TestCorpusNotGTPC(t *testing.T) {
 	for _, file := range []string{"zeek/pdp_ctx_messages.pcapng", "pcapplusplus/gtp.pcap", "ndpi/gtp_false_positive.pcapng"} {
 		var m Message
-		for _, s := range readSegments(t, testcorpus.File(t, file)) {
-			if s.proto != 17 || (s.dport != 3386 && s.dport != 2152) {
+		for _, s := range testpcap.ReadSegments(t, testcorpus.File(t, file)) {
+			if s.Proto != 17 || (s.DPort != 3386 && s.DPort != 2152) {
 				continue
 			}
-			if err := m.Decode(s.payload); !errors.Is(err, ErrNotGTPC) {
-				t.Errorf("%s frame %d: Decode(%x) error = %v, want ErrNotGTPC", file, s.frame, s.payload, err)
+			if err := m.Decode(s.Payload); !errors.Is(err, ErrNotGTPC) {
+				t.Errorf("%s frame %d: Decode(%x) error = %v, want ErrNotGTPC", file, s.Frame, s.Payload, err)
 			}
 		}
 	}

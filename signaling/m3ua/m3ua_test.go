@@ -14,6 +14,7 @@ import (
 	"github.com/wmnsk/go-m3ua/messages"
 
 	"github.com/callsight/callsight/internal/testcorpus"
+	"github.com/callsight/callsight/internal/testpcap"
 )
 
 func unhex(tb testing.TB, s string) []byte {
@@ -197,22 +198,22 @@ func TestCorpusAgainstTshark(t *testing.T) {
 	}
 	for file, frames := range want {
 		t.Run(file, func(t *testing.T) {
-			segs := readSegments(t, testcorpus.File(t, file))
+			segs := testpcap.ReadSegments(t, testcorpus.File(t, file))
 			seen := 0
 			var m Message
 			for _, s := range segs {
-				if s.proto != 132 || s.ppid != 3 {
+				if s.Proto != 132 || s.PPID != 3 {
 					continue
 				}
-				w, ok := frames[s.frame]
+				w, ok := frames[s.Frame]
 				if !ok {
-					t.Errorf("frame %d: M3UA that tshark did not list", s.frame)
+					t.Errorf("frame %d: M3UA that tshark did not list", s.Frame)
 					continue
 				}
 				seen++
-				err := m.Decode(s.payload)
+				err := m.Decode(s.Payload)
 				if err != nil {
-					t.Errorf("frame %d: Decode(%x) error = %v", s.frame, s.payload, err)
+					t.Errorf("frame %d: Decode(%x) error = %v", s.Frame, s.Payload, err)
 					continue
 				}
 				got := row{strconv.Itoa(int(m.Class)), strconv.Itoa(int(m.Type)), "", "", "", "", "", ""}
@@ -222,7 +223,7 @@ func TestCorpusAgainstTshark(t *testing.T) {
 					got.mp, got.sls = strconv.Itoa(int(m.MP)), strconv.Itoa(int(m.SLS))
 				}
 				if got != w {
-					t.Errorf("frame %d: got %+v, tshark %+v", s.frame, got, w)
+					t.Errorf("frame %d: got %+v, tshark %+v", s.Frame, got, w)
 				}
 			}
 			if seen != len(frames) {

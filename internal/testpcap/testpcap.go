@@ -1,9 +1,11 @@
-package gtp
+package testpcap
 
-// A minimal capture reader for tests only: classic pcap and pcapng, Ethernet
-// (with VLAN tags), Linux SLL and raw IP; IPv4 and IPv6 without reassembly;
-// SCTP DATA chunks, UDP and TCP payloads. Packet decoding proper belongs to
-// internal/capture; this package must not depend on it or on gopacket.
+// Package testpcap is a minimal capture reader for decoder tests: classic
+// pcap and pcapng, Ethernet (with VLAN tags), Linux SLL and raw IP; IPv4
+// and IPv6 without reassembly; SCTP DATA chunks (every chunk, retransmitted
+// ones too, as tshark shows them without TSN analysis), UDP and TCP
+// payloads. Packet decoding proper belongs to internal/capture: decoders'
+// tests use this instead so that they do not depend on it or on gopacket.
 
 import (
 	"encoding/binary"
@@ -11,23 +13,24 @@ import (
 	"testing"
 )
 
-// segment is one transport payload found in a captured frame.
-type segment struct {
-	frame   int    // 1-based frame number, as tshark counts
-	proto   uint8  // 132 SCTP, 17 UDP, 6 TCP
-	sport   uint16 // source port
-	dport   uint16 // destination port
-	ppid    uint32 // SCTP payload protocol identifier
-	payload []byte
+// Segment is one transport payload found in a captured frame.
+type Segment struct {
+	Frame   int    // 1-based frame number, as tshark counts
+	Proto   uint8  // 132 SCTP, 17 UDP, 6 TCP
+	SPort   uint16 // source port
+	DPort   uint16 // destination port
+	PPID    uint32 // SCTP payload protocol identifier
+	Payload []byte
 }
 
-func readSegments(tb testing.TB, path string) []segment {
+// ReadSegments returns every transport payload of the capture at path.
+func ReadSegments(tb testing.TB, path string) []Segment {
 	tb.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatalf("read %s: %v", path, err)
 	}
-	var segs []segment
+	var segs []Segment
 	frame := 0
 	r := &reassembler{frags: map[uint64][]byte{}}
 	emit := func(link uint32, data []byte) {
@@ -88,7 +91,7 @@ func readSegments(tb testing.TB, path string) []segment {
 // reassembler joins fragmented SCTP DATA chunks, keyed by ports and stream.
 type reassembler struct{ frags map[uint64][]byte }
 
-func (r *reassembler) linkSegments(frame int, link uint32, d []byte) []segment {
+func (r *reassembler) linkSegments(frame int, link uint32, d []byte) []Segment {
 	var etype uint16
 	switch link {
 	case 1: // Ethernet
@@ -144,18 +147,18 @@ func (r *reassembler) linkSegments(frame int, link uint32, d []byte) []segment {
 		if len(d) < 8 {
 			return nil
 		}
-		return []segment{{frame: frame, proto: 17, sport: binary.BigEndian.Uint16(d), dport: binary.BigEndian.Uint16(d[2:]), payload: d[8:]}}
+		return []Segment{{Frame: frame, Proto: 17, SPort: binary.BigEndian.Uint16(d), DPort: binary.BigEndian.Uint16(d[2:]), Payload: d[8:]}}
 	case 6:
 		if len(d) < 20 || int(d[12]>>4)*4 > len(d) {
 			return nil
 		}
-		return []segment{{frame: frame, proto: 6, sport: binary.BigEndian.Uint16(d), dport: binary.BigEndian.Uint16(d[2:]), payload: d[int(d[12]>>4)*4:]}}
+		return []Segment{{Frame: frame, Proto: 6, SPort: binary.BigEndian.Uint16(d), DPort: binary.BigEndian.Uint16(d[2:]), Payload: d[int(d[12]>>4)*4:]}}
 	case 132:
 		if len(d) < 12 {
 			return nil
 		}
 		sport, dport := binary.BigEndian.Uint16(d), binary.BigEndian.Uint16(d[2:])
-		var out []segment
+		var out []Segment
 		for c := d[12:]; len(c) >= 4; {
 			n := int(binary.BigEndian.Uint16(c[2:]))
 			if n < 4 || n > len(c) {
@@ -166,7 +169,7 @@ func (r *reassembler) linkSegments(frame int, link uint32, d []byte) []segment {
 				data := c[16:n]
 				switch c[1] & 3 {
 				case 3: // unfragmented
-					out = append(out, segment{frame: frame, proto: 132, sport: sport, dport: dport, ppid: binary.BigEndian.Uint32(c[12:]), payload: data})
+					out = append(out, Segment{Frame: frame, Proto: 132, SPort: sport, DPort: dport, PPID: binary.BigEndian.Uint32(c[12:]), Payload: data})
 				case 2: // first fragment
 					r.frags[key] = append([]byte(nil), data...)
 				case 0: // middle fragment
@@ -176,7 +179,7 @@ func (r *reassembler) linkSegments(frame int, link uint32, d []byte) []segment {
 				case 1: // last fragment
 					if f, ok := r.frags[key]; ok {
 						delete(r.frags, key)
-						out = append(out, segment{frame: frame, proto: 132, sport: sport, dport: dport, ppid: binary.BigEndian.Uint32(c[12:]), payload: append(f, data...)})
+						out = append(out, Segment{Frame: frame, Proto: 132, SPort: sport, DPort: dport, PPID: binary.BigEndian.Uint32(c[12:]), Payload: append(f, data...)})
 					}
 				}
 			}
