@@ -2,6 +2,7 @@
 # Both install what they need on a fresh Debian machine (run as root, or
 # with sudo available).
 
+SHELL   := /bin/bash
 GO      ?= go
 BIN     := bin/callsight
 PCAPS   := $(sort $(wildcard pcaps/*.pcap pcaps/*.pcapng pcaps/*.pcap.gz))
@@ -50,8 +51,9 @@ vet:
 # Every test, with every real peer required: tshark, ClickHouse 18.16,
 # libchdb, SIPp, tcpreplay and heplify (a missing one fails, not skips).
 unit: clickhouse-deps libchdb live-deps heplify
+	@mkdir -p bin
 	CALLSIGHT_REQUIRE_TSHARK=1 CALLSIGHT_REQUIRE_CLICKHOUSE=1 CALLSIGHT_REQUIRE_PEERS=1 HEPLIFY=$(CURDIR)/bin/heplify \
-		$(GO) test -count=1 -timeout 30m ./...
+		$(GO) test -count=1 -timeout 30m ./... 2>&1 | tee bin/unit.log; test $${PIPESTATUS[0]} -eq 0
 
 # Every fuzz target runs briefly; crashers land in testdata/fuzz.
 fuzz:
@@ -70,7 +72,8 @@ e2e: build
 	$(BIN) eval --min-accuracy 1 --truth bin/corpus.truth.jsonl bin/corpus.jsonl
 
 test: deps vet build unit e2e fuzz
-	@echo "make test: all passed"
+	@echo "make test: vet, $$(grep -c '^ok' bin/unit.log) test packages, the end-to-end eval and every fuzz target passed"
+	@echo "$$(grep -c '^ok' bin/unit.log) passed, 0 failed"
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
