@@ -59,7 +59,7 @@ const (
 	energyH   = 220
 	laneH     = 26
 	sigH      = 90
-	height    = top + energyH + 3*laneH + sigH + 60
+	height    = top + energyH + 3*laneH + sigH + 73
 	minDB     = -80
 	maxDB     = 0
 	labelSize = 7 // basicfont.Face7x13 advance
@@ -142,15 +142,22 @@ func Render(w io.Writer, t *Timeline) error {
 	}
 	lane += laneH
 	text(img, 10, lane+16, ink, "tones")
+	labelEnd := -1 << 30 // where the last tone label ends, to stagger overlapping ones
+	row := 0
 	for _, s := range t.Tones {
 		c := toneC
 		if len(s.Label) >= 4 && s.Label[:4] == "beep" {
 			c = beepC
 		}
 		fill(img, x(s.Start), lane+4, x(s.End), lane+laneH-4, c)
-		text(img, x(s.Start), lane+laneH+10, c, s.Label)
+		row = 0
+		if x(s.Start) < labelEnd {
+			row = 1
+		}
+		text(img, x(s.Start), lane+laneH+10+row*13, c, s.Label)
+		labelEnd = max(labelEnd, x(s.Start)+len(s.Label)*labelSize+6)
 	}
-	lane += 2 * laneH
+	lane += 2*laneH + 13
 
 	// Signaling messages, staggered so labels do not overlap.
 	text(img, 10, lane+16, ink, "signaling")
