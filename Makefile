@@ -102,3 +102,4 @@ clean:
 
 -include mk/analytics.mk
 -include mk/live.mk
+-include mk/load.mk
