@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -731,4 +732,32 @@ func BenchmarkVerdictQueries(b *testing.B) {
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "queries/s")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+}
+
+// TestEventsAfterRing checks the ring lookup by id against a plain scan,
+// before and after the ring wraps.
+func TestEventsAfterRing(t *testing.T) {
+	s, _ := newTestServer(t, func(c *Config) { c.DefaultTenant = "a"; c.EventRing = 8 })
+	k := &Key{Tenant: "a"}
+	for n := 1; n <= 20; n++ {
+		s.Verdict(Verdict{Kind: KindVerdict, CallID: "ring" + strconv.Itoa(n), At: t0, Class: "human"})
+		s.mu.RLock()
+		for after := uint64(0); after <= uint64(n)+1; after++ {
+			got, last, lost := s.eventsAfter(nil, after, k, "")
+			var want []uint64
+			for id := max(after+1, uint64(max(1, n-7))); id <= uint64(n); id++ {
+				want = append(want, id)
+			}
+			var ids []uint64
+			for _, e := range got {
+				ids = append(ids, e.id)
+			}
+			wantLast := max(after, uint64(n))
+			wantLost := after+1 < uint64(max(1, n-7))
+			if !slices.Equal(ids, want) || last != wantLast || lost != wantLost {
+				t.Errorf("after %d events, eventsAfter(%d) = %v, last %d, lost %v; want %v, %d, %v", n, after, ids, last, lost, want, wantLast, wantLost)
+			}
+		}
+		s.mu.RUnlock()
+	}
 }

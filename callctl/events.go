@@ -65,11 +65,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, k *Key) {
 	var evs []storedEvent
 	closing := false
 	for {
-		s.mu.Lock()
+		s.mu.RLock()
 		var lost bool
 		evs, last, lost = s.eventsAfter(evs[:0], last, k, campaign)
 		ch := s.evCh
-		s.mu.Unlock()
+		s.mu.RUnlock()
 		if lost {
 			buf = append(buf, ": events were lost: the ring holds fewer than were missed\n\n"...)
 		}

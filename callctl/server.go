@@ -35,7 +35,7 @@ type Server struct {
 	mux   *http.ServeMux
 	hooks *webhooks
 
-	mu        sync.Mutex
+	mu        sync.RWMutex // readers (GET, long polls, streams) share it
 	byReg     map[string]*record
 	byCall    map[string]*record
 	unmatched map[string][]*record
@@ -386,14 +386,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, k *Key) {
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, k *Key) {
 	id := r.PathValue("id")
-	s.mu.Lock()
+	s.mu.RLock()
 	rec := s.lookup(id)
 	var view CallState
 	ok := rec != nil && visible(k, rec)
 	if ok {
 		view = rec.view()
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if !ok {
 		problem(w, http.StatusNotFound, "not-found", "Call not found", "no call with this id is visible to this key")
 		return
@@ -441,7 +441,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, k *Key) {
 	campaign := q.Get("campaign")
 	var out []CallState
 	var keys []time.Time
-	s.mu.Lock()
+	s.mu.RLock()
 	for i := s.orderHead; i < len(s.order); i++ {
 		rec := s.order[i]
 		if !visible(k, rec) || (campaign != "" && rec.campaign != campaign) {
@@ -456,7 +456,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, k *Key) {
 		out = append(out, rec.view())
 		keys = append(keys, rec.sortAt)
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	idx := make([]int, len(out))
 	for i := range idx {
 		idx[i] = i
@@ -488,7 +488,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request, k *Key) {
 	defer timer.Stop()
 	ctx := r.Context()
 	for {
-		s.mu.Lock()
+		s.mu.RLock()
 		rec := s.lookup(id)
 		var ch chan struct{}
 		var view CallState
@@ -501,7 +501,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request, k *Key) {
 		} else {
 			ch = s.evCh // the call may appear with the next event
 		}
-		s.mu.Unlock()
+		s.mu.RUnlock()
 		if done {
 			writeJSON(w, http.StatusOK, view)
 			return
@@ -538,12 +538,12 @@ type Stats struct {
 
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
-	s.mu.Lock()
+	s.mu.RLock()
 	st := Stats{Calls: len(s.order) - s.orderHead, Subscribers: s.subs, Events: s.nextID, Shed: s.stats.shed}
 	for _, l := range s.unmatched {
 		st.Unmatched += len(l)
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	st.WebhookQueue, st.WebhookShed, st.WebhookFailed, st.WebhookSent = s.hooks.stats()
 	return st
 }

@@ -392,7 +392,7 @@ func (s *Server) publishLocked(r *record, ev Event) {
 // eventsAfter appends to dst the events after id visible to a key, with an
 // optional campaign filter, and returns the id of the last event scanned
 // and whether events were lost (id older than the ring). Called with s.mu
-// held.
+// held, for reading at least.
 func (s *Server) eventsAfter(dst []storedEvent, id uint64, k *Key, campaign string) ([]storedEvent, uint64, bool) {
 	n := len(s.ring)
 	if n == 0 {
@@ -401,7 +401,14 @@ func (s *Server) eventsAfter(dst []storedEvent, id uint64, k *Key, campaign stri
 	oldest := s.ring[s.ringHead].id
 	lost := id+1 < oldest
 	last := id
-	for i := range n {
+	// The ring holds consecutive ids from oldest on, so the first event
+	// after id is found by subtraction: a stream that is up to date costs
+	// nothing however large the ring.
+	first := 0
+	if id >= oldest {
+		first = int(min(id-oldest+1, uint64(n)))
+	}
+	for i := first; i < n; i++ {
 		e := &s.ring[(s.ringHead+i)%n]
 		if e.id <= id {
 			continue
@@ -423,7 +430,8 @@ func visible(k *Key, r *record) bool {
 	return k.Admin || (r.tenant != "" && r.tenant == k.Tenant)
 }
 
-// lookup finds a call by registration id or Call-ID. Called with s.mu held.
+// lookup finds a call by registration id or Call-ID. Called with s.mu held,
+// for reading at least.
 func (s *Server) lookup(id string) *record {
 	if strings.HasPrefix(id, regPrefix) {
 		if r := s.byReg[id]; r != nil {
