@@ -3,7 +3,9 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -22,6 +24,19 @@ func synthetic(t testing.TB, n int) []CallRow {
 		rows[i] = NewCallRow(&c, Labels{Tenant: fmt.Sprintf("t%d", i%3), Campaign: fmt.Sprintf("c%d", i%7)}, MediaStats{})
 	}
 	return rows
+}
+
+// benchRows is how many calls the write benchmarks insert:
+// CALLSIGHT_BENCH_ROWS, 1M by default.
+func benchRows(b *testing.B) int {
+	if v := os.Getenv("CALLSIGHT_BENCH_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("CALLSIGHT_BENCH_ROWS=%q: want a positive count", v)
+		}
+		return n
+	}
+	return 1_000_000
 }
 
 func benchWrite(b *testing.B, spec string, n int) {
@@ -59,13 +74,13 @@ func benchWrite(b *testing.B, spec string, n int) {
 // one Writer.
 func BenchmarkWriteServer(b *testing.B) {
 	srv := startClickHouse(b)
-	benchWrite(b, srv.dsn("bench"), 1_000_000)
+	benchWrite(b, srv.dsn("bench"), benchRows(b))
 }
 
 // BenchmarkWriteEmbedded inserts 1M calls into chDB.
 func BenchmarkWriteEmbedded(b *testing.B) {
 	requireCHDB(b)
-	benchWrite(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), 1_000_000)
+	benchWrite(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), benchRows(b))
 }
 
 // BenchmarkReportEmbedded10M runs the asr report over 10M synthetic calls

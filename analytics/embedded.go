@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -31,7 +30,6 @@ var libchdb struct {
 	connect func(argc int, argv []*byte) unsafe.Pointer
 	close   func(conn unsafe.Pointer)
 	query   func(conn unsafe.Pointer, query string, format string) unsafe.Pointer
-	queryN  func(conn unsafe.Pointer, query *byte, queryLen uintptr, format *byte, formatLen uintptr) unsafe.Pointer
 	destroy func(res unsafe.Pointer)
 	buffer  func(res unsafe.Pointer) unsafe.Pointer
 	length  func(res unsafe.Pointer) uint
@@ -83,7 +81,7 @@ func loadLibCHDB(configured string) error {
 			l.err = fmt.Errorf("analytics: loading %s: %w", path, err)
 			return
 		}
-		for _, name := range []string{"chdb_connect", "chdb_close_conn", "chdb_query", "chdb_query_n", "chdb_destroy_query_result",
+		for _, name := range []string{"chdb_connect", "chdb_close_conn", "chdb_query", "chdb_destroy_query_result",
 			"chdb_result_buffer", "chdb_result_length", "chdb_result_error"} {
 			if _, err := purego.Dlsym(h, name); err != nil {
 				l.err = fmt.Errorf("analytics: %s lacks %s (libchdb 3.x or later is needed): %w", path, name, err)
@@ -93,7 +91,6 @@ func loadLibCHDB(configured string) error {
 		purego.RegisterLibFunc(&l.connect, h, "chdb_connect")
 		purego.RegisterLibFunc(&l.close, h, "chdb_close_conn")
 		purego.RegisterLibFunc(&l.query, h, "chdb_query")
-		purego.RegisterLibFunc(&l.queryN, h, "chdb_query_n")
 		purego.RegisterLibFunc(&l.destroy, h, "chdb_destroy_query_result")
 		purego.RegisterLibFunc(&l.buffer, h, "chdb_result_buffer")
 		purego.RegisterLibFunc(&l.length, h, "chdb_result_length")
@@ -156,17 +153,31 @@ func (e *embedded) run(q, format string) ([]byte, error) {
 	return e.runQuery(func(conn unsafe.Pointer) unsafe.Pointer { return libchdb.query(conn, q, format) })
 }
 
-// runData sends a query given as bytes, which may hold binary data (an
-// INSERT ... FORMAT RowBinary and its rows), and discards its output.
-func (e *embedded) runData(q []byte) error {
-	format := []byte("TabSeparated")
-	_, err := e.runQuery(func(conn unsafe.Pointer) unsafe.Pointer {
-		res := libchdb.queryN(conn, unsafe.SliceData(q), uintptr(len(q)), unsafe.SliceData(format), uintptr(len(format)))
-		runtime.KeepAlive(q)
-		runtime.KeepAlive(format)
-		return res
-	})
+// runData inserts RowBinary rows: insert is "INSERT INTO t (columns)"
+// and data the rows. The rows go through a file in the store's directory
+// (INSERT ... FROM INFILE): chDB parses data given inline in a query in
+// time that grows faster than its size, a file in one pass.
+func (e *embedded) runData(insert string, data []byte) error {
+	f, err := os.CreateTemp(e.dir, ".insert-*.rowbinary")
+	if err != nil {
+		return fmt.Errorf("analytics: embedded insert: %w", err)
+	}
+	name := f.Name()
+	defer os.Remove(name)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("analytics: embedded insert: %w", err)
+	}
+	_, err = e.run(insert+" FROM INFILE "+sqlString(name)+" FORMAT RowBinary", "TabSeparated")
 	return err
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
 func (e *embedded) runQuery(query func(conn unsafe.Pointer) unsafe.Pointer) ([]byte, error) {
@@ -228,12 +239,11 @@ func (e *embedded) close() error {
 // another is inserted.
 var rbPool = sync.Pool{New: func() any { return new(rowBinary) }}
 
-const rowBinaryFormat = ") FORMAT RowBinary\n"
 
 func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
 	enc := rbPool.Get().(*rowBinary)
 	defer rbPool.Put(enc)
-	enc.b = append(enc.b[:0], "INSERT INTO calls ("+callColumns+rowBinaryFormat...)
+	enc.b = enc.b[:0]
 	nlegs := 0
 	for i := range rows {
 		if err := enc.call(&rows[i]); err != nil {
@@ -241,13 +251,13 @@ func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
 		}
 		nlegs += len(rows[i].Legs)
 	}
-	if err := e.runData(enc.b); err != nil {
+	if err := e.runData("INSERT INTO calls ("+callColumns+")", enc.b); err != nil {
 		return err
 	}
 	if nlegs == 0 {
 		return nil
 	}
-	enc.b = append(enc.b[:0], "INSERT INTO legs ("+legColumns+rowBinaryFormat...)
+	enc.b = enc.b[:0]
 	for i := range rows {
 		r := &rows[i]
 		for j := range r.Legs {
@@ -256,13 +266,13 @@ func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
 			}
 		}
 	}
-	return e.runData(enc.b)
+	return e.runData("INSERT INTO legs ("+legColumns+")", enc.b)
 }
 
 func (e *embedded) insertEvents(_ context.Context, evs []Event) error {
 	enc := rbPool.Get().(*rowBinary)
 	defer rbPool.Put(enc)
-	enc.b = append(enc.b[:0], "INSERT INTO signaling_events ("+eventColumns+rowBinaryFormat...)
+	enc.b = enc.b[:0]
 	nnet := 0
 	for i := range evs {
 		if err := enc.event(&evs[i], false); err != nil {
@@ -272,13 +282,13 @@ func (e *embedded) insertEvents(_ context.Context, evs []Event) error {
 			nnet++
 		}
 	}
-	if err := e.runData(enc.b); err != nil {
+	if err := e.runData("INSERT INTO signaling_events ("+eventColumns+")", enc.b); err != nil {
 		return err
 	}
 	if nnet == 0 {
 		return nil
 	}
-	enc.b = append(enc.b[:0], "INSERT INTO network_events ("+netEventColumns+rowBinaryFormat...)
+	enc.b = enc.b[:0]
 	for i := range evs {
 		if evs[i].isNetwork() {
 			if err := enc.event(&evs[i], true); err != nil {
@@ -286,7 +296,7 @@ func (e *embedded) insertEvents(_ context.Context, evs []Event) error {
 			}
 		}
 	}
-	return e.runData(enc.b)
+	return e.runData("INSERT INTO network_events ("+netEventColumns+")", enc.b)
 }
 
 func (e *embedded) query(_ context.Context, q string) (*Table, error) {
