@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ type serveOptions struct {
 	pcaps, follows, heps        listFlag
 	hepAuthKey                  string
 	ifaces                      listFlag
+	audioWorkers                int
 	sipRec                      string
 	sipRecMedia                 string
 	sipRecPorts                 string
@@ -88,6 +90,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&o.follows, "follow", "follow a growing pcap file as it is written (repeatable)")
 	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
 	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
+	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
 	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT")
 	fs.StringVar(&o.sipRecMedia, "siprec-media", "127.0.0.1", "IP address SIPREC media is received on and announced in SDP")
@@ -164,6 +167,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	ecfg := engine.DefaultConfig()
 	ecfg.NoAudio = o.noAudio
+	// Live: decode and analyse audio on one worker per core, so that the
+	// engine goroutine only dispatches and correlates.
+	ecfg.AudioWorkers = o.audioWorkers
 	switch strings.ToLower(o.mapping) {
 	case "rfc3398":
 		ecfg.Correlator.Mapping = cause.RFC3398
@@ -488,7 +494,7 @@ type pipeline struct {
 	pool  sync.Pool
 
 	// Owned by the engine goroutine.
-	cur      time.Time // when the payload being processed was queued
+	cur      atomic.Int64 // when the payload being processed was queued, unix ns (read by audio workers)
 	sipm     sip.Message
 	nums     map[string]numbers // Call-ID -> numbers, for verdicts
 	sweep    time.Time
@@ -541,12 +547,12 @@ func (pl *pipeline) run() {
 		select {
 		case it, ok := <-pl.in:
 			if !ok {
-				pl.cur = time.Now()
+				pl.cur.Store(time.Now().UnixNano())
 				pl.eng.Finish()
 				pl.stats()
 				return
 			}
-			pl.cur = it.enq
+			pl.cur.Store(it.enq.UnixNano())
 			switch {
 			case it.ctl != nil:
 				it.ctl(pl.eng)
@@ -563,7 +569,7 @@ func (pl *pipeline) run() {
 			// Idle sources: advance the capture clock with the wall clock
 			// (scaled like the replay) so that call timers still fire.
 			if !pl.lastCap.IsZero() && now.Sub(pl.lastWall) > time.Second {
-				pl.cur = now
+				pl.cur.Store(now.UnixNano())
 				pl.eng.Tick(pl.lastCap.Add(time.Duration(float64(now.Sub(pl.lastWall)) * pl.speed)))
 			}
 			pl.stats()
@@ -616,14 +622,13 @@ func (pl *pipeline) peekSIP(p *capture.Payload) {
 
 // verdict translates the engine's event for the API. Engine goroutine.
 func (pl *pipeline) verdict(v engine.VerdictEvent) {
-	n := pl.nums[v.CallID]
-	if v.Called != "" {
-		n.called, n.calling = v.Called, v.Calling
-	}
+	// The engine gives the numbers: pl.nums belongs to the engine
+	// goroutine, and with audio workers this runs on theirs.
+	n := numbers{called: v.Called, calling: v.Calling}
 	pl.sink.Verdict(callctl.Verdict{Kind: v.Kind, CallID: v.CallID, Called: n.called, Calling: n.calling, At: v.At,
 		Answer: v.Answer, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, MS: v.MS})
 	pl.m.verdicts.Inc()
-	pl.m.verdictLatency.Observe(time.Since(pl.cur).Seconds())
+	pl.m.verdictLatency.Observe(time.Since(time.Unix(0, pl.cur.Load())).Seconds())
 }
 
 // call publishes a finished call. Engine goroutine.

@@ -36,6 +36,11 @@ type audioLeg struct {
 
 	reported, beepReported bool
 	direct                 bool // fed by OpenAudio/AudioPacket, not bound by SDP
+
+	// w is the audio worker that owns stream and det, nil when the engine
+	// runs them itself. ans is the answer time as the processor knows it.
+	w   *audioWorker
+	ans time.Time
 }
 
 // VerdictEvent is a call's audio verdict at the moment it is reached (Kind
@@ -99,6 +104,7 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 		cfg := e.cfg.Media
 		a = &audioLeg{callID: m.CallID, stream: media.NewStream(cfg), det: amd.New(e.cfg.AMD), lastSeen: p.Time,
 			called: sip.Digits(m.RequestURIUser), calling: sip.Digits(m.FromUser)}
+		e.assignWorker(a)
 		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == m.CallID {
 			a.trace = &trace{}
 		}
@@ -117,7 +123,11 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 			}
 			for _, rm := range md.RTPMap {
 				if c := media.CodecFromName(rm.Encoding); c != media.Unknown && rm.PT >= 96 && rm.PT < 128 {
-					a.stream.SetPayloadType(rm.PT, c)
+					if a.w == nil {
+						a.stream.SetPayloadType(rm.PT, c)
+					} else {
+						a.w.jobs <- audioJob{a: a, op: opPT, pt: rm.PT, codec: c}
+					}
 				}
 			}
 			if invite && !a.callerRTP.IsValid() {
@@ -134,25 +144,28 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 		}
 	}
 	if resp && m.Status >= 200 && m.Status < 300 {
-		a.setAnswer(p.Time)
+		e.setAnswer(a, p.Time)
 	}
 }
 
 // sipAnswer tells the audio leg that its call was answered.
 func (e *Engine) sipAnswer(p *capture.Payload, m *sip.Message) {
 	if a := e.audio[m.CallID]; a != nil && !m.Request && m.CSeqMethod == "INVITE" && m.Status >= 200 && m.Status < 300 {
-		a.setAnswer(p.Time)
+		e.setAnswer(a, p.Time)
 	}
 }
 
-func (a *audioLeg) setAnswer(t time.Time) {
-	if a.answer.IsZero() {
-		a.answer = t
+// setAnswer records the answer time once and tells the leg's processor.
+func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
+	if !a.answer.IsZero() {
+		return
 	}
-	if a.started && !a.answered {
-		a.det.Answer(sampleAt(a.stream, a.answer))
-		a.answered = true
+	a.answer = t
+	if a.w == nil {
+		e.inline.answer(a, t)
+		return
 	}
+	a.w.jobs <- audioJob{a: a, op: opAnswer, t: t}
 }
 
 // rtp feeds one UDP payload to the audio leg it belongs to, if any, and
@@ -166,32 +179,28 @@ func (e *Engine) rtp(p *capture.Payload) bool {
 		return false
 	}
 	a.lastSeen = p.Time
-	e.cur = a
-	if err := a.stream.Process(p.Time, p.Data, e.pcmOut); err != nil {
-		e.decodeError("rtp", p, err)
+	if a.w != nil {
+		a.w.packet(a, p.Time, p.Data)
 		return true
 	}
-	if !a.started {
-		a.started = true
-		if !a.answer.IsZero() && !a.answered {
-			a.det.Answer(sampleAt(a.stream, a.answer))
-			a.answered = true
-		}
+	if err := e.inline.packet(a, p.Time, p.Data); err != nil {
+		e.decodeError("rtp", p, err)
+		return true
 	}
 	e.stats.RTPPackets++
 	return true
 }
 
-// pcmOut hands decoded audio to the current leg's detector. It is a method
-// value made once, so the hot path does not allocate a closure.
-func (e *Engine) pcm(pcm []int16, sample int64) {
-	a := e.cur
+// pcm hands decoded audio to the current leg's detector. pr.out is this
+// method's value made once, so the hot path does not allocate a closure.
+func (pr *proc) pcm(pcm []int16, sample int64) {
+	a := pr.cur
 	if a == nil {
 		return
 	}
 	a.det.Write(pcm, sample)
-	if e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
-		e.reportVerdict(a)
+	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
+		pr.e.reportVerdict(a)
 	}
 	if t := a.trace; t != nil {
 		for _, v := range pcm {
@@ -224,18 +233,15 @@ func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
 	if e.bySrc[a.calleeRTP] == a {
 		delete(e.bySrc, a.calleeRTP)
 	}
-	e.cur = a
-	a.stream.Flush(e.pcmOut)
-	if a.started {
-		endSample := a.det.Samples()
-		if !end.IsZero() {
-			if s := sampleAt(a.stream, end); s > endSample {
-				endSample = s
-			}
-		}
-		a.det.End(endSample)
+	if a.w == nil {
+		e.inline.finish(a, end)
+		return a
 	}
-	e.cur = nil
+	// Wait until the worker has processed everything queued for the leg:
+	// after that, only this goroutine touches it.
+	done := make(chan struct{})
+	a.w.jobs <- audioJob{a: a, op: opFinish, t: end, done: done}
+	<-done
 	return a
 }
 
@@ -303,7 +309,7 @@ func (e *Engine) AudioTrace(callID string) *AudioTrace {
 // reportVerdict tells OnVerdict about a new verdict or beep end.
 func (e *Engine) reportVerdict(a *audioLeg) {
 	v := a.det.Verdict()
-	ref := a.answer
+	ref := a.ans
 	if ref.IsZero() {
 		ref = a.stream.Start()
 	}
@@ -311,13 +317,13 @@ func (e *Engine) reportVerdict(a *audioLeg) {
 		a.reported = true
 		at := sampleTime(a.stream, v.DecidedAt)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
-			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
+			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds())})
 	}
 	if v.BeepEnd >= 0 && !a.beepReported {
 		a.beepReported = true
 		at := sampleTime(a.stream, v.BeepEnd)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
-			Reason: v.Reason, Answer: a.answer, MS: max(0, at.Sub(ref).Milliseconds())})
+			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds())})
 	}
 }
 
@@ -335,7 +341,8 @@ func (e *Engine) OpenAudio(callID, called, calling string, answer time.Time) {
 	}
 	a := &audioLeg{callID: callID, called: called, calling: calling, stream: media.NewStream(e.cfg.Media),
 		det: amd.New(e.cfg.AMD), lastSeen: answer, direct: true}
-	a.setAnswer(answer)
+	e.assignWorker(a)
+	e.setAnswer(a, answer)
 	e.audio[callID] = a
 	e.stats.AudioLegs++
 }
@@ -348,17 +355,13 @@ func (e *Engine) AudioPacket(callID string, now time.Time, pkt []byte) {
 	}
 	e.corr.Advance(now)
 	a.lastSeen = now
-	e.cur = a
-	if err := a.stream.Process(now, pkt, e.pcmOut); err != nil {
-		e.countErr("rtp", err)
+	if a.w != nil {
+		a.w.packet(a, now, pkt)
 		return
 	}
-	if !a.started {
-		a.started = true
-		if !a.answer.IsZero() && !a.answered {
-			a.det.Answer(sampleAt(a.stream, a.answer))
-			a.answered = true
-		}
+	if err := e.inline.packet(a, now, pkt); err != nil {
+		e.countErr("rtp", err)
+		return
 	}
 	e.stats.RTPPackets++
 }

@@ -12,8 +12,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callsight/callsight/amd"
@@ -48,8 +51,17 @@ type Config struct {
 	ExplainCall string
 	// OnVerdict, when set, is called the moment a call's audio verdict is
 	// reached and again when its beep ends, long before the call is over:
-	// this is what a live call controller waits for.
+	// this is what a live call controller waits for. With AudioWorkers it
+	// is called from the workers' goroutines, concurrently.
 	OnVerdict func(VerdictEvent)
+	// AudioWorkers, when positive, runs RTP decoding and audio analysis on
+	// that many goroutines (about one per core), each owning its calls, for
+	// live service. Zero runs them on the caller's goroutine: replay's
+	// output is then byte-identical run to run.
+	AudioWorkers int
+	// AudioQueue bounds each worker's queue of packets; a full queue sheds
+	// packets (counted), never blocking the engine.
+	AudioQueue int
 }
 
 // DefaultConfig returns the configuration replay uses.
@@ -62,6 +74,7 @@ func DefaultConfig() Config {
 		Media:           media.DefaultConfig(),
 		AMD:             amd.DefaultConfig(),
 		MaxAudioLegs:    100000,
+		AudioQueue:      16384,
 	}
 }
 
@@ -79,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.AMD.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.AudioWorkers < 0 || c.AudioWorkers > 256 || (c.AudioWorkers > 0 && c.AudioQueue <= 0) {
+		errs = append(errs, errors.New("engine: audio workers must be 0-256 with a positive queue"))
 	}
 	if c.MaxAudioLegs <= 0 {
 		errs = append(errs, errors.New("engine: max audio legs must be positive"))
@@ -101,9 +117,12 @@ type Stats struct {
 	AudioLegs    uint64 // calls whose audio was bound through SDP
 	AudioShed    uint64 // calls not analysed because MaxAudioLegs were busy
 	AudioExpired uint64 // audio legs dropped without a call
-	SCTPOther    uint64 // SCTP user messages of other protocols
-	Files        int
-	FileErrors   int
+	// AudioShedPackets counts RTP packets dropped because an audio worker
+	// was behind (live service only).
+	AudioShedPackets uint64
+	SCTPOther        uint64 // SCTP user messages of other protocols
+	Files            int
+	FileErrors       int
 }
 
 // Engine replays captures into calls.
@@ -129,15 +148,17 @@ type Engine struct {
 	sptr  []*sdp.Session
 	flows map[flowKey]*sip.Framer
 
-	audio      map[string]*audioLeg
-	byDst      map[netip.AddrPort]*audioLeg
-	bySrc      map[netip.AddrPort]*audioLeg
-	cur        *audioLeg
-	pcmOut     func([]int16, int64)
-	traces     map[string]*audioLeg // finished legs kept for explain
-	audioSweep time.Time
-	ev         []byte
-	pl         *capture.Payload
+	audio         map[string]*audioLeg
+	byDst         map[netip.AddrPort]*audioLeg
+	bySrc         map[netip.AddrPort]*audioLeg
+	inline        *proc
+	workers       []*audioWorker
+	workersWG     sync.WaitGroup
+	audioShedPkts atomic.Uint64
+	traces        map[string]*audioLeg // finished legs kept for explain
+	audioSweep    time.Time
+	ev            []byte
+	pl            *capture.Payload
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -155,7 +176,10 @@ func New(cfg Config, log *slog.Logger, events io.Writer, calls func(*outcome.Cal
 	e := &Engine{cfg: cfg, log: log, events: events, flows: make(map[flowKey]*sip.Framer),
 		audio: map[string]*audioLeg{}, byDst: map[netip.AddrPort]*audioLeg{}, bySrc: map[netip.AddrPort]*audioLeg{},
 		traces: map[string]*audioLeg{}}
-	e.pcmOut = e.pcm
+	e.inline = newProc(e)
+	if cfg.AudioWorkers > 0 {
+		e.startWorkers(cfg.AudioWorkers)
+	}
 	e.calls = func(c *outcome.Call) {
 		e.fuse(c)
 		e.stats.Calls[c.Outcome]++
@@ -200,13 +224,21 @@ func (e *Engine) ReplayFile(name string, r io.Reader) error {
 func (e *Engine) Finish() {
 	e.corr.Flush()
 	e.expireAudio(time.Unix(1<<40, 0))
+	e.stopWorkers()
 	e.stats.Correlator = e.corr.Stats()
 }
 
 // Stats returns what was counted so far.
 func (e *Engine) Stats() Stats {
 	e.stats.Correlator = e.corr.Stats()
-	return e.stats
+	st := e.stats
+	for _, w := range e.workers {
+		st.RTPPackets += w.pr.rtp.Load()
+		st.DecodeErrors = maps.Clone(st.DecodeErrors)
+		st.DecodeErrors["rtp: worker"] += w.pr.errs.Load()
+	}
+	st.AudioShedPackets = e.audioShedPkts.Load()
+	return st
 }
 
 func (e *Engine) captureError(de *capture.DecodeError) {

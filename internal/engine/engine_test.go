@@ -2,7 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
+	"sync"
 	"testing"
 
 	"github.com/callsight/callsight/outcome"
@@ -92,4 +94,54 @@ func BenchmarkReplay(b *testing.B) {
 		packets += e.Stats().Capture.Packets
 	}
 	b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+}
+
+// Audio workers give the same calls as inline analysis: each leg's packets
+// go to one worker, in order, so every detector sees the same audio.
+func TestAudioWorkersMatchInline(t *testing.T) {
+	data, _ := benchCapture(t, 60000)
+	replayWith := func(workers int) (map[string]string, Stats) {
+		cfg := DefaultConfig()
+		cfg.AudioWorkers = workers
+		var mu sync.Mutex
+		verdicts := 0
+		cfg.OnVerdict = func(VerdictEvent) { mu.Lock(); verdicts++; mu.Unlock() }
+		got := map[string]string{}
+		e, err := New(cfg, nil, nil, func(c *outcome.Call) {
+			b, _ := json.Marshal(c)
+			got[c.CallID] = string(b)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ReplayFile("bench.pcap", bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		e.Finish()
+		st := e.Stats()
+		if st.RTPPackets > 0 && verdicts == 0 {
+			t.Errorf("workers=%d: %d RTP packets analysed but no verdict reported", workers, st.RTPPackets)
+		}
+		return got, st
+	}
+	inline, ist := replayWith(0)
+	worked, wst := replayWith(2)
+	if ist.RTPPackets == 0 {
+		t.Fatal("no RTP analysed")
+	}
+	if wst.AudioShedPackets == 0 && wst.RTPPackets != ist.RTPPackets {
+		t.Errorf("RTP packets analysed: inline %d, workers %d", ist.RTPPackets, wst.RTPPackets)
+	}
+	if len(inline) != len(worked) {
+		t.Fatalf("calls: inline %d, workers %d", len(inline), len(worked))
+	}
+	if wst.AudioShedPackets > 0 {
+		t.Skipf("workers shed %d packets on this machine: outputs may differ", wst.AudioShedPackets)
+	}
+	for id, want := range inline {
+		if worked[id] != want {
+			t.Errorf("call %s differs:\ninline  %s\nworkers %s", id, want, worked[id])
+			break
+		}
+	}
 }
