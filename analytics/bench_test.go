@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,7 +41,41 @@ func benchRows(b *testing.B) int {
 	return 1_000_000
 }
 
-func benchWrite(b *testing.B, spec string, n int) {
+// cpuSeconds is the CPU time (user and system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// procCPUSeconds is the CPU time process pid has used, from
+// /proc/PID/stat (utime and stime, fields 14 and 15, in clock ticks of
+// 1/100 s on Linux); 0 when it cannot be read.
+func procCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest) // field 3 (state) is f[0]
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
+}
+
+// benchWrite writes n synthetic calls from one Writer into spec. Besides
+// rows/s it reports the CPU seconds this process used (the Writer, and
+// chDB when embedded) and, with serverPID, the server's: on a small
+// machine the store's own work is most of it.
+func benchWrite(b *testing.B, spec string, n int, serverPID int) {
 	rows := synthetic(b, n)
 	cfg := testConfig(b)
 	cfg.BatchSize = 100000
@@ -47,7 +83,7 @@ func benchWrite(b *testing.B, spec string, n int) {
 	cfg.FlushInterval = DefaultConfig().FlushInterval
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0, srv0 := time.Now(), cpuSeconds(), procCPUSeconds(serverPID)
 	var batches int64
 	for range b.N {
 		w, err := Open(context.Background(), spec, cfg, nil)
@@ -68,19 +104,23 @@ func benchWrite(b *testing.B, spec string, n int) {
 	}
 	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "rows/s")
 	b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	if serverPID != 0 {
+		b.ReportMetric((procCPUSeconds(serverPID)-srv0)/float64(b.N), "server-cpu-s/op")
+	}
 }
 
 // BenchmarkWriteServer inserts 1M calls into a local clickhouse-server from
 // one Writer.
 func BenchmarkWriteServer(b *testing.B) {
 	srv := startClickHouse(b)
-	benchWrite(b, srv.dsn("bench"), benchRows(b))
+	benchWrite(b, srv.dsn("bench"), benchRows(b), srv.cmd.Process.Pid)
 }
 
 // BenchmarkWriteEmbedded inserts 1M calls into chDB.
 func BenchmarkWriteEmbedded(b *testing.B) {
 	requireCHDB(b)
-	benchWrite(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), benchRows(b))
+	benchWrite(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), benchRows(b), 0)
 }
 
 // BenchmarkReportEmbedded10M runs the asr report over 10M synthetic calls

@@ -145,6 +145,14 @@ func openEmbedded(dir string, cfg Config) (*embedded, error) {
 		return nil, fmt.Errorf("analytics: embedded store %s: chDB could not open it (is another process using it?)", abs)
 	}
 	s.conn, s.dir, s.refs = conn, abs, 1
+	// Insert files a killed process left behind (see runData), removed once
+	// the directory is ours: their rows were never acknowledged as
+	// inserted, so they are in the spool or were lost with that process.
+	if old, err := filepath.Glob(filepath.Join(abs, ".insert-*.rowbinary")); err == nil {
+		for _, f := range old {
+			os.Remove(f)
+		}
+	}
 	return &embedded{dir: abs}, nil
 }
 
@@ -238,7 +246,6 @@ func (e *embedded) close() error {
 // 40 MB, encoded outside the chDB lock so that one batch is encoded while
 // another is inserted.
 var rbPool = sync.Pool{New: func() any { return new(rowBinary) }}
-
 
 func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
 	enc := rbPool.Get().(*rowBinary)
