@@ -59,7 +59,13 @@ func parseReason(v string) Reason {
 // cutOutsideQuotes cuts v at the first sep outside a quoted string
 // (backslash escapes honoured inside quotes).
 func cutOutsideQuotes(v string, sep byte) (before, after string) {
-	quoted, escaped := false, false
+	return cutOutside(v, sep, false)
+}
+
+// cutOutside cuts v at the first sep outside a quoted string (backslash
+// escapes honoured inside quotes) and, with angles, outside <...> too.
+func cutOutside(v string, sep byte, angles bool) (before, after string) {
+	quoted, escaped, angle := false, false, false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch {
@@ -74,7 +80,11 @@ func cutOutsideQuotes(v string, sep byte) (before, after string) {
 			}
 		case c == '"':
 			quoted = true
-		case c == sep:
+		case angles && c == '<':
+			angle = true
+		case angles && c == '>':
+			angle = false
+		case c == sep && !angle:
 			return v[:i], v[i+1:]
 		}
 	}

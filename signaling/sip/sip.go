@@ -380,32 +380,7 @@ func firstAddressUser(v string) string {
 }
 
 // cutList cuts v at the first comma outside quotes and angle brackets.
-func cutList(v string) (first, rest string) {
-	quoted, escaped, angle := false, false, false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case escaped:
-			escaped = false
-		case quoted:
-			switch c {
-			case '\\':
-				escaped = true
-			case '"':
-				quoted = false
-			}
-		case c == '"':
-			quoted = true
-		case c == '<':
-			angle = true
-		case c == '>':
-			angle = false
-		case c == ',' && !angle:
-			return v[:i], v[i+1:]
-		}
-	}
-	return v, ""
-}
+func cutList(v string) (first, rest string) { return cutOutside(v, ',', true) }
 
 // hasToken reports whether the comma-separated token list v holds tok
 // (case-insensitive).
