@@ -20,6 +20,7 @@ import (
 // classified by amd. The engine binds it through the SDP of the dialog.
 type audioLeg struct {
 	callID    string
+	callerTag string // From tag of the initial INVITE
 	called    string
 	calling   string
 	stream    *media.Stream
@@ -87,31 +88,51 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	if !e.audioEnabled() || m.CallID == "" {
 		return
 	}
-	invite := m.Request && m.Method == "INVITE" && m.ToTag == ""
-	resp := !m.Request && m.CSeqMethod == "INVITE"
-	if !invite && !resp {
-		return
-	}
 	a := e.audio[m.CallID]
 	if a == nil {
-		if !invite || len(sessions) == 0 {
+		// A leg starts with the initial INVITE, with or without an offer:
+		// with a late offer the SDP comes in the 200 OK and the ACK.
+		if !m.Request || m.Method != "INVITE" || m.ToTag != "" {
 			return
 		}
 		if len(e.audio) >= e.cfg.MaxAudioLegs {
 			e.stats.AudioShed++
 			return
 		}
-		cfg := e.cfg.Media
-		a = &audioLeg{callID: m.CallID, stream: media.NewStream(cfg), det: amd.New(e.cfg.AMD), lastSeen: p.Time,
+		a = &audioLeg{callID: m.CallID, lastSeen: p.Time, callerTag: m.FromTag,
 			called: sip.Digits(m.RequestURIUser), calling: sip.Digits(m.FromUser)}
+		e.audio[m.CallID] = a
+	}
+	// SDP from the caller (the INVITE's offer, or the answer in its ACK,
+	// PRACK or UPDATE) gives where the caller receives: the callee's audio
+	// goes there. SDP in a response to an INVITE gives the callee's address.
+	fromCaller := m.Request && m.FromTag == a.callerTag
+	resp := !m.Request && m.CSeqMethod == "INVITE"
+	if len(sessions) > 0 && (fromCaller || resp) {
+		a.lastSeen = p.Time
+		e.bindMedia(a, sessions, fromCaller, m.CallID)
+	}
+	if resp && m.Status >= 200 && m.Status < 300 {
+		e.setAnswer(a, p.Time)
+	}
+}
+
+// bindMedia binds the first audio stream of the SDP sessions to the leg,
+// creating its media stream and detector on the first SDP seen.
+func (e *Engine) bindMedia(a *audioLeg, sessions []*sdp.Session, fromCaller bool, callID string) {
+	if a.stream == nil {
+		a.stream, a.det = media.NewStream(e.cfg.Media), amd.New(e.cfg.AMD)
 		e.assignWorker(a)
-		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == m.CallID {
+		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == callID {
 			a.trace = &trace{}
 		}
-		e.audio[m.CallID] = a
 		e.stats.AudioLegs++
+		if !a.answer.IsZero() {
+			t := a.answer
+			a.answer = time.Time{}
+			e.setAnswer(a, t)
+		}
 	}
-	a.lastSeen = p.Time
 	for _, s := range sessions {
 		for _, md := range s.Media {
 			if md.Type != "audio" || md.Port == 0 {
@@ -130,21 +151,21 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 					}
 				}
 			}
-			if invite && !a.callerRTP.IsValid() {
+			if fromCaller && a.callerRTP != addr {
+				if a.callerRTP.IsValid() && e.byDst[a.callerRTP] == a {
+					delete(e.byDst, a.callerRTP)
+				}
 				a.callerRTP = addr
 				e.byDst[addr] = a
-			} else if resp && a.calleeRTP != addr {
+			} else if !fromCaller && a.calleeRTP != addr {
 				if a.calleeRTP.IsValid() && e.bySrc[a.calleeRTP] == a {
 					delete(e.bySrc, a.calleeRTP)
 				}
 				a.calleeRTP = addr
 				e.bySrc[addr] = a
 			}
-			break // the first audio stream is the call's voice
+			return // the first audio stream is the call's voice
 		}
-	}
-	if resp && m.Status >= 200 && m.Status < 300 {
-		e.setAnswer(a, p.Time)
 	}
 }
 
@@ -161,6 +182,9 @@ func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
 		return
 	}
 	a.answer = t
+	if a.stream == nil {
+		return // told when the first SDP creates the stream (bindMedia)
+	}
 	if a.w == nil {
 		e.inline.answer(a, t)
 		return
@@ -175,7 +199,7 @@ func (e *Engine) rtp(p *capture.Payload) bool {
 	if a == nil {
 		a = e.bySrc[p.Src]
 	}
-	if a == nil || !media.LooksLikeRTP(p.Data) {
+	if a == nil || a.stream == nil || !media.LooksLikeRTP(p.Data) {
 		return false
 	}
 	a.lastSeen = p.Time
@@ -232,6 +256,9 @@ func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
 	}
 	if e.bySrc[a.calleeRTP] == a {
 		delete(e.bySrc, a.calleeRTP)
+	}
+	if a.stream == nil {
+		return a // no SDP was ever seen: no audio
 	}
 	if a.w == nil {
 		e.inline.finish(a, end)
