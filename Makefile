@@ -82,7 +82,8 @@ bench:
 bench-replay: build
 	@test -f bin/bench.pcap || $(BIN) gen --bench 1000000 --out bin/bench.pcap
 	/usr/bin/time -v taskset -c 0 $(BIN) replay --store none --quiet bin/bench.pcap 2>bin/bench.time > bin/bench.jsonl; grep -E 'Elapsed|Maximum resident' bin/bench.time
-	$(BIN) eval --truth bin/bench.pcap.truth.jsonl bin/bench.jsonl | head -3
+	$(BIN) replay --store none --quiet --no-audio bin/bench.pcap > bin/bench.signaling.jsonl
+	$(BIN) eval --truth bin/bench.pcap.truth.jsonl bin/bench.signaling.jsonl | head -3
 
 corpus:
 	$(GO) run ./cmd/callsight gen --out pcaps
