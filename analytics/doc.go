@@ -27,10 +27,22 @@
 // merging parts, the hourly rollup) dominates: see the benchmarks in
 // bench_test.go and make analytics-bench.
 //
-// Rows accepted by WriteCall and not yet inserted or spooled live in
-// memory only (at most QueueSize plus a batch per inserting goroutine, and
-// FlushInterval old): a clean Close inserts or spools them, kill -9 loses
-// them.
+// Nothing accepted is lost to kill -9: with Config.WAL (the default),
+// WriteCall, WriteRow and WriteEvent append the row to a write-ahead log
+// in SPOOLDIR/wal before they return (a copy into a preallocated segment
+// mapped shared, or a write(2) where it cannot be mapped), and the kernel
+// keeps what was written when the process dies; an fsync every
+// Config.WALSync (200 ms by default) bounds what a power loss can take.
+// The log is cut into segments of 32 768 rows, each deleted once it is
+// full and all its rows are inserted or spooled; a clean Close leaves it
+// empty. Open replays the segments a killed process left, before any new
+// row: into the store, or into the spool when the store fails. Rows that
+// were inserted before the kill are inserted again and, the tables being
+// ReplacingMergeTree read with FINAL, counted once. The log costs one
+// record encoding and copy per row (about 0.7 µs, no allocation:
+// BenchmarkWALAppend; 1.5 µs through write(2)). Without it, rows not yet inserted or spooled (at
+// most QueueSize plus a batch per inserting goroutine, and FlushInterval
+// old) live in memory only and kill -9 loses them.
 //
 // Report runs one of the named reports (Reports lists them) and returns a
 // Table that can be rendered as text, CSV, JSON or a self-contained HTML

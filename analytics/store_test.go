@@ -410,8 +410,12 @@ const crashEnv = "CALLSIGHT_ANALYTICS_CRASH_HELPER"
 // TestMain lets the test binary act as the writer process the crash test
 // kills.
 func TestMain(m *testing.M) {
-	if os.Getenv(crashEnv) == "1" {
+	switch os.Getenv(crashEnv) {
+	case "1":
 		crashHelper()
+		return
+	case "memory":
+		memoryCrashHelper()
 		return
 	}
 	os.Exit(m.Run())
@@ -510,4 +514,124 @@ func TestCrashReplay(t *testing.T) {
 		t.Errorf("replay: %+v, want all %d calls replayed and an empty spool", st, len(calls))
 	}
 	checkStore(t, spec, calls, nil)
+}
+
+// memoryCrashHelper writes the calls and events of CRASH_CALLS and
+// CRASH_EVENTS with batches of CRASH_BATCH rows and a flush interval of an
+// hour: full batches are inserted, the rest stays in memory (and in the
+// write-ahead log). It says READY with its stats once WriteCall has
+// returned for every row and the first batch of calls is in, and waits to
+// be killed.
+func memoryCrashHelper() {
+	var calls []outcome.Call
+	var events []Event
+	for env, v := range map[string]any{"CRASH_CALLS": &calls, "CRASH_EVENTS": &events} {
+		b, err := os.ReadFile(os.Getenv(env))
+		if err != nil {
+			panic(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			panic(err)
+		}
+	}
+	batch, _ := strconv.Atoi(os.Getenv("CRASH_BATCH"))
+	cfg := DefaultConfig()
+	cfg.SpoolDir = os.Getenv("CRASH_SPOOL")
+	cfg.BatchSize = batch
+	cfg.Concurrency = 1
+	cfg.FlushInterval = time.Hour
+	cfg.RetryMax = time.Hour
+	w, err := Open(context.Background(), os.Getenv("CRASH_SPEC"), cfg, nil)
+	if err != nil {
+		panic(err)
+	}
+	for i := range calls {
+		if err := w.WriteCall(&calls[i]); err != nil {
+			panic(err)
+		}
+	}
+	for i := range events {
+		if err := w.WriteEvent(&events[i]); err != nil {
+			panic(err)
+		}
+	}
+	for w.Stats().InsertedCalls < int64(batch) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b, _ := json.Marshal(w.Stats())
+	fmt.Printf("READY %s\n", b)
+	select {}
+}
+
+// TestCrashInMemory kills a writer with SIGKILL right after WriteCall
+// returned for every row, while one batch is inserted and every other row
+// is still in memory; the next writer replays the write-ahead log, and
+// every call and event is present exactly once, in a server and in chDB.
+func TestCrashInMemory(t *testing.T) {
+	requireCHDB(t)
+	srv := startClickHouse(t)
+	calls, events := loadCorpus(t)
+	dir := t.TempDir()
+	cb, _ := json.Marshal(calls)
+	eb, _ := json.Marshal(events)
+	callsFile, eventsFile := filepath.Join(dir, "calls.json"), filepath.Join(dir, "events.json")
+	os.WriteFile(callsFile, cb, 0o644)
+	os.WriteFile(eventsFile, eb, 0o644)
+	// One full batch of calls is inserted (and stays in the log, whose
+	// segment is not full); the other calls and the events that do not
+	// fill a batch stay in memory until the kill.
+	batch := len(calls) * 2 / 3
+	for _, spec := range []string{srv.dsn("memcrash"), "embedded:" + filepath.Join(dir, "chdb")} {
+		spool := filepath.Join(dir, "spool-"+strconv.Itoa(len(spec)))
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), crashEnv+"=memory", "CRASH_CALLS="+callsFile, "CRASH_EVENTS="+eventsFile,
+			"CRASH_SPEC="+spec, "CRASH_SPOOL="+spool, "CRASH_BATCH="+strconv.Itoa(batch))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		cmd.Process.Kill() // SIGKILL: no Close, no flush
+		cmd.Wait()
+		stats, ok := bytes.CutPrefix([]byte(line), []byte("READY "))
+		if !ok {
+			t.Fatalf("%s: helper said %q, want READY", spec, line)
+		}
+		var st WriterStats
+		json.Unmarshal(stats, &st)
+		if st.InsertedCalls != int64(batch) || st.InsertedEvents >= int64(len(events)) || st.SpooledRows != 0 {
+			t.Fatalf("%s: helper stats %+v, want %d calls inserted and the rest in memory", spec, st, batch)
+		}
+		if got := query1(t, spec, "SELECT count() FROM calls FINAL"); got != strconv.Itoa(batch) {
+			t.Fatalf("%s: %s calls stored before the crash, want %d", spec, got, batch)
+		}
+		if n, _ := filepath.Glob(filepath.Join(spool, "wal", "wal-*.log")); len(n) == 0 {
+			t.Fatalf("%s: no write-ahead log after the crash", spec)
+		}
+		cfg := testConfig(t)
+		cfg.SpoolDir = spool
+		w, err := Open(context.Background(), spec, cfg, testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err = w.Close(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The log holds every row, the inserted batch too: it is stored
+		// twice and read once.
+		if st := w.Stats(); st.WALRecoveredRows != int64(len(calls)+len(events)) || st.DroppedRows != 0 {
+			t.Errorf("%s: replay %+v, want %d rows recovered from the log", spec, st, len(calls)+len(events))
+		}
+		if n, _ := filepath.Glob(filepath.Join(spool, "wal", "wal-*.log")); len(n) != 0 {
+			t.Errorf("%s: log segments %v left after a clean close", spec, n)
+		}
+		checkStore(t, spec, calls, events)
+	}
 }

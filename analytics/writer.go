@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,11 +50,19 @@ type Config struct {
 	Cluster string
 	// LibCHDB is where libchdb.so is, if not in a standard place.
 	LibCHDB string
+	// WAL logs every accepted row to SpoolDir/wal before WriteCall returns,
+	// so that rows still in memory survive kill -9 (see wal.go): they are
+	// replayed by the next Open on the same spool directory.
+	WAL bool
+	// WALSync is how often the log is fsync'd, which bounds what a power
+	// loss (not a process kill) can take: 0 never (the kernel writes it
+	// back), < 0 after every row (slow).
+	WALSync time.Duration
 }
 
 // DefaultConfig returns the defaults: 50 000-row batches flushed at least
 // every second by two goroutines, a 1 GiB spool retried between 200 ms and
-// 30 s.
+// 30 s, and a write-ahead log fsync'd every 200 ms.
 func DefaultConfig() Config {
 	return Config{
 		BatchSize:     50000,
@@ -64,6 +74,8 @@ func DefaultConfig() Config {
 		RetryMax:      30 * time.Second,
 		DialTimeout:   5 * time.Second,
 		QueryTimeout:  5 * time.Minute,
+		WAL:           true,
+		WALSync:       200 * time.Millisecond,
 	}
 }
 
@@ -99,6 +111,10 @@ type WriterStats struct {
 	SpoolBytes          int64 // bytes now in the spool
 	SpoolSegments       int64 // batches now in the spool
 	CorruptSpoolRecords int64 // torn or unreadable spool lines skipped
+	WALRecoveredRows    int64 // rows a killed process left in the write-ahead log, replayed by Open
+	WALErrors           int64 // rows that could not be logged (they were queued anyway)
+	WALBytes            int64 // bytes now in the write-ahead log
+	WALSegments         int64 // write-ahead log segments now open
 }
 
 // backend is a store: a ClickHouse server or chDB.
@@ -122,12 +138,13 @@ type Writer struct {
 	be      backend
 	connect func(ctx context.Context) (backend, error)
 
-	calls  chan CallRow
-	events chan Event
+	calls  chan queuedCall
+	events chan queuedEvent
 	closed atomic.Bool
 	wmu    sync.RWMutex // held for reading while sending on the channels
 
 	spool   *spool
+	wal     *wal // nil without Config.WAL
 	kick    chan struct{}
 	stop    chan struct{}
 	workers sync.WaitGroup
@@ -135,6 +152,7 @@ type Writer struct {
 
 	st struct {
 		calls, events, insCalls, insEvents, batches, failures, spooled, replayed, dropped, corrupt atomic.Int64
+		walRecovered, walErrors                                                                    atomic.Int64
 	}
 }
 
@@ -153,7 +171,7 @@ func Open(ctx context.Context, spec string, cfg Config, log *slog.Logger) (*Writ
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &Writer{cfg: cfg, log: log, spec: spec,
-		calls: make(chan CallRow, cfg.QueueSize), events: make(chan Event, cfg.QueueSize),
+		calls: make(chan queuedCall, cfg.QueueSize), events: make(chan queuedEvent, cfg.QueueSize),
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	kind, arg, err := parseSpec(spec)
 	if err != nil {
@@ -207,6 +225,14 @@ func Open(ctx context.Context, spec string, cfg Config, log *slog.Logger) (*Writ
 		return nil, err
 	}
 	w.spool = sp
+	if cfg.WAL {
+		dir := walDirOf(cfg.SpoolDir)
+		w.recoverWAL(ctx, dir)
+		if w.wal, err = openWAL(dir, cfg.WALSync); err != nil {
+			w.closeBackend()
+			return nil, err
+		}
+	}
 	for range cfg.Concurrency {
 		w.workers.Add(1)
 		go w.work()
@@ -288,7 +314,22 @@ func MediaStatsOf(a *outcome.Audio) MediaStats {
 	return MediaStats{Codec: a.Codec, Packets: &pk, LossPct: &loss, JitterMS: &jit, AMDClass: a.Class, AMDConfid: &conf}
 }
 
-// WriteRow queues a prepared call row for the store.
+// queuedCall is a call row on its way to a batch, with the write-ahead
+// log segment to acknowledge once it is inserted or spooled.
+type queuedCall struct {
+	r   CallRow
+	seg *walSeg
+}
+
+// queuedEvent is an event on its way to a batch.
+type queuedEvent struct {
+	e   Event
+	seg *walSeg
+}
+
+// WriteRow queues a prepared call row for the store. With Config.WAL the
+// row is in the write-ahead log when WriteRow returns; when it cannot be
+// logged it is queued anyway and the error is returned.
 func (w *Writer) WriteRow(r CallRow) error {
 	w.wmu.RLock()
 	defer w.wmu.RUnlock()
@@ -299,11 +340,19 @@ func (w *Writer) WriteRow(r CallRow) error {
 	if w.spool == nil {
 		return nil
 	}
-	w.calls <- r
-	return nil
+	var seg *walSeg
+	var err error
+	if w.wal != nil {
+		if seg, err = w.wal.appendCall(&r); err != nil {
+			w.st.walErrors.Add(1)
+		}
+	}
+	w.calls <- queuedCall{r, seg}
+	return err
 }
 
-// WriteEvent queues one signaling event for the store.
+// WriteEvent queues one signaling event for the store, logged like
+// WriteRow's rows.
 func (w *Writer) WriteEvent(e *Event) error {
 	w.wmu.RLock()
 	defer w.wmu.RUnlock()
@@ -314,8 +363,15 @@ func (w *Writer) WriteEvent(e *Event) error {
 	if w.spool == nil {
 		return nil
 	}
-	w.events <- *e
-	return nil
+	var seg *walSeg
+	var err error
+	if w.wal != nil {
+		if seg, err = w.wal.appendEvent(e); err != nil {
+			w.st.walErrors.Add(1)
+		}
+	}
+	w.events <- queuedEvent{*e, seg}
+	return err
 }
 
 // work batches rows from the queues and inserts them.
@@ -327,11 +383,12 @@ func (w *Writer) work() {
 	// appending copies it a dozen times.
 	var cb []CallRow
 	var eb []Event
+	var ca, ea []walAck // the log segments of cb's and eb's rows
 	t := time.NewTicker(w.cfg.FlushInterval)
 	defer t.Stop()
 	for calls != nil || events != nil {
 		select {
-		case r, ok := <-calls:
+		case q, ok := <-calls:
 			if !ok {
 				calls = nil
 				continue
@@ -339,12 +396,14 @@ func (w *Writer) work() {
 			if cb == nil {
 				cb = make([]CallRow, 0, w.cfg.BatchSize)
 			}
-			cb = append(cb, r)
+			cb = append(cb, q.r)
+			ca = addAck(ca, q.seg)
 			if len(cb) >= w.cfg.BatchSize {
 				w.flush(cb, nil)
-				cb = cb[:0]
+				w.wal.ack(ca)
+				cb, ca = cb[:0], ca[:0]
 			}
-		case e, ok := <-events:
+		case q, ok := <-events:
 			if !ok {
 				events = nil
 				continue
@@ -352,20 +411,26 @@ func (w *Writer) work() {
 			if eb == nil {
 				eb = make([]Event, 0, w.cfg.BatchSize)
 			}
-			eb = append(eb, e)
+			eb = append(eb, q.e)
+			ea = addAck(ea, q.seg)
 			if len(eb) >= w.cfg.BatchSize {
 				w.flush(nil, eb)
-				eb = eb[:0]
+				w.wal.ack(ea)
+				eb, ea = eb[:0], ea[:0]
 			}
 		case <-t.C:
 			if len(cb) > 0 || len(eb) > 0 {
 				w.flush(cb, eb)
-				cb, eb = cb[:0], eb[:0]
+				w.wal.ack(ca)
+				w.wal.ack(ea)
+				cb, eb, ca, ea = cb[:0], eb[:0], ca[:0], ea[:0]
 			}
 		}
 	}
 	if len(cb) > 0 || len(eb) > 0 {
 		w.flush(cb, eb)
+		w.wal.ack(ca)
+		w.wal.ack(ea)
 	}
 }
 
@@ -529,6 +594,8 @@ func (w *Writer) Close(ctx context.Context) error {
 	}
 	close(w.stop)
 	w.replay.Wait()
+	// Every queued row is inserted or spooled: the log is done with.
+	w.wal.close()
 	// Last chance for the spool, bounded by ctx: what stays is replayed by
 	// the next Open.
 	delay := w.cfg.RetryMin
@@ -571,5 +638,57 @@ func (w *Writer) Stats() WriterStats {
 	if w.spool != nil {
 		s.SpoolBytes, s.SpoolSegments = w.spool.size()
 	}
+	s.WALRecoveredRows, s.WALErrors = w.st.walRecovered.Load(), w.st.walErrors.Load()
+	if w.wal != nil {
+		s.WALBytes, s.WALSegments = w.wal.size()
+	}
 	return s
+}
+
+// recoverWAL replays the log segments a killed process left in dir, oldest
+// first: into the store, or into the spool once the store fails. A
+// segment is deleted once its rows are in one or the other; one that
+// neither takes stays for the next Open.
+func (w *Writer) recoverWAL(ctx context.Context, dir string) {
+	names, _, err := walSegments(dir)
+	if err != nil {
+		w.log.Error("analytics: reading the write-ahead log", "dir", dir, "err", err)
+		return
+	}
+	storeOK := true
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		cb, eb, bad, err := readWAL(path)
+		if err != nil {
+			w.log.Error("analytics: reading the write-ahead log", "segment", path, "err", err)
+			continue
+		}
+		w.st.corrupt.Add(int64(bad))
+		rows := int64(len(cb) + len(eb))
+		if storeOK && rows > 0 {
+			ictx, cancel := context.WithTimeout(ctx, w.cfg.QueryTimeout)
+			err = w.insertChunked(ictx, cb, eb)
+			cancel()
+			if err != nil {
+				storeOK = false
+				w.st.failures.Add(1)
+				w.log.Warn("analytics: write-ahead log replay failed; spooling it", "segment", path, "err", err)
+			}
+		}
+		if !storeOK && rows > 0 {
+			if err := w.spool.write(cb, eb); err != nil {
+				w.log.Error("analytics: write-ahead log kept: spool", "segment", path, "rows", rows, "err", err)
+				continue
+			}
+			w.st.spooled.Add(rows)
+		}
+		w.st.walRecovered.Add(rows)
+		if err := os.Remove(path); err != nil {
+			w.log.Error("analytics: removing a replayed write-ahead log segment", "segment", path, "err", err)
+		}
+	}
+	if len(names) > 0 {
+		syncDir(dir)
+		w.log.Info("analytics: write-ahead log replayed", "segments", len(names), "rows", w.st.walRecovered.Load())
+	}
 }
