@@ -279,6 +279,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if writer != nil {
 		pl.store = writer
 		reg.NewGaugeFunc("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool.", func() float64 { return float64(writer.Stats().SpoolBytes) })
+		reg.NewCounterFunc("callsight_store_calls_inserted_total", "Calls inserted into the store.", func() float64 { return float64(writer.Stats().InsertedCalls) })
+		reg.NewCounterFunc("callsight_store_insert_failures_total", "Failed inserts (each spooled and retried).", func() float64 { return float64(writer.Stats().Failures) })
+		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
 	}
 	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(len(pl.in)) })
 	engineDone := make(chan struct{})
@@ -441,7 +444,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 type serveMetrics struct {
 	payloads, drops, captureErrs, decodeErrs *metrics.Counter
 	calls, verdicts, webhookFail, apiShed    *metrics.Counter
-	active, storeSpool                       *metrics.Gauge
+	active                                   *metrics.Gauge
 	verdictLatency, apiLatency, publish      *metrics.Histogram
 }
 
@@ -456,7 +459,6 @@ func newServeMetrics(r *metrics.Registry) *serveMetrics {
 		webhookFail:    r.NewCounter("callsight_webhook_failures_total", "Webhook delivery attempts that failed (including dropped deliveries)."),
 		apiShed:        r.NewCounter("callsight_api_shed_total", "Calls, registrations and webhooks dropped to keep memory bounded."),
 		active:         r.NewGauge("callsight_engine_active_calls", "SIP calls whose INVITE was seen and that have not finished."),
-		storeSpool:     r.NewGauge("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool (set by the store)."),
 		verdictLatency: r.NewHistogram("callsight_engine_verdict_latency_seconds", "From the decisive payload entering the pipeline to its verdict being published.", metrics.LatencyBuckets),
 		apiLatency:     r.NewHistogram("callsight_api_request_duration_seconds", "API request latency (streams and long polls excluded).", metrics.LatencyBuckets),
 		publish:        r.NewHistogram("callsight_api_publish_duration_seconds", "Time to publish one event to the API's ring, streams and webhook queue.", metrics.LatencyBuckets),

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -24,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callsight/callsight/analytics"
 	"github.com/callsight/callsight/callctl"
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/outcome"
@@ -539,5 +541,44 @@ func TestServeHEP(t *testing.T) {
 	}
 	if ends != want {
 		t.Errorf("HEP gave %d call_end events, replay gives %d calls (%d HEP packets sent)", ends, want, len(packets))
+	}
+}
+
+// serve stores finished calls in the embedded store when libchdb is there
+// (the default store), and its metrics show the store.
+func TestServeEmbeddedStore(t *testing.T) {
+	if _, ok := analytics.LibCHDBAvailable(""); !ok {
+		if os.Getenv("CALLSIGHT_REQUIRE_CLICKHOUSE") == "1" {
+			t.Fatal("libchdb.so not found and CALLSIGHT_REQUIRE_CLICKHOUSE=1 (make libchdb)")
+		}
+		t.Skip("libchdb.so not found: the embedded store is not tested (make libchdb)")
+	}
+	file := filepath.Join("..", "..", "pcaps", "sip-basic.pcap")
+	store := "embedded:" + filepath.Join(t.TempDir(), "data")
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", store,
+			"--pcap", file, "--speed", "0", "--exit-after", "500ms", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v; stderr: %s", err, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not exit")
+	}
+	tab, err := analytics.Query(context.Background(), store, "SELECT count() AS n FROM calls FINAL", analytics.ReportParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	tab.Write(&out, "csv")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if got := strings.TrimSpace(lines[len(lines)-1]); got != "9" {
+		t.Errorf("calls stored: %q (csv %q), want the file's 9 calls", got, out.String())
 	}
 }
