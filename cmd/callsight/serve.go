@@ -314,6 +314,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// payload to pl.offer(p, false), which copies it and drops it (counted)
 	// when the engine's queue is full: a flood never blocks a socket or
 	// grows memory.
+	var lives []*capture.Live
 	for _, iface := range o.ifaces {
 		lv, err := capture.OpenLive(iface, capture.DefaultLiveConfig())
 		if err != nil {
@@ -328,8 +329,17 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 				log.Error("live capture", "interface", iface, "err", err)
 			}
 		}()
-		reg.NewCounterFunc("callsight_capture_kernel_drops_total", "Packets the kernel dropped before AF_PACKET read them.", func() float64 { return float64(lv.Stats().KernelDrops) })
+		lives = append(lives, lv)
 		log.Info("capturing", "interface", iface)
+	}
+	if len(lives) > 0 {
+		reg.NewCounterFunc("callsight_capture_kernel_drops_total", "Packets the kernel dropped before AF_PACKET read them.", func() float64 {
+			var n uint64
+			for _, lv := range lives {
+				n += lv.Stats().KernelDrops
+			}
+			return float64(n)
+		})
 	}
 	if o.sipRec != "" {
 		if err := startSIPREC(srcCtx, o, pl, log, &sources); err != nil {

@@ -582,3 +582,63 @@ func TestServeEmbeddedStore(t *testing.T) {
 		t.Errorf("calls stored: %q (csv %q), want the file's 9 calls", got, out.String())
 	}
 }
+
+// serve captures live on interfaces (AF_PACKET, root only) and reports the
+// kernel's drops in its metrics, once however many interfaces it watches.
+func TestServeLiveInterfaces(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root (CAP_NET_RAW)")
+	}
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", "none",
+			"--interface", "lo", "--interface", "lo", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, base, _ = strings.Cut(l, "listening on ")
+	case err := <-done:
+		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; { // sources start after the listener
+		req, _ := http.NewRequest("GET", base+"/readyz", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve never became ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer k")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if n := strings.Count(string(b), "\ncallsight_capture_kernel_drops_total "); n != 1 {
+		t.Errorf("kernel drops metric appears %d times, want once:\n%s", n, b)
+	}
+	p, _ := os.FindProcess(os.Getpid())
+	p.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGINT")
+	}
+}
