@@ -77,6 +77,12 @@ type serveOptions struct {
 }
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
+	return serveContext(context.Background(), args, stdout, stderr)
+}
+
+// serveContext is cmdServe stopping also when parent is done, so tests can
+// stop a server without signalling their own process.
+func serveContext(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -267,7 +273,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "callsight serve: listening on %s://%s\n", scheme, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "keys", len(keys))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srcCtx, stopSources := context.WithCancel(ctx)
 	defer stopSources()

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -546,12 +547,25 @@ func TestServeHEP(t *testing.T) {
 
 // serve stores finished calls in the embedded store when libchdb is there
 // (the default store), and its metrics show the store.
+//
+// It runs in a child process: once libchdb is loaded, a process can no
+// longer fork and exec reliably (chDB's threads and allocator), and later
+// tests here run sipp and tshark.
 func TestServeEmbeddedStore(t *testing.T) {
 	if _, ok := analytics.LibCHDBAvailable(""); !ok {
 		if os.Getenv("CALLSIGHT_REQUIRE_CLICKHOUSE") == "1" {
 			t.Fatal("libchdb.so not found and CALLSIGHT_REQUIRE_CLICKHOUSE=1 (make libchdb)")
 		}
 		t.Skip("libchdb.so not found: the embedded store is not tested (make libchdb)")
+	}
+	if os.Getenv("CALLSIGHT_TEST_CHILD") != "embedded" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestServeEmbeddedStore$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "CALLSIGHT_TEST_CHILD=embedded")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestServeEmbeddedStore")) {
+			t.Fatalf("child test: %v\n%s", err, out)
+		}
+		return
 	}
 	file := filepath.Join("..", "..", "pcaps", "sip-basic.pcap")
 	store := "embedded:" + filepath.Join(t.TempDir(), "data")
@@ -593,8 +607,10 @@ func TestServeLiveInterfaces(t *testing.T) {
 	var stderr bytes.Buffer
 	var mu sync.Mutex
 	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	go func() {
-		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", "none",
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", "none",
 			"--interface", "lo", "--interface", "lo", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
 	var base string
@@ -631,14 +647,13 @@ func TestServeLiveInterfaces(t *testing.T) {
 	if n := strings.Count(string(b), "\ncallsight_capture_kernel_drops_total "); n != 1 {
 		t.Errorf("kernel drops metric appears %d times, want once:\n%s", n, b)
 	}
-	p, _ := os.FindProcess(os.Getpid())
-	p.Signal(os.Interrupt)
+	stop()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop on SIGINT")
+		t.Fatal("serve did not stop")
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -57,8 +58,9 @@ func TestServeSIPREC(t *testing.T) {
 	var stderr bytes.Buffer
 	var mu sync.Mutex
 	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
 	go func() {
-		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin",
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin",
 			"--siprec", "udp:" + sipAddr, "--siprec-ports", "42000-42100", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
 	var base string
@@ -71,8 +73,7 @@ func TestServeSIPREC(t *testing.T) {
 		t.Fatal("serve did not start")
 	}
 	defer func() {
-		p, _ := os.FindProcess(os.Getpid())
-		p.Signal(os.Interrupt)
+		stop()
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):

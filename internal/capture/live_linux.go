@@ -30,6 +30,7 @@ type Live struct {
 
 	statsMu sync.Mutex
 	kernel  [3]uint64 // packets, drops, freezes, summed at the last Stats
+	closed  bool      // sockets closed: Stats reports the last counters
 }
 
 // OpenLive opens cfg.Sockets AF_PACKET sockets on iface in one fanout
@@ -93,6 +94,13 @@ func OpenLive(iface string, cfg LiveConfig) (*Live, error) {
 
 // Close closes the sockets. Run closes them itself when it returns.
 func (l *Live) Close() {
+	// statsMu keeps Stats from reading a socket's counters while it closes.
+	l.statsMu.Lock()
+	defer l.statsMu.Unlock()
+	if l.closed {
+		return
+	}
+	l.closed = true
 	for _, s := range l.socks {
 		s.Close()
 	}
@@ -197,6 +205,9 @@ func (l *Live) Stats() LiveStats {
 	defer l.statsMu.Unlock()
 	var sum [3]uint64
 	for _, s := range l.socks {
+		if l.closed {
+			break
+		}
 		_, v3, err := s.SocketStats() // cumulative: afpacket sums the kernel's reset-on-read counters
 		if err != nil {
 			continue
