@@ -55,13 +55,21 @@ unit: clickhouse-deps libchdb live-deps heplify
 	CALLSIGHT_REQUIRE_TSHARK=1 CALLSIGHT_REQUIRE_CLICKHOUSE=1 CALLSIGHT_REQUIRE_PEERS=1 HEPLIFY=$(CURDIR)/bin/heplify \
 		$(GO) test -count=1 -timeout 30m ./... 2>&1 | tee bin/unit.log; test $${PIPESTATUS[0]} -eq 0
 
-# Every fuzz target runs briefly; crashers land in testdata/fuzz.
+# Every fuzz target runs briefly; crashers land in testdata/fuzz. A run that
+# ends with Go's own "context deadline exceeded" when -fuzztime runs out
+# (a known flake of the fuzzing coordinator, no input at fault) is reported
+# and not counted as a failure; a failing input always is.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@mkdir -p bin; set -e; for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 			echo "fuzz $$pkg $$t"; \
-			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { echo "FAIL fuzz $$pkg $$t"; $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=1x $$pkg; exit 1; }; \
+			if ! $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg > bin/fuzz.log 2>&1; then \
+				if grep -q "Failing input written\|panic:" bin/fuzz.log || ! grep -q "context deadline exceeded" bin/fuzz.log; then \
+					echo "FAIL fuzz $$pkg $$t"; grep -v '^fuzz: elapsed' bin/fuzz.log; exit 1; \
+				fi; \
+				echo "  (fuzzing stopped on Go's 'context deadline exceeded' at the time limit: no failing input)"; \
+			fi; \
 		done; \
 	done
 
