@@ -145,21 +145,7 @@ func (e *rowBinary) call(r *CallRow) error {
 	for _, v := range r.CausesValue {
 		e.u8(uint8(v))
 	}
-	e.strs(r.CausesSource)
-	e.strs(r.LegKinds)
-	e.u32(r.OPC)
-	e.u32(r.DPC)
-	e.u16(r.CIC)
-	e.u8(r.NI)
-	e.str(r.Trunk)
-	e.str(r.Codec)
-	e.pu32(r.MediaPackets)
-	e.pf32(r.MediaLossPct)
-	e.pf32(r.MediaJitterMS)
-	e.str(r.AMDClass)
-	e.pf32(r.AMDConfidence)
-	e.pi64(r.BeepEndMS)
-	e.pi64(r.DecidedMS)
+	e.circuitAndMedia(r)
 	e.b = binary.AppendUvarint(e.b, uint64(len(r.EvidenceAt)))
 	for _, t := range r.EvidenceAt {
 		e.time(t.Time)
@@ -221,4 +207,24 @@ func (e *rowBinary) event(ev *Event, network bool) error {
 	e.str(ev.Carrier)
 	e.strs(ev.Reasons)
 	return nil
+}
+
+// circuitAndMedia appends the columns from causes_source to decided_ms,
+// which the RowBinary row and the write-ahead log record encode alike.
+func (e *rowBinary) circuitAndMedia(r *CallRow) {
+	e.strs(r.CausesSource)
+	e.strs(r.LegKinds)
+	e.u32(r.OPC)
+	e.u32(r.DPC)
+	e.u16(r.CIC)
+	e.u8(r.NI)
+	e.str(r.Trunk)
+	e.str(r.Codec)
+	e.pu32(r.MediaPackets)
+	e.pf32(r.MediaLossPct)
+	e.pf32(r.MediaJitterMS)
+	e.str(r.AMDClass)
+	e.pf32(r.AMDConfidence)
+	e.pi64(r.BeepEndMS)
+	e.pi64(r.DecidedMS)
 }

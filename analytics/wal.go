@@ -472,21 +472,7 @@ func (e *rowBinary) walCall(r *CallRow) {
 	for _, v := range r.CausesValue {
 		e.u16(v)
 	}
-	e.strs(r.CausesSource)
-	e.strs(r.LegKinds)
-	e.u32(r.OPC)
-	e.u32(r.DPC)
-	e.u16(r.CIC)
-	e.u8(r.NI)
-	e.str(r.Trunk)
-	e.str(r.Codec)
-	e.pu32(r.MediaPackets)
-	e.pf32(r.MediaLossPct)
-	e.pf32(r.MediaJitterMS)
-	e.str(r.AMDClass)
-	e.pf32(r.AMDConfidence)
-	e.pi64(r.BeepEndMS)
-	e.pi64(r.DecidedMS)
+	e.circuitAndMedia(r)
 	e.b = binary.AppendUvarint(e.b, uint64(len(r.EvidenceAt)))
 	for _, t := range r.EvidenceAt {
 		e.walTime(t.Time)
