@@ -425,13 +425,7 @@ func TestServeFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	ends := 0
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if sc.Text() == "event: call_end" {
-			ends++
-		}
-	}
+	ends := countCallEnds(resp.Body)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -530,13 +524,7 @@ func TestServeHEP(t *testing.T) {
 		}
 	}
 	conn.Close()
-	ends := 0
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if sc.Text() == "event: call_end" {
-			ends++
-		}
-	}
+	ends := countCallEnds(resp.Body)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -656,4 +644,17 @@ func TestServeLiveInterfaces(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+// countCallEnds reads an event stream to its end and counts its call_end
+// events.
+func countCallEnds(r io.Reader) int {
+	n := 0
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if sc.Text() == "event: call_end" {
+			n++
+		}
+	}
+	return n
 }
