@@ -17,7 +17,14 @@ const (
 	overDB      = 11 // and this far above the median background (babble peaks are not)
 	contOverDB  = 6  // a burst continuing a chain: this far above the median background
 	chainSpanDB = 12 // and within this of the chain's loudest burst
+	contGap     = 40 // frames: a burst starting later than this after the chain's last speech must qualify as a fresh utterance
+	loudSpanDB  = 8  // a chain starts where its voice comes within this of its loudest: quieter bursts before it may be the background
 	youngFrames = 50 // frames of background before its estimate is trusted
+	loudPrefix  = 15 // frames: a burst's quieter start shorter than this is the voice's onset; longer and onsetJumpDB quieter is background before it
+	onsetJumpDB = 25
+	tinyChain   = 25 // frames: a chain with less speech than this is a voice only if strongDB loud
+	strongDB    = 14 // dB above the typical background
+	cngSpeech   = 30 // frames: with less speech than this heard, a 1100 Hz burst is a fax calling tone, not a beep
 	swingDB     = 4  // and its level must swing this much (syllables): a flat burst is a change of background
 )
 
@@ -36,25 +43,42 @@ type frameRec struct {
 	tonal bool    // part of a tone
 }
 
+// chainBurst is one burst of a chain, for finding where the voice starts.
+type chainBurst struct {
+	start int64
+	over  float64
+	young bool
+}
+
 // speech follows utterances on lagged frames.
 type speech struct {
-	inBurst       bool
-	confirmed     bool
-	burstStart    int64
-	burstLast     int64 // end of the burst's last speech frame
-	burstFrames   int
-	burstLevel    float64
-	burstPeak     float64 // highest frame SNR in the burst
-	burstLow      float64 // lowest frame SNR in the burst
-	burstOver     float64 // highest level above the typical background
-	burstYoung    bool    // it began while the background was young
-	chainOver     float64 // the loudest burst of the chain, above the typical background
-	chainOn       bool
-	chainStart    int64
-	lastSpeech    int64 // end of the last confirmed speech frame
-	chainFrames   int   // speech frames in the chain
-	utterances    int   // chains so far
+	inBurst     bool
+	confirmed   bool
+	burstStart  int64
+	burstLast   int64 // end of the burst's last speech frame
+	burstFrames int
+	burstLevel  float64
+	burstPeak   float64 // highest frame SNR in the burst
+	burstLow    float64 // lowest frame SNR in the burst
+	burstOver   float64 // highest level above the typical background
+	burstYoung  bool    // it began while the background was young
+	chainOver   float64 // the loudest burst of the chain, above the typical background
+	chainOn     bool
+	chainStart  int64
+	voiceStart  int64   // where the chain's voice starts: chainStart, or later when quieter background bursts came first
+	lastSpeech  int64   // end of the last confirmed speech frame
+	chainFrames int     // speech frames in the chain
+	frames      int     // confirmed speech frames in all chains
+	loudStart   int64   // the burst's first frame within loudSpanDB of its loudest (so far)
+	loudOver    float64 // that frame's level above the typical background
+	// The chain's first bursts (where each turns loud, how loud): the chain
+	// starts at the first within loudSpanDB of its loudest, so background
+	// swings heard before the voice do not lengthen it.
+	bursts        [8]chainBurst
+	nBursts       int
+	utterances    int // chains so far
 	everConfirmed bool
+	everVoice     bool // a chain was long or loud enough to be a voice, not a click or a swing of the background
 }
 
 // Detector classifies one call leg's audio (the callee's), streaming, on the
@@ -621,10 +645,10 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		return
 	}
 	switch {
-	case abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6) && !d.sp.everConfirmed:
+	case abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6) && d.sp.frames < cngSpeech:
 		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
-		if d.cngN >= 2 && d.open() {
+		if d.cngN >= 2 && (d.open() || d.v.Class == Human) {
 			d.decide(Fax, 0.95, "cng 1100 Hz")
 		}
 		return
@@ -673,7 +697,11 @@ func (d *Detector) flushPending(now int64, force bool) {
 	s := d.pend
 	switch d.pendKind {
 	case holdVerify:
-		if d.verifyVoice*2 >= verifyFrames {
+		// A short tone glued to the end of a word is the word's last vowel
+		// held steady (a synthetic or sung "this?"), not a beep: voicemail
+		// beeps follow a pause.
+		glued := s.End-s.Start < samples(200e6) && d.sp.lastSpeech <= s.End && s.Start-d.sp.lastSpeech <= samples(60e6)
+		if d.verifyVoice*2 >= verifyFrames || glued {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
@@ -834,6 +862,10 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 	if isSpeech {
 		if !sp.inBurst {
 			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel, sp.burstPeak, sp.burstLow, sp.burstOver, sp.burstYoung = true, false, r.start, 0, 0, r.snr, r.snr, r.over, r.young
+			sp.loudStart, sp.loudOver = r.start, r.over
+		}
+		if sp.burstYoung && r.over > sp.loudOver+onsetJumpDB && r.start-sp.loudStart >= loudPrefix*frameLen {
+			sp.loudStart, sp.loudOver = r.start, r.over
 		}
 		sp.burstFrames++
 		sp.burstLast = end
@@ -843,25 +875,53 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			sp.confirmed = true
 			sp.everConfirmed = true
 			if !sp.chainOn {
-				sp.chainOn, sp.chainStart, sp.chainFrames, sp.chainOver = true, sp.burstStart, 0, 0
+				sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, sp.burstStart, sp.burstStart, 0, 0, 0
 				sp.utterances++
-				if sp == &d.sp && d.v.Decided && d.v.Class == Silence {
-					d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1, Reason: "speech after silence"}
-				}
 			}
 			sp.chainFrames += sp.burstFrames - 1
+			sp.frames += sp.burstFrames - 1
 		}
 		if sp.confirmed {
-			sp.chainOver = max(sp.chainOver, sp.burstOver)
-		}
-		if sp.confirmed {
+			sp.track()
 			sp.lastSpeech = end
 			sp.chainFrames++
+			sp.frames++
 		}
 		return
 	}
 	if sp.inBurst && r.start-sp.burstLast >= burstGap*frameLen {
 		d.endBurst(sp)
+	}
+}
+
+// track keeps the chain's loudest level and where its voice starts, after
+// a frame of a confirmed burst. The start only moves later, and only over
+// bursts (or a burst's onset) at least loudSpanDB quieter than the voice.
+func (sp *speech) track() {
+	i := sp.nBursts - 1
+	if i < 0 || sp.bursts[i].start < sp.burstStart {
+		if sp.nBursts == len(sp.bursts) {
+			sp.chainOver = max(sp.chainOver, sp.burstOver)
+			sp.everVoice = true
+			return // the voice started long before: later bursts cannot move it
+		}
+		i = sp.nBursts
+		sp.nBursts++
+	}
+	start := max(sp.loudStart, sp.burstStart)
+	if i == 0 {
+		start = max(start, sp.voiceStart)
+	}
+	sp.bursts[i] = chainBurst{start: start, over: sp.burstOver, young: sp.burstYoung}
+	sp.chainOver = max(sp.chainOver, sp.burstOver)
+	if sp.chainFrames >= tinyChain || sp.chainOver >= strongDB {
+		sp.everVoice = true
+	}
+	for _, b := range sp.bursts[:sp.nBursts] {
+		if b.over >= sp.chainOver-loudSpanDB || !b.young {
+			sp.voiceStart = max(sp.voiceStart, b.start)
+			break
+		}
 	}
 }
 
@@ -872,12 +932,18 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 // voice at 10 dB SNR, whose peaks are 5 dB and more above its mean, does
 // not), and, while the background is young, swing by swingDB (a flat rise
 // is the background changing, as when comfort noise starts). A burst that
-// continues a chain need only come within chainSpanDB of the chain's
-// loudest burst and contOverDB above the median: the quiet syllables of a
-// voice already heard, not the background after it.
+// continues a chain within contGap (400 ms) of its last speech need only
+// come within chainSpanDB of the chain's loudest burst and contOverDB above
+// the median: the quiet syllables of a voice already heard, not the
+// background after it. After a longer pause the next burst must be a voice
+// on its own terms, so a swing of the background after a long hello does
+// not stretch it into a greeting.
 func (d *Detector) utterance(sp *speech) bool {
 	if sp.chainOn {
-		return sp.burstOver >= max(contOverDB, sp.chainOver-chainSpanDB)
+		near := sp.burstOver >= max(contOverDB, sp.chainOver-chainSpanDB)
+		if sp.burstStart-sp.lastSpeech <= contGap*frameLen || !near {
+			return near
+		}
 	}
 	if sp.burstYoung && sp.burstPeak-sp.burstLow < swingDB {
 		return false
@@ -895,23 +961,29 @@ func (d *Detector) endBurst(sp *speech) {
 // decideSpeech applies the human/machine/silence rules after a frame.
 func (d *Detector) decideSpeech(now int64) {
 	sp := &d.sp
+	// After dead air, a click or a swing of the noise (a tiny, quiet chain)
+	// does not undo the Silence verdict; a voice reopens the decision.
+	voice := sp.chainFrames >= tinyChain || sp.chainOver >= strongDB
+	if sp.chainOn && voice && d.v.Decided && d.v.Class == Silence {
+		d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1, Reason: "speech after silence"}
+	}
 	if sp.chainOn {
 		chainLen := sp.lastSpeech - sp.chainStart
 		sil := now - sp.lastSpeech
 		// Speech still in the lag pipeline that continues the chain counts
 		// towards a long greeting: the lag is there to keep tones out of
 		// speech, and a tone does not make a voice longer.
-		heard := chainLen
+		heard := sp.lastSpeech - sp.voiceStart
 		if d.rawRunStart <= sp.lastSpeech+burstGap*frameLen && d.rawLast > sp.lastSpeech {
-			heard = d.rawLast - sp.chainStart
+			heard = d.rawLast - sp.voiceStart
 		}
-		if d.open() && heard >= d.machineSpeech {
+		if d.open() && d.v.Class != Silence && heard >= d.machineSpeech {
 			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
 			d.decide(Machine, min(conf, 0.95), "long greeting")
 		}
 		if sil >= d.silenceFor(chainLen) {
 			// A tone in progress may be the beep that ends a short greeting.
-			if d.open() && !d.pendOK && !d.toneNow() {
+			if d.open() && !d.pendOK && !d.toneNow() && d.v.Class != Silence {
 				margin := 1 - float64(chainLen)/float64(d.machineSpeech)
 				d.decide(Human, 0.6+0.35*max(0, margin), "short utterance then silence")
 			}
@@ -923,7 +995,7 @@ func (d *Detector) decideSpeech(now int64) {
 	if d.v.Decided && d.v.Class == Machine && d.v.BeepEnd < 0 && sp.everConfirmed && now-sp.lastSpeech >= d.greetingSil {
 		d.v.GreetingEnd = sp.lastSpeech
 	}
-	if !d.v.Decided && !sp.everConfirmed && !d.toneHeard && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
+	if !d.v.Decided && !sp.everVoice && !(sp.chainOn && sp.chainFrames > 0) && !d.toneHeard && d.answerAt >= 0 && now-d.answerAt >= d.silenceTimeout {
 		d.decide(Silence, 0.9, "no speech after answer")
 		d.addEvent(Event{Kind: EventSilence, Start: d.answerAt, End: now, Level: d.noise.Value(energy.SilenceDBFS)})
 	}

@@ -81,8 +81,18 @@
 // continues a chain need only reach 6 dB above the typical background and
 // come within 12 dB of the chain's loudest burst: the quiet syllables of a
 // voice already heard (a speech-level tracker), not the background after
-// it. Utterances separated by less than the human-silence pause form a
-// chain.
+// it; that leniency holds for 400 ms after the chain's last speech, after
+// which a burst must also pass the tests of a chain's first burst (a swing
+// of babble after a long hello does not stretch it into a greeting).
+// Utterances separated by less than the human-silence pause form a chain.
+//
+// Where a chain's voice starts: while the background is young (the first
+// 0.5 s after answer), babble or noise that starts with the answer passes
+// for speech. A chain therefore records where each of its first eight
+// bursts turns loud, and its voice starts at the first burst within 8 dB of
+// the chain's loudest; a young burst whose first 150 ms or more sit 25 dB
+// below its later frames starts where it turns loud. The machine rule
+// measures speech from there; the silence rules from the chain's start.
 //
 // # Human, machine, silence
 //
@@ -101,7 +111,9 @@
 //     hello waits longer still). A tone in progress (maybe the beep that ends a
 //     short greeting) postpones it.
 //   - No speech for 3 s after answer is Silence (dead air), unless a tone was
-//     heard; speech after that reopens the decision.
+//     heard; a voice after that reopens the decision, a click or a swing of
+//     the noise does not (a chain of less than 250 ms of speech that never
+//     rises 14 dB above the typical background).
 //   - At hang-up an undecided call is a Human if it spoke briefly, a Machine if
 //     it spoke to the end, Silence if it said nothing for a second or more.
 //
@@ -131,6 +143,9 @@
 // silence followed a machine's greeting.
 //
 // What is not a beep, and why:
+//   - a tone shorter than 200 ms that starts within 60 ms of the end of a
+//     word: the word's last vowel held steady (diphone voices do this on a
+//     question's rising end); voicemail beeps follow a pause;
 //   - a single tone longer than MaxBeep (2 s): test tones (the 1000 Hz
 //     milliwatt, 4.6 s), fax CED, dial and hold tones. Voicemail beeps are
 //     0.1-1.5 s;
@@ -166,7 +181,9 @@
 //
 // Fax: 2100 Hz for 700 ms (CED, with or without phase reversals), V.21
 // channel 2 HDLC flags (1650/1850 Hz, 300 ms of frames with both) or two CNG
-// bursts (1100 Hz, 0.35-0.8 s) decide Fax.
+// bursts (1100 Hz, 0.35-0.8 s, while less than 300 ms of speech has been
+// heard: a click at the answer does not make them beeps) decide Fax, over
+// an earlier Human verdict too.
 //
 // # Confidence
 //
