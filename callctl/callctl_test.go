@@ -541,6 +541,7 @@ func TestWebhook(t *testing.T) {
 	var failed atomic.Int32
 	s, url := newTestServer(t, func(c *Config) {
 		c.Hooks.WebhookFailed = func(bool) { failed.Add(1) }
+		c.WebhookAllow = []string{recv.Listener.Addr().String()} // loopback is refused unless allowed
 	})
 	register(t, url, keyA, `{"called":"3001","call_id":"wh@x","webhook_url":"`+recv.URL+`/hook"}`)
 	s.Verdict(Verdict{Kind: KindVerdict, CallID: "wh@x", At: t0, Class: "machine", MS: 2100})

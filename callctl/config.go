@@ -98,6 +98,9 @@ type Hooks struct {
 	// Shed is called when something is dropped to keep memory bounded:
 	// "registration", "call", "webhook".
 	Shed func(what string)
+	// KeysReloaded is called after each key reload (see KeyReloader) with
+	// the number of keys in use and the reload's error, nil on success.
+	KeysReloaded func(keys int, err error)
 }
 
 // Config configures a Server.
@@ -133,6 +136,16 @@ type Config struct {
 	RateBurst int
 	// WebhookSecret signs webhooks; with none, webhooks are not sent.
 	WebhookSecret string
+	// WebhookAllow lists webhook targets allowed besides public unicast
+	// addresses, which are the only ones allowed by default: addresses
+	// or CIDR prefixes ("10.1.2.3", "10.1.2.0/24", "fd00:1::/64"), host
+	// names ("hooks.example.com", "*.hooks.example.com"), and either with
+	// a port ("127.0.0.1:9000", "[::1]:9000", "hooks.internal:8443"). An
+	// address entry is matched against the address actually dialled; a
+	// name entry trusts the name wherever it resolves.
+	WebhookAllow []string
+	// WebhookHTTPSOnly refuses http:// webhook URLs.
+	WebhookHTTPSOnly bool
 	// WebhookQueue bounds deliveries waiting (first attempts and retries).
 	WebhookQueue int
 	// WebhookWorkers is the number of concurrent deliveries.
@@ -185,13 +198,11 @@ func DefaultConfig() Config {
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	if len(c.Keys) == 0 {
-		errs = append(errs, errors.New("callctl: no API keys configured"))
+	if err := validateKeys(c.Keys); err != nil {
+		errs = append(errs, err)
 	}
-	for i, k := range c.Keys {
-		if k.Tenant == "" {
-			errs = append(errs, fmt.Errorf("callctl: key %d has no tenant", i+1))
-		}
+	if _, err := newTargetPolicy(c.WebhookAllow, c.WebhookHTTPSOnly); err != nil {
+		errs = append(errs, err)
 	}
 	pos := func(name string, ok bool) {
 		if !ok {
@@ -214,6 +225,26 @@ func (c Config) Validate() error {
 	pos("heartbeat interval", c.HeartbeatInterval > 0)
 	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
 		errs = append(errs, errors.New("callctl: rate limit must be >= 0 with a burst >= 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// validateKeys reports a key set that cannot be used: empty, a key with
+// no tenant, or one secret configured twice.
+func validateKeys(keys []Key) error {
+	var errs []error
+	if len(keys) == 0 {
+		errs = append(errs, errors.New("callctl: no API keys configured"))
+	}
+	seen := make(map[[32]byte]int, len(keys))
+	for i, k := range keys {
+		if k.Tenant == "" {
+			errs = append(errs, fmt.Errorf("callctl: key %d has no tenant", i+1))
+		}
+		if j, dup := seen[k.Hash]; dup {
+			errs = append(errs, fmt.Errorf("callctl: keys %d and %d have the same hash", j+1, i+1))
+		}
+		seen[k.Hash] = i
 	}
 	return errors.Join(errs...)
 }

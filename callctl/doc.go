@@ -19,7 +19,17 @@
 // Every endpoint except /healthz needs an API key (Authorization: Bearer
 // KEY or X-API-Key: KEY). The configuration holds only SHA-256 hashes of the
 // keys, compared in constant time; each key is bound to one tenant and sees
-// only that tenant's calls and events. Errors are RFC 9457 problem details
+// only that tenant's calls and events. Server.SetKeys replaces the keys at
+// once, and a KeyReloader does so from a keys file when it changes.
+//
+// Webhook URLs come from API clients, so deliveries go only to public
+// unicast addresses unless Config.WebhookAllow names the target: a
+// registration with a literal forbidden address is refused, and every
+// connection resolves the host itself and checks each address (and the
+// socket's own address) before connecting, so DNS rebinding cannot reach a
+// forbidden address. Redirects are not followed.
+//
+// Errors are RFC 9457 problem details
 // (application/problem+json) that name the mistake, never an internal
 // error. The OpenAPI 3 document is openapi.json in this directory, served
 // at /openapi.json.

@@ -11,11 +11,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,11 +30,13 @@ const regPrefix = "reg_"
 // Server is the call controller API. It implements Sink and serves HTTP
 // through Handler.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
-	mux   *http.ServeMux
-	hooks *webhooks
+	cfg     Config
+	keys    atomic.Pointer[[]Key] // swapped whole by SetKeys, never modified
+	targets *targetPolicy
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	hooks   *webhooks
 
 	mu        sync.RWMutex // readers (GET, long polls, streams) share it
 	byReg     map[string]*record
@@ -79,6 +82,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	keys := slices.Clone(cfg.Keys)
+	s.keys.Store(&keys)
+	s.targets, _ = newTargetPolicy(cfg.WebhookAllow, cfg.WebhookHTTPSOnly) // validated above
 	s.hooks = newWebhooks(s)
 	s.mux = http.NewServeMux()
 	s.handle("GET", "/healthz", false, false, s.healthz)
@@ -178,17 +184,46 @@ func (s *Server) authenticate(r *http.Request) *Key {
 		return nil
 	}
 	h := sha256.Sum256([]byte(secret))
+	keys := *s.keys.Load() // one set for the whole request, whatever reloads
 	found := -1
-	for i := range s.cfg.Keys {
-		if subtle.ConstantTimeCompare(h[:], s.cfg.Keys[i].Hash[:]) == 1 {
+	for i := range keys {
+		if subtle.ConstantTimeCompare(h[:], keys[i].Hash[:]) == 1 {
 			found = i
 		}
 	}
 	if found < 0 {
 		return nil
 	}
-	return &s.cfg.Keys[found]
+	return &keys[found]
 }
+
+// SetKeys replaces the API keys at once: a request authenticates against
+// either the old set or the new one, never a mix, and requests already
+// authenticated go on with the key they presented. An invalid set (empty,
+// a key without a tenant, a hash given twice) is refused and the keys in
+// use are kept.
+func (s *Server) SetKeys(keys []Key) error {
+	if err := validateKeys(keys); err != nil {
+		return err
+	}
+	ks := slices.Clone(keys)
+	s.keys.Store(&ks)
+	names := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		names[k.Name] = true
+	}
+	s.limMu.Lock()
+	for name := range s.limiters { // removed keys' buckets
+		if !names[name] {
+			delete(s.limiters, name)
+		}
+	}
+	s.limMu.Unlock()
+	return nil
+}
+
+// Keys returns the API keys in use.
+func (s *Server) Keys() []Key { return slices.Clone(*s.keys.Load()) }
 
 // bucket is a token bucket.
 type bucket struct {
@@ -316,12 +351,6 @@ func (g *Registration) validate() string {
 	case len(g.Campaign) > 128:
 		return "campaign is at most 128 characters"
 	}
-	if g.WebhookURL != "" {
-		u, err := url.Parse(g.WebhookURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(g.WebhookURL) > 2048 {
-			return "webhook_url must be an absolute http or https URL"
-		}
-	}
 	return ""
 }
 
@@ -347,9 +376,18 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, k *Key) {
 		problem(w, http.StatusUnprocessableEntity, "invalid", "Invalid registration", msg)
 		return
 	}
-	if g.WebhookURL != "" && s.cfg.WebhookSecret == "" {
-		problem(w, http.StatusUnprocessableEntity, "invalid", "Invalid registration", "webhooks are not enabled on this server")
-		return
+	if g.WebhookURL != "" {
+		if s.cfg.WebhookSecret == "" {
+			problem(w, http.StatusUnprocessableEntity, "invalid", "Invalid registration", "webhooks are not enabled on this server")
+			return
+		}
+		if msg, forbidden := s.targets.checkURL(g.WebhookURL); forbidden {
+			problem(w, http.StatusUnprocessableEntity, "webhook-forbidden", "Webhook target not allowed", msg)
+			return
+		} else if msg != "" {
+			problem(w, http.StatusUnprocessableEntity, "invalid", "Invalid registration", msg)
+			return
+		}
 	}
 	var rb [12]byte
 	_, _ = rand.Read(rb[:])
@@ -534,6 +572,9 @@ type Stats struct {
 	WebhookShed   uint64 // deliveries dropped because the queue was full
 	WebhookFailed uint64 // deliveries given up
 	WebhookSent   uint64 // deliveries acknowledged with a 2xx
+	// WebhookRefused counts deliveries given up because the target
+	// policy refused the address the URL's host resolved to.
+	WebhookRefused uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -545,6 +586,7 @@ func (s *Server) Stats() Stats {
 	}
 	s.mu.RUnlock()
 	st.WebhookQueue, st.WebhookShed, st.WebhookFailed, st.WebhookSent = s.hooks.stats()
+	st.WebhookRefused = s.hooks.refused.Load()
 	return st
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -86,12 +87,26 @@ type webhooks struct {
 	stop    chan struct{}
 	stopped atomic.Bool
 
-	shed, failed, sent atomic.Uint64
+	shed, failed, sent, refused atomic.Uint64
 }
 
 func newWebhooks(s *Server) *webhooks {
+	// The transport dials through the target policy, which checks every
+	// address a host resolves to and the socket's own address; there is no
+	// proxy (the policy must see the real target), and redirects are not
+	// followed, so a receiver cannot bounce a delivery elsewhere.
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           s.targets.dialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   s.cfg.WebhookWorkers,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   s.cfg.WebhookTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
 	h := &webhooks{s: s, queue: make(chan *delivery, s.cfg.WebhookQueue), stop: make(chan struct{}),
-		client: &http.Client{Timeout: s.cfg.WebhookTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		client: &http.Client{Timeout: s.cfg.WebhookTimeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // a redirect is a failure, not a hop
 		}}}
 	for range s.cfg.WebhookWorkers {
@@ -139,13 +154,14 @@ func (h *webhooks) worker() {
 
 func (h *webhooks) attempt(d *delivery) {
 	d.attempt++
-	ok := h.post(d)
+	ok, refused := h.post(d)
 	if ok {
 		h.sent.Add(1)
 		h.pending.Add(-1)
 		return
 	}
-	final := d.attempt >= h.s.cfg.WebhookAttempts || h.stopped.Load()
+	// A refused target stays refused: no retry.
+	final := refused || d.attempt >= h.s.cfg.WebhookAttempts || h.stopped.Load()
 	if f := h.s.cfg.Hooks.WebhookFailed; f != nil {
 		f(final)
 	}
@@ -173,13 +189,14 @@ func (h *webhooks) attempt(d *delivery) {
 	})
 }
 
-// post makes one attempt and reports whether the receiver answered 2xx.
-func (h *webhooks) post(d *delivery) bool {
+// post makes one attempt and reports whether the receiver answered 2xx,
+// or whether the target policy refused the address dialled.
+func (h *webhooks) post(d *delivery) (ok, refused bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
 	if err != nil {
-		return false
+		return false, false
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "callsight-webhook/1")
@@ -188,12 +205,18 @@ func (h *webhooks) post(d *delivery) bool {
 	req.Header.Set(SignatureHeader, Sign(h.s.cfg.WebhookSecret, h.s.now(), d.body))
 	resp, err := h.client.Do(req)
 	if err != nil {
+		var te *TargetError
+		if errors.As(err, &te) {
+			h.refused.Add(1)
+			h.s.log.Warn("webhook target refused", "event", d.id, "host", req.URL.Host, "reason", te.Reason)
+			return false, true
+		}
 		h.s.log.Debug("webhook attempt failed", "event", d.id, "attempt", d.attempt, "err", err)
-		return false
+		return false, false
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
-	return resp.StatusCode >= 200 && resp.StatusCode < 300
+	return resp.StatusCode >= 200 && resp.StatusCode < 300, false
 }
 
 // drain waits for every queued delivery (retries included) or ctx, then

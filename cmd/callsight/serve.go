@@ -43,12 +43,29 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// commaListFlag is a listFlag whose values may also be comma-separated,
+// so that one environment variable can carry a list.
+type commaListFlag []string
+
+func (l *commaListFlag) String() string { return strings.Join(*l, ",") }
+func (l *commaListFlag) Set(v string) error {
+	for _, it := range strings.Split(v, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			*l = append(*l, it)
+		}
+	}
+	return nil
+}
+
 // serveOptions are serve's settings after flags, config file and
 // environment.
 type serveOptions struct {
 	listen, tlsCert, tlsKey     string
 	apiKeysFile                 string
 	apiKeys                     listFlag
+	apiKeysPoll                 time.Duration
+	webhookAllow                commaListFlag
+	webhookHTTPSOnly            bool
 	pcaps, follows, heps        listFlag
 	hepAuthKey                  string
 	ifaces                      listFlag
@@ -91,7 +108,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.String("config", "", "settings file: YAML (flat key: value, one level of nesting, lists) or JSON; flag names are the keys")
 	fs.StringVar(&o.apiKeysFile, "api-keys-file", "", "API keys, one per line: SHA256-HEX TENANT [admin] [name=NAME]")
-	fs.Var(&o.apiKeys, "api-key", "one API key line as in --api-keys-file (repeatable)")
+	fs.Var(&o.apiKeys, "api-key", "one API key line as in --api-keys-file (repeatable; fixed: only the file is reloaded)")
+	fs.DurationVar(&o.apiKeysPoll, "api-keys-poll", 5*time.Second, "how often --api-keys-file is checked for changes, reloaded without a restart (0: only on SIGHUP)")
 	fs.Var(&o.pcaps, "pcap", "replay a capture file as live traffic, paced by --speed (repeatable)")
 	fs.Var(&o.follows, "follow", "follow a growing pcap file as it is written (repeatable)")
 	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
@@ -109,6 +127,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.Float64Var(&o.speed, "speed", 1, "pace of --pcap: 1 = capture time, 10 = ten times faster, 0 = as fast as possible")
 	fs.StringVar(&o.store, "store", "embedded", "where finished calls are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 secret that signs webhooks (prefer CALLSIGHT_WEBHOOK_SECRET); none: no webhooks")
+	fs.Var(&o.webhookAllow, "webhook-allow", "webhook targets allowed besides public addresses: CIDR, address, host name, *.domain, each optionally :PORT (repeatable or comma-separated)")
+	fs.BoolVar(&o.webhookHTTPSOnly, "webhook-https-only", false, "refuse http:// webhook URLs")
 	fs.StringVar(&o.defaultTenant, "default-tenant", "", "tenant owning calls nobody registered (empty: only admin keys see them)")
 	fs.Float64Var(&o.rateLimit, "rate-limit", 1000, "requests per second per API key (0: unlimited)")
 	fs.IntVar(&o.rateBurst, "rate-burst", 2000, "burst of requests per API key")
@@ -167,7 +187,11 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 			}
 		}()
 	}
-	keys, err := loadKeys(o.apiKeysFile, o.apiKeys)
+	fixedKeys, err := parseKeyLines(o.apiKeys)
+	if err != nil {
+		return usageError{err}
+	}
+	keys, err := loadKeys(o.apiKeysFile, fixedKeys)
 	if err != nil {
 		return usageError{err}
 	}
@@ -196,6 +220,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	ccfg.TTL, ccfg.MatchWindow = o.ttl, o.matchWindow
 	ccfg.MaxCalls, ccfg.EventRing, ccfg.MaxSubscribers = o.maxCalls, o.eventRing, o.maxStreams
 	ccfg.WebhookSecret, ccfg.WebhookQueue, ccfg.WebhookAttempts = o.webhookSecret, o.hookQ, o.webhookAttempts
+	ccfg.WebhookAllow, ccfg.WebhookHTTPSOnly = o.webhookAllow, o.webhookHTTPSOnly
 	ccfg.Metrics = reg
 	ccfg.Ready = func() error {
 		if !ready.Load() {
@@ -208,6 +233,14 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		Published:     func(_ string, d time.Duration) { m.publish.Observe(d.Seconds()) },
 		WebhookFailed: func(final bool) { m.webhookFail.Inc() },
 		Shed:          func(string) { m.apiShed.Inc() },
+		KeysReloaded: func(_ int, err error) {
+			if err != nil {
+				m.reloadErrs.Inc()
+				return
+			}
+			m.reloads.Inc()
+			m.reloadTime.Set(float64(time.Now().Unix()))
+		},
 	}
 	api, err := callctl.New(ccfg, log)
 	if err != nil {
@@ -217,6 +250,10 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	reg.NewGaugeFunc("callsight_api_streams_open", "Open event streams.", func() float64 { return float64(api.Stats().Subscribers) })
 	reg.NewGaugeFunc("callsight_webhook_queue_depth", "Webhook deliveries waiting.", func() float64 { return float64(api.Stats().WebhookQueue) })
 	reg.NewCounterFunc("callsight_webhook_sent_total", "Webhook deliveries acknowledged.", func() float64 { return float64(api.Stats().WebhookSent) })
+	reg.NewCounterFunc("callsight_webhook_refused_total", "Webhook deliveries given up because the target resolved to a forbidden address.",
+		func() float64 { return float64(api.Stats().WebhookRefused) })
+	reg.NewGaugeFunc("callsight_api_keys", "API keys in use.", func() float64 { return float64(len(api.Keys())) })
+	m.reloadTime.Set(float64(time.Now().Unix()))
 
 	// Live sources bind before anything starts, so that a port in use
 	// stops the start with a clear message.
@@ -275,6 +312,30 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// API keys are reloaded from --api-keys-file when it changes and on
+	// SIGHUP, without a restart; a file that does not load keeps the keys
+	// in use (logged, callsight_config_reload_errors_total).
+	keysReloader := callctl.NewKeyReloader(api, o.apiKeysFile, fixedKeys)
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	var reloadWG sync.WaitGroup
+	defer func() { stopReload(); reloadWG.Wait() }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reloadWG.Add(2)
+	go func() { defer reloadWG.Done(); keysReloader.Run(reloadCtx, o.apiKeysPoll) }()
+	go func() {
+		defer reloadWG.Done()
+		for {
+			select {
+			case <-hup:
+				log.Info("SIGHUP: reloading API keys")
+				_ = keysReloader.Reload() // logged and counted by the reloader
+			case <-reloadCtx.Done():
+				return
+			}
+		}
+	}()
 	srcCtx, stopSources := context.WithCancel(ctx)
 	defer stopSources()
 
@@ -460,7 +521,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 type serveMetrics struct {
 	payloads, drops, captureErrs, decodeErrs *metrics.Counter
 	calls, verdicts, webhookFail, apiShed    *metrics.Counter
-	active                                   *metrics.Gauge
+	reloads, reloadErrs                      *metrics.Counter
+	active, reloadTime                       *metrics.Gauge
 	verdictLatency, apiLatency, publish      *metrics.Histogram
 }
 
@@ -474,6 +536,9 @@ func newServeMetrics(r *metrics.Registry) *serveMetrics {
 		verdicts:       r.NewCounter("callsight_engine_verdicts_total", "Audio verdicts and beep ends reached."),
 		webhookFail:    r.NewCounter("callsight_webhook_failures_total", "Webhook delivery attempts that failed (including dropped deliveries)."),
 		apiShed:        r.NewCounter("callsight_api_shed_total", "Calls, registrations and webhooks dropped to keep memory bounded."),
+		reloads:        r.NewCounter("callsight_config_reloads_total", "Successful reloads of the API keys file (on change or SIGHUP)."),
+		reloadErrs:     r.NewCounter("callsight_config_reload_errors_total", "Reloads of the API keys file that failed: the keys in use were kept."),
+		reloadTime:     r.NewGauge("callsight_config_last_reload_success_timestamp_seconds", "When the API keys were last loaded (start or reload), Unix time."),
 		active:         r.NewGauge("callsight_engine_active_calls", "SIP calls whose INVITE was seen and that have not finished."),
 		verdictLatency: r.NewHistogram("callsight_engine_verdict_latency_seconds", "From the decisive payload entering the pipeline to its verdict being published.", metrics.LatencyBuckets),
 		apiLatency:     r.NewHistogram("callsight_api_request_duration_seconds", "API request latency (streams and long polls excluded).", metrics.LatencyBuckets),
@@ -746,21 +811,9 @@ func (r *followReader) Read(p []byte) (int, error) {
 	}
 }
 
-// loadKeys reads the API keys file and the --api-key lines.
-func loadKeys(path string, lines []string) ([]callctl.Key, error) {
+// parseKeyLines parses the --api-key lines.
+func parseKeyLines(lines []string) ([]callctl.Key, error) {
 	var keys []callctl.Key
-	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("api keys: %w", err)
-		}
-		defer f.Close()
-		k, err := callctl.ParseKeys(f)
-		if err != nil {
-			return nil, fmt.Errorf("api keys %s: %w", path, err)
-		}
-		keys = append(keys, k...)
-	}
 	for _, l := range lines {
 		k, err := callctl.ParseKey(l)
 		if err != nil {
@@ -768,6 +821,21 @@ func loadKeys(path string, lines []string) ([]callctl.Key, error) {
 		}
 		keys = append(keys, k)
 	}
+	return keys, nil
+}
+
+// loadKeys reads the API keys file and adds the fixed keys, in the order
+// the reloader uses.
+func loadKeys(path string, fixed []callctl.Key) ([]callctl.Key, error) {
+	var keys []callctl.Key
+	if path != "" {
+		k, err := callctl.LoadKeyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k...)
+	}
+	keys = append(keys, fixed...)
 	if len(keys) == 0 {
 		return nil, errors.New("no API keys: give --api-keys-file or --api-key (every endpoint but /healthz needs one)")
 	}

@@ -658,3 +658,123 @@ func countCallEnds(r io.Reader) int {
 	}
 	return n
 }
+
+// TestServeKeyReloadAndWebhookPolicy runs serve in-process with a keys
+// file watched every 30 ms and a webhook allow-list: a forbidden webhook
+// target is refused at registration, an allowed one is accepted; the keys
+// file is replaced (the old tenant key stops working, the new one works),
+// then broken (the keys in use stay, the error is logged and counted).
+// SIGHUP calls the same Reload and is not sent here: a test never
+// signals its own process.
+func TestServeKeyReloadAndWebhookPolicy(t *testing.T) {
+	dir := t.TempDir()
+	keysFile := filepath.Join(dir, "keys")
+	write := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(keysFile+".tmp", []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(keysFile+".tmp", keysFile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const oldKey, newKey, admin = "tenant-key-old", "tenant-key-new", "ops-key"
+	write(callctl.HashKey(oldKey) + " acme\n")
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--store", "none", "--api-keys-file", keysFile,
+			"--api-key", callctl.HashKey(admin) + " ops admin", "--api-keys-poll", "30ms", "--webhook-secret", "s3cret",
+			"--webhook-allow", "127.0.0.1:9000, hooks.internal", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	var base string
+	select {
+	case l := <-stdout.lines:
+		_, base, _ = strings.Cut(l, "listening on ")
+	case err := <-done:
+		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	call := func(method, path, key, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	eventually := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10 s", what)
+			}
+		}
+	}
+	eventually("ready", func() bool { c, _ := call("GET", "/readyz", admin, ""); return c == 200 })
+
+	for _, tc := range []struct {
+		hook string
+		want int
+	}{
+		{"http://169.254.169.254/latest/meta-data/", 422},
+		{"http://127.0.0.1:9001/hook", 422},
+		{"http://[::ffff:127.0.0.1]:9001/hook", 422},
+		{"http://127.0.0.1:9000/hook", 201},
+		{"http://hooks.internal/hook", 201},
+	} {
+		code, body := call("POST", "/v1/calls", oldKey, `{"called":"5551234","webhook_url":"`+tc.hook+`"}`)
+		if code != tc.want || (code == 422 && !strings.Contains(body, "webhook-forbidden")) {
+			t.Errorf("register with webhook %s: %d %s, want %d", tc.hook, code, body, tc.want)
+		}
+	}
+
+	write(callctl.HashKey(newKey) + " acme\n")
+	eventually("new key accepted", func() bool { c, _ := call("GET", "/readyz", newKey, ""); return c == 200 })
+	if c, _ := call("GET", "/readyz", oldKey, ""); c != 401 {
+		t.Errorf("old key after the reload: %d, want 401", c)
+	}
+	write("not a key file\n")
+	metric := func(name string) string {
+		_, b := call("GET", "/metrics", admin, "")
+		for l := range strings.SplitSeq(b, "\n") {
+			if v, ok := strings.CutPrefix(l, name+" "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	eventually("reload error counted", func() bool { return metric("callsight_config_reload_errors_total") == "1" })
+	if c, _ := call("GET", "/readyz", newKey, ""); c != 200 {
+		t.Errorf("new key after a broken file: %d, want 200 (the keys in use are kept)", c)
+	}
+	if got := metric("callsight_config_reloads_total"); got != "1" {
+		t.Errorf("callsight_config_reloads_total %q, want 1", got)
+	}
+	if got := metric("callsight_api_keys"); got != "2" {
+		t.Errorf("callsight_api_keys %q, want 2", got)
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(stderr.String(), "reload failed") {
+		t.Errorf("the broken keys file was not logged:\n%s", stderr.String())
+	}
+}
