@@ -175,6 +175,10 @@ type Audio struct {
 	ConcealedMS   int64    `json:"concealed_ms"`
 	DTMF          string   `json:"dtmf,omitempty"`
 	Events        []string `json:"events,omitempty"`
+	// Bound is "learned" when the stream was bound to the call from its
+	// RTP flows, without SDP (rewritten by NAT, or not seen); empty when
+	// the call's SDP bound it.
+	Bound string `json:"bound,omitempty"`
 }
 
 // Time is a capture timestamp. It marshals to JSON as RFC 3339 in UTC

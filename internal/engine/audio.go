@@ -38,6 +38,20 @@ type audioLeg struct {
 	reported, beepReported bool
 	direct                 bool // fed by OpenAudio/AudioPacket, not bound by SDP
 
+	// What learning RTP without SDP needs (learn.go), all on the engine's
+	// goroutine: when the leg started (the INVITE, or the 2xx of a capture
+	// that started mid-call), the signaling hosts of caller and callee,
+	// whether any RTP was routed to the leg, and how its stream was
+	// learned ("" when bound through SDP).
+	start                time.Time
+	midCall              bool
+	callerSig, calleeSig netip.Addr
+	gotRTP               bool
+	pending              bool      // in Engine.pending: open, no RTP yet
+	idxPorts             [2]uint16 // SDP ports the leg is indexed under
+	learned              string
+	learnedFlow          flowKey
+
 	// w is the audio worker that owns stream and det, nil when the engine
 	// runs them itself. ans is the answer time as the processor knows it.
 	w   *audioWorker
@@ -92,16 +106,13 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	if a == nil {
 		// A leg starts with the initial INVITE, with or without an offer:
 		// with a late offer the SDP comes in the 200 OK and the ACK.
+		// (midCallAudio starts one at a 2xx whose INVITE was not seen.)
 		if !m.Request || m.Method != "INVITE" || m.ToTag != "" {
 			return
 		}
-		if len(e.audio) >= e.cfg.MaxAudioLegs {
-			e.stats.AudioShed++
+		if a = e.openLeg(p, m, false); a == nil {
 			return
 		}
-		a = &audioLeg{callID: m.CallID, lastSeen: p.Time, callerTag: m.FromTag,
-			called: sip.Digits(m.RequestURIUser), calling: sip.Digits(m.FromUser)}
-		e.audio[m.CallID] = a
 	}
 	// SDP from the caller (the INVITE's offer, or the answer in its ACK,
 	// PRACK or UPDATE) gives where the caller receives: the callee's audio
@@ -115,23 +126,47 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	if resp && m.Status >= 200 && m.Status < 300 {
 		e.setAnswer(a, p.Time)
 	}
+	// The leg is over for learning once the INVITE failed or the call
+	// was released: RTP that starts later is not its.
+	if (resp && m.Status >= 300) || (m.Request && (m.Method == "BYE" || m.Method == "CANCEL")) {
+		e.learnLegClosed(a)
+	}
+}
+
+// openLeg starts the audio leg of a call at its INVITE or, midCall, at a
+// 2xx to an INVITE that was not seen; nil when MaxAudioLegs are busy.
+func (e *Engine) openLeg(p *capture.Payload, m *sip.Message, midCall bool) *audioLeg {
+	if len(e.audio) >= e.cfg.MaxAudioLegs {
+		e.stats.AudioShed++
+		return nil
+	}
+	a := &audioLeg{callID: m.CallID, lastSeen: p.Time, callerTag: m.FromTag,
+		called: sip.Digits(m.RequestURIUser), calling: sip.Digits(m.FromUser),
+		start: p.Time, midCall: midCall, callerSig: p.Src.Addr(), calleeSig: p.Dst.Addr()}
+	if midCall { // a response: from the callee to the caller
+		a.called = sip.Digits(m.ToUser)
+		a.callerSig, a.calleeSig = p.Dst.Addr(), p.Src.Addr()
+	}
+	e.audio[m.CallID] = a
+	e.learnLegOpened(a)
+	return a
+}
+
+// midCallAudio starts the audio leg of a call first seen at a 2xx to its
+// INVITE (the capture started after the INVITE), once the correlator has
+// made a call of it, and binds the 2xx's SDP. Its RTP may already flow.
+func (e *Engine) midCallAudio(p *capture.Payload, m *sip.Message, sessions []*sdp.Session) {
+	if e.audio[m.CallID] != nil || e.openLeg(p, m, true) == nil {
+		return
+	}
+	e.sdpBind(p, m, sessions)
 }
 
 // bindMedia binds the first audio stream of the SDP sessions to the leg,
 // creating its media stream and detector on the first SDP seen.
 func (e *Engine) bindMedia(a *audioLeg, sessions []*sdp.Session, fromCaller bool, callID string) {
 	if a.stream == nil {
-		a.stream, a.det = media.NewStream(e.cfg.Media), amd.New(e.cfg.AMD)
-		e.assignWorker(a)
-		if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == callID {
-			a.trace = &trace{}
-		}
-		e.stats.AudioLegs++
-		if !a.answer.IsZero() {
-			t := a.answer
-			a.answer = time.Time{}
-			e.setAnswer(a, t)
-		}
+		e.newStream(a)
 	}
 	for _, s := range sessions {
 		for _, md := range s.Media {
@@ -157,15 +192,33 @@ func (e *Engine) bindMedia(a *audioLeg, sessions []*sdp.Session, fromCaller bool
 				}
 				a.callerRTP = addr
 				e.byDst[addr] = a
+				e.learnIndexPorts(a)
 			} else if !fromCaller && a.calleeRTP != addr {
 				if a.calleeRTP.IsValid() && e.bySrc[a.calleeRTP] == a {
 					delete(e.bySrc, a.calleeRTP)
 				}
 				a.calleeRTP = addr
 				e.bySrc[addr] = a
+				e.learnIndexPorts(a)
 			}
 			return // the first audio stream is the call's voice
 		}
+	}
+}
+
+// newStream creates the leg's media stream and detector, on its first SDP
+// or when its RTP is learned without SDP.
+func (e *Engine) newStream(a *audioLeg) {
+	a.stream, a.det = media.NewStream(e.cfg.Media), amd.New(e.cfg.AMD)
+	e.assignWorker(a)
+	if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == a.callID {
+		a.trace = &trace{}
+	}
+	e.stats.AudioLegs++
+	if !a.answer.IsZero() {
+		t := a.answer
+		a.answer = time.Time{}
+		e.setAnswer(a, t)
 	}
 }
 
@@ -182,6 +235,9 @@ func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
 		return
 	}
 	a.answer = t
+	if a.pending {
+		e.learnEpoch++ // early media is told apart by the answer time
+	}
 	if a.stream == nil {
 		return // told when the first SDP creates the stream (bindMedia)
 	}
@@ -199,20 +255,32 @@ func (e *Engine) rtp(p *capture.Payload) bool {
 	if a == nil {
 		a = e.bySrc[p.Src]
 	}
-	if a == nil || a.stream == nil || !media.LooksLikeRTP(p.Data) {
+	if a == nil || a.stream == nil {
+		return e.learnRTP(p)
+	}
+	if !media.LooksLikeRTP(p.Data) {
 		return false
 	}
-	a.lastSeen = p.Time
-	if a.w != nil {
-		a.w.packet(a, p.Time, p.Data)
-		return true
+	if !a.gotRTP {
+		a.gotRTP = true
+		e.learnLegClosed(a)
 	}
-	if err := e.inline.packet(a, p.Time, p.Data); err != nil {
+	e.feed(a, p, p.Time, p.Data)
+	return true
+}
+
+// feed hands one RTP packet of a, captured at t, to its processor.
+func (e *Engine) feed(a *audioLeg, p *capture.Payload, t time.Time, data []byte) {
+	a.lastSeen = t
+	if a.w != nil {
+		a.w.packet(a, t, data)
+		return
+	}
+	if err := e.inline.packet(a, t, data); err != nil {
 		e.decodeError("rtp", p, err)
-		return true
+		return
 	}
 	e.stats.RTPPackets++
-	return true
 }
 
 // pcm hands decoded audio to the current leg's detector. pr.out is this
@@ -251,8 +319,12 @@ func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
 		return nil
 	}
 	delete(e.audio, callID)
+	e.learnLegClosed(a)
 	if e.byDst[a.callerRTP] == a {
 		delete(e.byDst, a.callerRTP)
+	}
+	if a.learned != "" && e.byDst[a.learnedFlow.dst] == a {
+		delete(e.byDst, a.learnedFlow.dst)
 	}
 	if e.bySrc[a.calleeRTP] == a {
 		delete(e.bySrc, a.calleeRTP)

@@ -47,6 +47,10 @@ type Config struct {
 	AMD   amd.Config
 	// MaxAudioLegs bounds the calls whose audio is analysed at once.
 	MaxAudioLegs int
+	// MaxLearnFlows bounds the RTP flows without an SDP binding tracked at
+	// once to learn which call they belong to (learn.go); zero turns
+	// learning off.
+	MaxLearnFlows int
 	// ExplainCall keeps an energy trace for the call with this Call-ID.
 	ExplainCall string
 	// OnVerdict, when set, is called the moment a call's audio verdict is
@@ -74,6 +78,7 @@ func DefaultConfig() Config {
 		Media:           media.DefaultConfig(),
 		AMD:             amd.DefaultConfig(),
 		MaxAudioLegs:    100000,
+		MaxLearnFlows:   4096,
 		AudioQueue:      16384,
 	}
 }
@@ -99,6 +104,9 @@ func (c Config) Validate() error {
 	if c.MaxAudioLegs <= 0 {
 		errs = append(errs, errors.New("engine: max audio legs must be positive"))
 	}
+	if c.MaxLearnFlows < 0 {
+		errs = append(errs, errors.New("engine: max learn flows must not be negative"))
+	}
 	if c.MaxSIPFlows <= 0 {
 		errs = append(errs, errors.New("engine: max SIP flows must be positive"))
 	}
@@ -114,7 +122,13 @@ type Stats struct {
 	Calls        map[outcome.Outcome]uint64
 	UDPOther     uint64 // UDP payloads that are neither signaling nor bound RTP
 	RTPPackets   uint64 // RTP packets bound to a call and analysed
-	AudioLegs    uint64 // calls whose audio was bound through SDP
+	AudioLegs    uint64 // calls whose audio was bound, through SDP or learned
+	AudioLearned uint64 // calls whose audio was learned without SDP
+	// LearnAmbiguous counts RTP flows left unbound because they could be
+	// more than one call's audio (or either direction of one call).
+	LearnAmbiguous uint64
+	// LearnShed counts RTP flows not tracked because MaxLearnFlows were.
+	LearnShed    uint64
 	AudioShed    uint64 // calls not analysed because MaxAudioLegs were busy
 	AudioExpired uint64 // audio legs dropped without a call
 	// AudioShedPackets counts RTP packets dropped because an audio worker
@@ -156,9 +170,17 @@ type Engine struct {
 	workersWG     sync.WaitGroup
 	audioShedPkts atomic.Uint64
 	traces        map[string]*audioLeg // finished legs kept for explain
-	audioSweep    time.Time
-	ev            []byte
-	pl            *capture.Payload
+
+	// Learning RTP without SDP (learn.go).
+	learn      map[flowKey]*learnFlow
+	pending    map[*audioLeg]struct{}
+	byHost     map[netip.Addr][]*audioLeg
+	byPort     map[uint16][]*audioLeg
+	learnEpoch uint64
+	learnSweep time.Time
+	audioSweep time.Time
+	ev         []byte
+	pl         *capture.Payload
 }
 
 type flowKey struct{ src, dst netip.AddrPort }
@@ -175,7 +197,8 @@ func New(cfg Config, log *slog.Logger, events io.Writer, calls func(*outcome.Cal
 	}
 	e := &Engine{cfg: cfg, log: log, events: events, flows: make(map[flowKey]*sip.Framer),
 		audio: map[string]*audioLeg{}, byDst: map[netip.AddrPort]*audioLeg{}, bySrc: map[netip.AddrPort]*audioLeg{},
-		traces: map[string]*audioLeg{}}
+		traces: map[string]*audioLeg{}, learn: map[flowKey]*learnFlow{}, pending: map[*audioLeg]struct{}{},
+		byHost: map[netip.Addr][]*audioLeg{}, byPort: map[uint16][]*audioLeg{}}
 	e.inline = newProc(e)
 	if cfg.AudioWorkers > 0 {
 		e.startWorkers(cfg.AudioWorkers)
@@ -322,7 +345,7 @@ func (e *Engine) payload(p *capture.Payload) {
 			e.sipMsg(p, p.Data)
 			return
 		}
-		if len(e.audio) > 0 && e.rtp(p) {
+		if (len(e.audio) > 0 || e.cfg.MaxLearnFlows > 0 && e.audioEnabled()) && e.rtp(p) {
 			return
 		}
 		e.stats.UDPOther++
@@ -419,9 +442,20 @@ func (e *Engine) sipMsg(p *capture.Payload, b []byte) {
 		}
 		e.sptr = append(e.sptr, s)
 	}
+	// A 2xx to an INVITE of a call the correlator did not know yet (the
+	// capture started mid-call) also starts an audio leg.
+	mid := e.audioEnabled() && m.CallID != "" && !m.Request && m.CSeqMethod == "INVITE" &&
+		m.Status >= 200 && m.Status < 300 && e.audio[m.CallID] == nil
+	var dialogs uint64
+	if mid {
+		dialogs = e.corr.Stats().SIPDialogs
+	}
 	e.sdpBind(p, m, e.sptr)
 	e.sipAnswer(p, m)
 	e.corr.SIP(p.Time, m, e.bptr, e.sptr)
+	if mid && e.corr.Stats().SIPDialogs > dialogs {
+		e.midCallAudio(p, m, e.sptr)
+	}
 }
 
 func (e *Engine) gtpMsg(p *capture.Payload) {

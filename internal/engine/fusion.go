@@ -58,6 +58,10 @@ func (e *Engine) fuse(c *outcome.Call) {
 		DTMF:        dtmfString(st.DTMF),
 	}
 	c.Audio = au
+	if a.learned != "" {
+		au.Bound = "learned"
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(a.stream.Start()), Source: outcome.SrcAudio, What: a.learned})
+	}
 	if !au.Analysed {
 		c.Evidence = append(c.Evidence, outcome.Evidence{At: c.Start, Source: outcome.SrcAudio,
 			What: fmt.Sprintf("no audio analysis: codec %s", st.Codec)})
