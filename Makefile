@@ -18,10 +18,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/callsight
 
 # Debian packages the tests use: tshark is the independent decoding oracle;
-# sox, espeak-ng and flite make test audio.
-DEBS := tshark sox espeak-ng flite
+# sox, espeak-ng, flite and festival (with its English and Russian voices,
+# used only in evaluation sets) make test audio.
+DEBS := tshark sox espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts festvox-ru
+FESTVOX := english/kal_diphone us/cmu_us_slt_arctic_hts russian/msu_ru_nsh_clunits
 deps:
-	@missing=""; for c in tshark sox espeak-ng flite; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	@missing=""; for c in tshark sox espeak-ng flite text2wave; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for v in $(FESTVOX); do [ -d /usr/share/festival/voices/$$v ] || missing="$$missing festival:$${v#*/}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (Debian)"; \
 		export DEBIAN_FRONTEND=noninteractive; \

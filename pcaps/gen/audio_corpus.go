@@ -18,7 +18,9 @@ type AudioOptions struct {
 	Calls int
 	// Shared is the path of the shared corpus (../shared/corpus) or "".
 	// When set, some machine calls of the evaluation set play the real
-	// Asterisk and FreeSWITCH voicemail prompts; the committed corpus never
+	// Asterisk and FreeSWITCH voicemail prompts, and about 3 human calls in
+	// 10 answer with a real person's utterance cut from the recorded speech
+	// in its RTP captures (see realSpeechFiles); the committed corpus never
 	// uses it (those recordings must not be copied into the repository).
 	Shared string
 	// CacheDir holds the TTS and resampling cache ("" = the user cache
@@ -132,11 +134,11 @@ var evalClasses = []struct {
 }{{Human, 25}, {Machine, 30}, {SwitchedOff, 15}, {Fax, 5}, {Silence, 7}, {Busy, 7}, {NoAnswer, 6}, {Congestion, 2}, {Unallocated, 3}}
 
 // renderAudio renders one audio capture and its truth.
-func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, short bool, log bool) ([]byte, []Truth, []note, error) {
+func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSpeech, short bool, log bool) ([]byte, []Truth, []note, error) {
 	var genErr error
 	fs := fileSpec{name: spec.name, format: fmtPcapMicro, gz: strings.HasSuffix(spec.name, ".gz"), links: []link{{typ: linkEthernet}},
 		build: func(b *builder) {
-			g := &audioGen{b: b, tts: t, shared: shared, short: short}
+			g := &audioGen{b: b, tts: t, shared: shared, short: short, real: real}
 			t0 := b.at(1)
 			do := func(class, variant string, mod func(*audioPlan)) {
 				if genErr != nil {
@@ -203,9 +205,24 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 	if opts.Calls == 0 && len(t.engines) != len(committedEngines) {
 		return nil, fmt.Errorf("gen: audio: the committed corpus needs %s", strings.Join(committedEngines, " and "))
 	}
+	var real *realSpeech
+	if shared != "" {
+		var errs []error
+		real, errs = loadRealSpeech(shared)
+		log := opts.Log
+		if log == nil {
+			log = io.Discard
+		}
+		for _, err := range errs {
+			fmt.Fprintf(log, "gen: audio: %v\n", err)
+		}
+		if real == nil {
+			fmt.Fprintf(log, "gen: audio: no real speech found in %s: every human is TTS\n", shared)
+		}
+	}
 	var out []outFile
 	for _, s := range specs {
-		data, truth, _, err := renderAudio(s, cfg, t, shared, short, false)
+		data, truth, _, err := renderAudio(s, cfg, t, shared, real, short, false)
 		if err != nil {
 			return nil, err
 		}

@@ -84,6 +84,14 @@ type AudioTruth struct {
 	// SoundStartMS is when the callee's first sound (speech or tone) starts.
 	SoundStartMS *int64 `json:"sound_start_ms,omitempty"`
 	MediaEndMS   int64  `json:"media_end_ms,omitempty"`
+	// SDP is "nat" or "nosdp" when the SIP did not announce the RTP's
+	// addresses (audio_sdp.go).
+	SDP string `json:"sdp,omitempty"`
+	// Voice is where the callee's voice comes from (evaluation sets only):
+	// "real:FILE@S.SSs" for a real person's utterance cut from a shared-corpus
+	// recording ("+S.SSs" when a second one follows), "tts:ENGINE:VOICE",
+	// "prompt:SET" for recorded voicemail prompts.
+	Voice string `json:"voice,omitempty"`
 }
 
 // audioPlan is one audio call's choices before synthesis.
@@ -112,6 +120,8 @@ type audioPlan struct {
 	cause18    bool
 	voice      *voice
 	textOf     string
+	sdp        string // how the SIP announces media: SDPAsSent, SDPNAT, SDPNone (audio_sdp.go)
+	real       []int  // human: indexes of real utterances (realSpeech.utts) instead of TTS
 }
 
 // audioGen builds audio calls into one capture.
@@ -123,6 +133,7 @@ type audioGen struct {
 	k       int // calls so far, for addresses
 	t       time.Time
 	pending *Truth
+	real    *realSpeech // real human utterances (evaluation sets with the shared corpus)
 }
 
 func (g *audioGen) rnd() *rand.Rand { return g.b.n.rnd }
@@ -199,6 +210,10 @@ func (g *audioGen) plan(class, variant string) *audioPlan {
 	switch class {
 	case Human:
 		p.second = r.Intn(3) == 0
+		if g.real != nil && r.Intn(10) < 3 {
+			p.real = g.real.pick(r, p.second)
+			p.second, p.lang = len(p.real) > 1, "" // a real recording's language is not labelled
+		}
 	case Machine:
 		p.beeps = []int{1, 1, 1, 1, 2, 0}[r.Intn(6)]
 		if g.shared != "" && r.Intn(3) == 0 {
@@ -300,6 +315,9 @@ func (g *audioGen) answered(p *audioPlan) (*callResult, error) {
 	var t track
 	switch p.class {
 	case Human:
+		if len(p.real) > 0 {
+			return g.realAnswer(p), nil
+		}
 		r.text = g.pick(humanText[p.lang])
 		u, err := g.speech(p, r.text)
 		if err != nil {
@@ -512,6 +530,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	callee := netip.AddrPortFrom(hostAddr(coreNet, k), 5060)
 	tr := &udpT{n: n, caller: caller, callee: callee}
 	c := b.sip(tr, t0, g.digits("7495", 11), g.digits("79", 11))
+	c.tr = withSDP(tr, p.sdp, k)
 	pts := []byte{ptPCMA, ptPCMU, ptEvent}
 	if p.pt == ptPCMU {
 		pts = []byte{ptPCMU, ptPCMA, ptEvent}
@@ -524,7 +543,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 
 	at := AudioTruth{Codec: map[byte]string{ptPCMU: "PCMU", ptPCMA: "PCMA"}[p.pt], PtimeMS: p.ptime,
 		Loss: p.loss, JitterMS: p.jitter, Reorder: p.reorder, Lang: p.lang, SIT: p.sit, Beeps: p.beeps,
-		SSRCChange: p.ssrcChange, CN: p.cn || p.calleeCN, EarlyMedia: p.early}
+		SSRCChange: p.ssrcChange, CN: p.cn || p.calleeCN, EarlyMedia: p.early, SDP: p.sdp}
 	im := impair{loss: p.loss, jitter: time.Duration(p.jitter) * time.Millisecond, reorder: p.reorder}
 	answeredClass := p.class == Human || p.class == Machine || p.class == Fax || p.class == Silence ||
 		(p.class == SwitchedOff && p.variant == "answered")
@@ -658,6 +677,9 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	}
 	if p.voice != nil {
 		at.TTS = p.voice.String()
+	}
+	if !g.short {
+		at.Voice = g.voiceLabel(p)
 	}
 	if p.class == Human || p.class == Machine || p.class == SwitchedOff || p.class == Unallocated {
 		s, gn := p.snr, p.gain

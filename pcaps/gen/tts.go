@@ -45,13 +45,19 @@ var allVoices = []voice{
 	{EngineFlite, "slt", "en"},
 	{EngineFlite, "rms", "en"},
 	{EngineFlite, "awb", "en"},
+	// Festival voices (Debian festvox-kallpc16k, festvox-us-slt-hts,
+	// festvox-ru) are used in evaluation sets only. The Russian voice reads
+	// UTF-8 (KOI8-R input gives no audio), as written by speak.
 	{EngineFestival, "kal_diphone", "en"},
+	{EngineFestival, "cmu_us_slt_arctic_hts", "en"},
+	{EngineFestival, "msu_ru_nsh_clunits", "ru"},
 }
 
 // tts synthesises speech through the engines with a file cache.
 type tts struct {
 	cache   string
 	engines map[string]bool // usable engines
+	broken  map[voice]bool  // voices of usable engines that give no audio
 	log     io.Writer
 }
 
@@ -77,7 +83,7 @@ func newTTS(cache string, names []string, log io.Writer) (*tts, error) {
 	if len(names) == 0 {
 		names = []string{EngineEspeak, EngineFlite, EngineFestival}
 	}
-	t := &tts{cache: cache, engines: map[string]bool{}, log: log}
+	t := &tts{cache: cache, engines: map[string]bool{}, broken: map[voice]bool{}, log: log}
 	for _, e := range names {
 		if err := t.probe(e); err != nil {
 			fmt.Fprintf(log, "gen: audio: TTS engine %s skipped: %v\n", e, err)
@@ -91,24 +97,36 @@ func newTTS(cache string, names []string, log io.Writer) (*tts, error) {
 	return t, nil
 }
 
-// probe checks that engine e is installed and produces audio.
+// probe checks that engine e is installed and that its voices produce
+// audio (festival voices are separate packages): a voice that does not is
+// skipped with a note; the engine is usable when one voice works.
 func (t *tts) probe(e string) error {
-	var v voice
-	for _, x := range allVoices {
-		if x.engine == e {
-			v = x
-			break
-		}
-	}
-	if v.engine == "" {
+	bin := map[string]string{EngineEspeak: "espeak-ng", EngineFlite: "flite", EngineFestival: "text2wave"}[e]
+	if bin == "" {
 		return fmt.Errorf("unknown engine")
 	}
-	bin := map[string]string{EngineEspeak: "espeak-ng", EngineFlite: "flite", EngineFestival: "text2wave"}[e]
 	if _, err := exec.LookPath(bin); err != nil {
 		return fmt.Errorf("%s not installed", bin)
 	}
-	if _, err := t.speak(v, "Hello."); err != nil {
-		return err
+	var first error
+	ok := false
+	for _, v := range allVoices {
+		if v.engine != e {
+			continue
+		}
+		hello := map[string]string{"en": "Hello.", "ru": "Алло."}[v.lang]
+		if _, err := t.speak(v, hello); err != nil {
+			t.broken[v] = true
+			fmt.Fprintf(t.log, "gen: audio: TTS voice %s skipped: %v\n", v, err)
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		ok = true
+	}
+	if !ok {
+		return first
 	}
 	return nil
 }
@@ -117,7 +135,7 @@ func (t *tts) probe(e string) error {
 func (t *tts) voices(lang string) []voice {
 	var out []voice
 	for _, v := range allVoices {
-		if v.lang == lang && t.engines[v.engine] {
+		if v.lang == lang && t.engines[v.engine] && !t.broken[v] {
 			out = append(out, v)
 		}
 	}
