@@ -24,6 +24,8 @@ const (
 	onsetJumpDB = 25
 	tinyChain   = 25 // frames: a chain with less speech than this is a voice only if strongDB loud
 	strongDB    = 14 // dB above the typical background
+	flatFrames  = 30 // active frames whose levels stay within flatDB are a steady background, not a voice
+	flatDB      = 4
 	cngSpeech   = 30 // frames: with less speech than this heard, a 1100 Hz burst is a fax calling tone, not a beep
 	swingDB     = 4  // and its level must swing this much (syllables): a flat burst is a change of background
 )
@@ -131,6 +133,9 @@ type Detector struct {
 	sitFreq     float64
 
 	cngN int
+
+	flat  [flatFrames]float64 // levels of the last active frames
+	flatN int                 // active frames in a row
 
 	cad          [4]tone.Segment
 	cadN         int
@@ -479,6 +484,23 @@ func (d *Detector) frame(start int64) {
 	// logic does not take them for speech.
 	if d.pendOK && d.pendKind == holdVerify && start >= d.pend.End && raw && !single {
 		d.verifyVoice++
+	}
+	if raw && !single && !low {
+		// A voice is modulated: syllables and the dips between them. A run
+		// of active frames that stays within flatDB for flatFrames is a
+		// steady background the noise floor has not caught up with yet
+		// (noise that rises after the answer), not speech.
+		d.flat[d.flatN%flatFrames] = vdb
+		d.flatN++
+		if d.flatN >= flatFrames {
+			lo, hi := d.flat[0], d.flat[0]
+			for _, v := range d.flat[1:] {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+			raw = hi-lo >= flatDB
+		}
+	} else {
+		d.flatN = 0
 	}
 	if raw && !single && !low {
 		if end-frameLen-d.rawLast > burstGap*frameLen {

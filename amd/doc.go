@@ -70,6 +70,12 @@
 // are not speech: the speech logic runs 120 ms behind the analysis so that
 // a tone's first frames are known to be tone before they are counted.
 //
+// A voice is modulated (syllables and the dips between them): a run of
+// active frames whose levels stay within 4 dB for 300 ms is a steady
+// background the noise floor has not caught up with yet (noise that rises
+// after the answer, or after a person's first words), and stops being
+// active.
+//
 // Bursts of 50 ms and more are candidates; a burst becomes an utterance
 // only if it is loud enough to be a voice and not the background's own
 // swings: a burst that starts a chain must peak 14 dB above the noise
