@@ -132,7 +132,9 @@ type Detector struct {
 	sitEnd      int64
 	sitFreq     float64
 
-	cngN int
+	cngN    int
+	cngLast int64 // end of the last 1100 Hz burst of CNG length, -1 none
+	cngHold int64 // human/machine decisions wait until here: a fax may repeat its CNG
 
 	flat  [flatFrames]float64 // levels of the last active frames
 	flatN int                 // active frames in a row
@@ -199,6 +201,7 @@ func (d *Detector) Reset() {
 	d.busyTill = -1
 	d.cedEnd = -1
 	d.lastRing = -1
+	d.cngLast, d.cngHold = -1, -1
 }
 
 // Answer marks the sample at which the call was answered. Audio before it
@@ -666,10 +669,26 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		d.hold(s, holdSIT, s.End+samples(150e6))
 		return
 	}
-	switch {
-	case abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6) && d.sp.frames < cngSpeech:
+	cngLike := abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6)
+	if cngLike && d.cngLast >= 0 && s.Start-d.cngLast >= samples(2500e6) && s.Start-d.cngLast <= samples(4500e6) {
+		// The calling tone's cadence (0.5 s on, 3 s off): a fax, whatever
+		// was decided from the noise between the bursts.
 		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
+		d.cngLast = s.End
+		if d.v.Class != Fax && d.v.Class != Announcement {
+			d.decide(Fax, 0.95, "cng 1100 Hz cadence")
+		}
+		return
+	}
+	if cngLike {
+		d.cngLast = s.End
+	}
+	switch {
+	case cngLike && d.sp.frames < cngSpeech:
+		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		d.cngN++
+		d.cngHold = s.End + samples(3500e6)
 		if d.cngN >= 2 && (d.open() || d.v.Class == Human) {
 			d.decide(Fax, 0.95, "cng 1100 Hz")
 		}
@@ -999,13 +1018,14 @@ func (d *Detector) decideSpeech(now int64) {
 		if d.rawRunStart <= sp.lastSpeech+burstGap*frameLen && d.rawLast > sp.lastSpeech {
 			heard = d.rawLast - sp.voiceStart
 		}
-		if d.open() && d.v.Class != Silence && heard >= d.machineSpeech {
+		hold := now < d.cngHold // a fax may be about to repeat its calling tone
+		if d.open() && !hold && d.v.Class != Silence && heard >= d.machineSpeech {
 			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
 			d.decide(Machine, min(conf, 0.95), "long greeting")
 		}
 		if sil >= d.silenceFor(chainLen) {
 			// A tone in progress may be the beep that ends a short greeting.
-			if d.open() && !d.pendOK && !d.toneNow() && d.v.Class != Silence {
+			if d.open() && !hold && !d.pendOK && !d.toneNow() && d.v.Class != Silence {
 				margin := 1 - float64(chainLen)/float64(d.machineSpeech)
 				d.decide(Human, 0.6+0.35*max(0, margin), "short utterance then silence")
 			}

@@ -189,7 +189,11 @@
 // channel 2 HDLC flags (1650/1850 Hz, 300 ms of frames with both) or two CNG
 // bursts (1100 Hz, 0.35-0.8 s, while less than 300 ms of speech has been
 // heard: a click at the answer does not make them beeps) decide Fax, over
-// an earlier Human verdict too.
+// an earlier Human verdict too. After such a burst, human and machine
+// decisions wait 3.5 s for the next one. Two 1100 Hz bursts of CNG length
+// 2.5-4.5 s apart (the calling tone's 0.5 s on, 3 s off) decide Fax over
+// anything but an announcement, whatever the noise between them sounded
+// like.
 //
 // # Confidence
 //
