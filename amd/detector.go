@@ -190,7 +190,7 @@ func (d *Detector) Reset() {
 		earlySpeech: d.earlySpeech, cedMin: d.cedMin}
 	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
 	d.bg.Percentile, d.bgHP.Percentile = 0.5, 0.5
-	d.actHP = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS - 6}
+	d.actHP = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS - 3}
 	// A beep holds its frequency to ~1% and its level to a few dB; packet
 	// loss (zero runs of 20 ms) is bridged.
 	d.single = tone.Tracker{FreqTol: 0.03, MinTol: 25, LevelTol: 4, MaxMiss: 1, MaxLostMiss: 4}

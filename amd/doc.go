@@ -65,7 +65,9 @@
 // either band, the threshold following how much the background swings
 // (median minus 10th percentile, plus 5 dB): a steady hiss lets a quiet
 // voice through, babble does not; hysteresis keeps it on two thirds of
-// that. Frames inside a tracked tone (single tone from its third frame and
+// that. A frame must also reach -52 dBFS (SpeechMinDBFS) in the full band
+// or -55 dBFS in the differenced one (comfort noise at -60 dBFS after
+// digital silence is a 20 dB step but no voice). Frames inside a tracked tone (single tone from its third frame and
 // the onset frame before it, cadence tone from its fifteenth, DTMF, V.21)
 // are not speech: the speech logic runs 120 ms behind the analysis so that
 // a tone's first frames are known to be tone before they are counted.
