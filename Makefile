@@ -100,14 +100,20 @@ corpus:
 	$(GO) run ./cmd/callsight gen --out pcaps
 
 # The audio evaluation set: 400 generated calls (real prompts from
-# ../shared/corpus mixed in when it is there), replayed and scored.
+# ../shared/corpus mixed in when it is there), replayed and scored with our
+# detector, then replayed again with Asterisk AMD()'s rules (--amd asterisk)
+# and scored on the same calls, for comparison.
 AUDIO_EVAL := bin/audio-eval
 eval-audio: build
 	rm -rf $(AUDIO_EVAL) && mkdir -p $(AUDIO_EVAL)
 	$(BIN) gen --audio 400 --shared ../shared/corpus --out $(AUDIO_EVAL) >/dev/null
 	$(BIN) replay --store none --quiet $(AUDIO_EVAL)/*.pcap* > $(AUDIO_EVAL)/out.jsonl
+	$(BIN) replay --store none --quiet --amd asterisk $(AUDIO_EVAL)/*.pcap* > $(AUDIO_EVAL)/asterisk.jsonl
 	cat $(AUDIO_EVAL)/*.truth.jsonl > $(AUDIO_EVAL)/truth.jsonl
+	@echo "== callsight's detector =="
 	$(BIN) eval --truth $(AUDIO_EVAL)/truth.jsonl $(AUDIO_EVAL)/out.jsonl
+	@echo "== Asterisk AMD() (amd.conf defaults), same calls =="
+	$(BIN) eval --truth $(AUDIO_EVAL)/truth.jsonl $(AUDIO_EVAL)/asterisk.jsonl
 
 clean:
 	rm -rf bin

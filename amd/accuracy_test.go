@@ -334,7 +334,7 @@ func TestAccuracy(t *testing.T) {
 	byCond := map[string][]bool{}
 	var astHumanLat, astMachineLat []float64
 	ast3 := asteriskDefaults
-	ast3.MaximumNumberOfWords = 3 // the older default
+	ast3.cfg.MaximumNumberOfWords = 3 // the default compiled into app_amd.c
 	var ast3HumansAsMachines, humans int
 	var beepErr, humanLat, machineLat, greetErr []float64
 	falseBeeps, noBeepCalls := 0, 0

@@ -42,6 +42,10 @@ import (
 //	CALLSIGHT_LOAD_ARGS     extra serve flags, space separated
 //	CALLSIGHT_LOAD_MIN_QPS, CALLSIGHT_LOAD_MAX_P99  fail the run below or
 //	                        above these (default: only report)
+//	CALLSIGHT_LOAD_PROFILE  a directory: serve runs with --debug-listen and
+//	                        its CPU profile over the measured window and
+//	                        its allocations (since start) are written there
+//	                        as serve.cpu.pprof and serve.allocs.pprof
 //
 // Each call is SIP over UDP as HEP records (INVITE with SDP, 180, 200 with
 // SDP, ACK, then BYE and its 200), answered 0.5 s after the INVITE, lasting
@@ -82,11 +86,24 @@ func TestLoadServe(t *testing.T) {
 
 	time.Sleep(lc.ramp)
 	m0 := scrape(t, srv.api)
-	cpu0 := srv.cpu()
+	cpu0, self0 := srv.cpu(), procCPU(os.Getpid())
 	gen0 := gen.counters()
+	profDone := make(chan struct{})
+	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
+		go func() {
+			defer close(profDone)
+			fetchProfile(t, srv.debug+"/debug/pprof/profile?seconds="+strconv.Itoa(max(1, lc.seconds-1)), dir+"/serve.cpu.pprof")
+		}()
+	} else {
+		close(profDone)
+	}
 	res := queryLoad(ctx, srv.api, gen, lc)
+	<-profDone
+	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
+		fetchProfile(t, srv.debug+"/debug/pprof/allocs", dir+"/serve.allocs.pprof")
+	}
 	wall := res.elapsed
-	cpu1 := srv.cpu()
+	cpu1, self1 := srv.cpu(), procCPU(os.Getpid())
 	m1 := scrape(t, srv.api)
 	gen1 := gen.counters()
 	sse := sseEvents.Load()
@@ -120,7 +137,11 @@ func TestLoadServe(t *testing.T) {
 		1000*d("callsight_engine_verdict_latency_seconds_sum")/math.Max(1, d("callsight_engine_verdict_latency_seconds_count")),
 		1000*d("callsight_api_request_duration_seconds_sum")/math.Max(1, d("callsight_api_request_duration_seconds_count")), st.rtp)
 	if cpu0 >= 0 && cpu1 >= 0 {
-		t.Logf("CPU: %.2f cores busy over the measured window (%s)", (cpu1-cpu0)/secs, srv.cpuWhat)
+		t.Logf("CPU: %.2f cores busy over the measured window (%s), %.2f µs per HEP record decoded",
+			(cpu1-cpu0)/secs, srv.cpuWhat, 1e6*(cpu1-cpu0)/math.Max(1, d("callsight_hep_packets_total")))
+	}
+	if srv.cpuWhat == "serve process alone" && self0 >= 0 && self1 >= 0 {
+		t.Logf("CPU: %.2f cores busy in the test process (load generator and query clients)", (self1-self0)/secs)
 	}
 	if v := os.Getenv("CALLSIGHT_LOAD_MAX_P99"); v != "" {
 		want, err := time.ParseDuration(v)
@@ -158,6 +179,7 @@ const (
 // loadServer is serve, in this process or in its own.
 type loadServer struct {
 	api, hep string
+	debug    string // the profiler's base URL, with CALLSIGHT_LOAD_PROFILE
 	mode     string
 	procs    int
 	cpuWhat  string
@@ -176,6 +198,9 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 		"--api-key", callctl.HashKey(loadKey) + " a name=load", "--api-key", callctl.HashKey(loadAdminKey) + " ops admin name=ops",
 		"--rate-limit", "50000", "--rate-burst", "50000", "--log-level", "info", "--log-format", "json",
 		"--exit-after", exitAfter.String()}
+	if os.Getenv("CALLSIGHT_LOAD_PROFILE") != "" {
+		args = append(args, "--debug-listen", "127.0.0.1:0")
+	}
 	if extra := strings.Fields(os.Getenv("CALLSIGHT_LOAD_ARGS")); len(extra) > 0 {
 		args = append(args, extra...)
 	}
@@ -204,8 +229,12 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 	}
 	sc := bufio.NewScanner(stdoutR)
 	deadline := time.AfterFunc(30*time.Second, func() { stdoutR.CloseWithError(errors.New("serve did not start in 30 s")) })
-	for (ls.api == "" || ls.hep == "") && sc.Scan() {
+	wantDebug := os.Getenv("CALLSIGHT_LOAD_PROFILE") != ""
+	for (ls.api == "" || ls.hep == "" || wantDebug && ls.debug == "") && sc.Scan() {
 		line := sc.Text()
+		if _, a, ok := strings.Cut(line, "debug on http://"); ok {
+			ls.debug = "http://" + strings.TrimSuffix(a, "/debug/pprof/")
+		}
 		if _, a, ok := strings.Cut(line, "HEP on tcp://"); ok {
 			ls.hep = a
 		}
@@ -250,6 +279,28 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 		return st
 	}
 	return ls
+}
+
+// fetchProfile saves one of serve's pprof profiles.
+func fetchProfile(t *testing.T, url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Errorf("profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != 200 {
+		err = fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Errorf("profile %s: %v", url, err)
+		return
+	}
+	t.Logf("profile: %s (go tool pprof %s)", path, path)
 }
 
 // runtimeProcs is the GOMAXPROCS serve gets (the same as ours unless

@@ -34,6 +34,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	tenant := fs.String("tenant", "", "tenant label stored with every call")
 	campaign := fs.String("campaign", "", "campaign label stored with every call")
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
+	detector := fs.String("amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
 	mapping := fs.String("sip-mapping", "rfc3398", "SIP status to Q.850 mapping for calls without a raw cause: rfc3398 or q1912.5")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
@@ -62,6 +63,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 	cfg := engine.DefaultConfig()
 	cfg.NoAudio = *noAudio
+	switch d := strings.ToLower(*detector); d {
+	case engine.DetectorCallsight, engine.DetectorAsterisk:
+		cfg.Detector = d
+	default:
+		return usageError{fmt.Errorf("amd %q: want %s or %s", *detector, engine.DetectorCallsight, engine.DetectorAsterisk)}
+	}
 	switch strings.ToLower(*mapping) {
 	case "rfc3398":
 		cfg.Correlator.Mapping = cause.RFC3398

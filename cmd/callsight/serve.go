@@ -91,6 +91,7 @@ type serveOptions struct {
 	followPoll                  time.Duration
 	maxCalls, eventRing, hookQ  int
 	webhookAttempts, maxStreams int
+	debugListen                 string
 }
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
@@ -148,6 +149,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.BoolVar(&o.noAudio, "no-audio", false, "signaling only: no RTP decoding or audio verdicts")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&o.logForm, "log-format", "json", "log format on stderr: json or text")
+	fs.StringVar(&o.debugListen, "debug-listen", "", "serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, apart from the API; no auth, so loopback only (empty: off)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: callsight serve [flags]")
 		fmt.Fprintln(stderr, "Settings come from --config, then CALLSIGHT_<FLAG> environment variables (CALLSIGHT_WEBHOOK_SECRET...), then flags.")
@@ -298,6 +300,18 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if o.debugListen != "" {
+		dln, err := listenDebug(o.debugListen)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		dsrv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = dsrv.Serve(dln) }()
+		defer dsrv.Close()
+		fmt.Fprintf(stdout, "callsight serve: debug on http://%s/debug/pprof/\n", dln.Addr())
+		log.Info("debug listening", "addr", dln.Addr().String())
+	}
 	scheme := "http"
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
@@ -350,7 +364,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		reg.NewCounterFunc("callsight_store_insert_failures_total", "Failed inserts (each spooled and retried).", func() float64 { return float64(writer.Stats().Failures) })
 		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
 	}
-	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(len(pl.in)) })
+	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(pl.queued.Load()) })
 	engineDone := make(chan struct{})
 	go func() { pl.run(); close(engineDone) }()
 
@@ -447,7 +461,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		sources.Add(1)
 		go func() {
 			defer sources.Done()
-			if err := l.Run(srcCtx, func(p *capture.Payload) { pl.offer(p, false) }); err != nil {
+			if err := l.RunBatch(srcCtx, pl.offerBatch); err != nil {
 				log.Error("hep", "addr", o.heps[i], "err", err)
 			}
 		}()
@@ -546,16 +560,25 @@ func newServeMetrics(r *metrics.Registry) *serveMetrics {
 	}
 }
 
-// item is a payload copied for the engine's queue.
+// item is a payload copied for the engine's queue, or a batch of them.
 type item struct {
-	p   capture.Payload
-	buf *[]byte
-	enq time.Time
+	p     capture.Payload
+	buf   *[]byte
+	batch *payloadBatch
+	enq   time.Time
 	// ctl, when set, runs on the engine goroutine instead of a payload
 	// (SIPREC sessions opening and closing).
 	ctl func(*engine.Engine)
 	// audio, when set, names the call whose directly fed RTP p carries.
 	audio string
+}
+
+// payloadBatch is payloads a source delivered together, copied into one
+// buffer: one queue operation, one clock read and no allocation for all of
+// them.
+type payloadBatch struct {
+	ps  []capture.Payload
+	buf []byte
 }
 
 // numbers are a SIP call's numbers as its INVITE gave them.
@@ -575,6 +598,11 @@ type pipeline struct {
 	store *analytics.Writer
 	in    chan item
 	pool  sync.Pool
+	bpool sync.Pool // of *payloadBatch
+	// queued counts the payloads in the queue (a batch counts its
+	// payloads); --queue bounds it.
+	queued atomic.Int64
+	limit  int64
 
 	// Owned by the engine goroutine.
 	cur      atomic.Int64 // when the payload being processed was queued, unix ns (read by audio workers)
@@ -590,8 +618,10 @@ type pipeline struct {
 }
 
 func newPipeline(cfg engine.Config, log *slog.Logger, o serveOptions, m *serveMetrics, sink callctl.Sink) (*pipeline, error) {
-	pl := &pipeline{log: log, m: m, sink: sink, in: make(chan item, o.queue), nums: map[string]numbers{}, speed: max(o.speed, 1)}
+	pl := &pipeline{log: log, m: m, sink: sink, in: make(chan item, o.queue), nums: map[string]numbers{}, speed: max(o.speed, 1),
+		limit: int64(o.queue)}
 	pl.pool.New = func() any { b := make([]byte, 0, 2048); return &b }
+	pl.bpool.New = func() any { return &payloadBatch{} }
 	cfg.OnVerdict = pl.verdict
 	eng, err := engine.New(cfg, log, nil, pl.call)
 	if err != nil {
@@ -610,15 +640,67 @@ func (pl *pipeline) offer(p *capture.Payload, block bool) {
 	it.p.Data = *bp
 	pl.m.payloads.Inc()
 	if block {
+		pl.queued.Add(1)
 		pl.in <- it
 		return
 	}
-	select {
-	case pl.in <- it:
-	default:
-		pl.m.drops.Inc()
-		pl.pool.Put(bp)
+	if pl.queued.Load() < pl.limit {
+		pl.queued.Add(1)
+		select {
+		case pl.in <- it:
+			return
+		default:
+			pl.queued.Add(-1)
+		}
 	}
+	pl.m.drops.Inc()
+	pl.pool.Put(bp)
+}
+
+// offerBatch copies a live source's batch into the engine's queue as one
+// item; when the queue holds --queue payloads already, the batch is
+// dropped and its payloads counted.
+func (pl *pipeline) offerBatch(ps []capture.Payload) {
+	n := int64(len(ps))
+	if n == 0 {
+		return
+	}
+	pl.m.payloads.Add(uint64(n))
+	if pl.queued.Load()+n > pl.limit {
+		pl.m.drops.Add(uint64(n))
+		return
+	}
+	b := pl.bpool.Get().(*payloadBatch)
+	size := 0
+	for i := range ps {
+		size += len(ps[i].Data)
+	}
+	if cap(b.buf) < size {
+		b.buf = make([]byte, 0, size+size/4)
+	}
+	buf := b.buf[:0]
+	for i := range ps {
+		p := ps[i]
+		off := len(buf)
+		buf = append(buf, p.Data...)
+		p.Data = buf[off:len(buf):len(buf)]
+		b.ps = append(b.ps, p)
+	}
+	b.buf = buf
+	pl.queued.Add(n)
+	select {
+	case pl.in <- item{batch: b, enq: time.Now()}:
+	default:
+		pl.queued.Add(-n)
+		pl.m.drops.Add(uint64(n))
+		pl.putBatch(b)
+	}
+}
+
+func (pl *pipeline) putBatch(b *payloadBatch) {
+	clear(b.ps)
+	b.ps, b.buf = b.ps[:0], b.buf[:0]
+	pl.bpool.Put(b)
 }
 
 // run is the engine goroutine. It ends when pl.in is closed, after
@@ -640,12 +722,25 @@ func (pl *pipeline) run() {
 			case it.ctl != nil:
 				it.ctl(pl.eng)
 				continue
+			case it.batch != nil:
+				ps := it.batch.ps
+				for i := range ps {
+					pl.peekSIP(&ps[i])
+					pl.eng.Payload(&ps[i])
+				}
+				pl.eng.FlushAudio()
+				pl.queued.Add(-int64(len(ps)))
+				pl.lastCap, pl.lastWall = ps[len(ps)-1].Time, it.enq
+				pl.putBatch(it.batch)
+				continue
 			case it.audio != "":
 				pl.eng.AudioPacket(it.audio, it.p.Time, it.p.Data)
 			default:
 				pl.peekSIP(&it.p)
 				pl.eng.Payload(&it.p)
 			}
+			pl.eng.FlushAudio()
+			pl.queued.Add(-1)
 			pl.lastCap, pl.lastWall = it.p.Time, it.enq
 			pl.pool.Put(it.buf)
 		case now := <-tick.C:
@@ -1107,12 +1202,17 @@ func (pl *pipeline) offerAudio(callID string, now time.Time, data []byte) {
 	*bp = append((*bp)[:0], data...)
 	it := item{p: capture.Payload{Time: now, Transport: capture.UDP, Data: *bp}, buf: bp, enq: now, audio: callID}
 	pl.m.payloads.Inc()
-	select {
-	case pl.in <- it:
-	default:
-		pl.m.drops.Inc()
-		pl.pool.Put(bp)
+	if pl.queued.Load() < pl.limit {
+		pl.queued.Add(1)
+		select {
+		case pl.in <- it:
+			return
+		default:
+			pl.queued.Add(-1)
+		}
 	}
+	pl.m.drops.Inc()
+	pl.pool.Put(bp)
 }
 
 // startSIPREC runs the SIPREC recording server: each recording session's

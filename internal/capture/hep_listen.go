@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -77,8 +76,6 @@ type HEPListener struct {
 
 	mu     sync.Mutex // serializes deliveries: fn is never called concurrently
 	frame  int64
-	pkt    HEPPacket
-	pl     Payload
 	proto  [256]uint64
 	conns  sync.WaitGroup
 	active atomic.Int64
@@ -151,6 +148,21 @@ func (l *HEPListener) Stats() HEPStats {
 // and Payload.Time is the agent's capture time. Data is valid only during
 // the call. Run returns an error only when the socket fails.
 func (l *HEPListener) Run(ctx context.Context, fn func(*Payload)) error {
+	return l.RunBatch(ctx, func(ps []Payload) {
+		for i := range ps {
+			fn(&ps[i])
+		}
+	})
+}
+
+// RunBatch is Run handing payloads over in batches: each call of fn gets
+// every payload a TCP connection had fully received in its buffer (up to
+// 64 KiB of HEP frames), or one UDP datagram's, in the order they came.
+// One call per batch instead of one per payload lets a consumer pay its
+// hand-off (a channel send, a lock) once per batch. fn is never called
+// concurrently; the payloads and their Data alias buffers reused after fn
+// returns.
+func (l *HEPListener) RunBatch(ctx context.Context, fn func([]Payload)) error {
 	stop := context.AfterFunc(ctx, func() {
 		if l.pc != nil {
 			l.pc.Close()
@@ -165,9 +177,10 @@ func (l *HEPListener) Run(ctx context.Context, fn func(*Payload)) error {
 	return l.runTCP(ctx, fn)
 }
 
-func (l *HEPListener) runUDP(ctx context.Context, fn func(*Payload)) error {
+func (l *HEPListener) runUDP(ctx context.Context, fn func([]Payload)) error {
 	defer l.pc.Close()
 	buf := make([]byte, 65536)
+	var b hepBatch
 	for {
 		n, _, err := l.pc.ReadFrom(buf)
 		if err != nil {
@@ -180,11 +193,12 @@ func (l *HEPListener) runUDP(ctx context.Context, fn func(*Payload)) error {
 			}
 			return fmt.Errorf("capture: hep: %w", err)
 		}
-		l.handle(buf[:n], fn)
+		l.decode(&b, buf[:n], fn)
+		l.deliver(&b, fn)
 	}
 }
 
-func (l *HEPListener) runTCP(ctx context.Context, fn func(*Payload)) error {
+func (l *HEPListener) runTCP(ctx context.Context, fn func([]Payload)) error {
 	defer l.ln.Close()
 	var mu sync.Mutex
 	open := map[net.Conn]struct{}{}
@@ -231,15 +245,38 @@ func (l *HEPListener) runTCP(ctx context.Context, fn func(*Payload)) error {
 	}
 }
 
+// hepBatch is what one connection (or the UDP socket) decoded and has not
+// delivered yet. Payload data aliases the connection's read buffer, so a
+// batch is delivered before that buffer is read into again.
+type hepBatch struct {
+	pkt   HEPPacket
+	pl    []Payload
+	n     uint32 // packets decoded, counted by type in proto
+	bytes uint64
+	proto [256]uint32
+}
+
 // serveConn reads HEP packets framed by their own length from one TCP
-// connection. A frame that does not start with "HEP3" ends the
-// connection: the stream cannot be resynchronised.
-func (l *HEPListener) serveConn(c net.Conn, fn func(*Payload)) {
+// connection. The frames already in the read buffer are decoded in place
+// and delivered together, before the next read from the socket (which is
+// also the only time the idle deadline is pushed back: one clock read and
+// one deadline per read, not per frame). A frame that does not start with
+// "HEP3" ends the connection: the stream cannot be resynchronised.
+func (l *HEPListener) serveConn(c net.Conn, fn func([]Payload)) {
 	br := bufio.NewReaderSize(c, 1<<16)
-	buf := make([]byte, 0, 4096)
+	var b hepBatch
+	defer l.deliver(&b, fn)
+	// need makes n bytes readable without a read that would move the
+	// buffered bytes the batch aliases.
+	need := func(n int) ([]byte, error) {
+		if br.Buffered() < n {
+			l.deliver(&b, fn)
+			c.SetReadDeadline(time.Now().Add(l.cfg.IdleTimeout))
+		}
+		return br.Peek(n)
+	}
 	for {
-		c.SetReadDeadline(time.Now().Add(l.cfg.IdleTimeout))
-		head, err := br.Peek(hepHeaderLen)
+		head, err := need(hepHeaderLen)
 		if err != nil {
 			if len(head) > 0 && !errors.Is(err, net.ErrClosed) {
 				l.errs.Add(1)
@@ -255,24 +292,20 @@ func (l *HEPListener) serveConn(c net.Conn, fn func(*Payload)) {
 			l.errs.Add(1)
 			return
 		}
-		if cap(buf) < n {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		if _, err := io.ReadFull(br, buf); err != nil {
+		frame, err := need(n) // n < 64 KiB: always fits the buffer
+		if err != nil {
 			l.errs.Add(1)
 			return
 		}
-		l.handle(buf, fn)
+		l.decode(&b, frame, fn)
+		_, _ = br.Discard(n)
 	}
 }
 
-// handle decodes one HEP packet and delivers it.
-func (l *HEPListener) handle(b []byte, fn func(*Payload)) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p := &l.pkt
-	if err := p.Decode(b); err != nil {
+// decode decodes one HEP packet into the batch.
+func (l *HEPListener) decode(b *hepBatch, frame []byte, fn func([]Payload)) {
+	p := &b.pkt
+	if err := p.Decode(frame); err != nil {
 		l.errs.Add(1)
 		return
 	}
@@ -280,20 +313,55 @@ func (l *HEPListener) handle(b []byte, fn func(*Payload)) {
 		l.auth.Add(1)
 		return
 	}
-	l.packets.Add(1)
-	l.bytes.Add(uint64(len(b)))
-	l.proto[p.Proto]++
-	if !p.ToPayload(&l.pl) {
-		l.other.Add(1)
-		if l.cfg.OnOther != nil {
-			l.cfg.OnOther(p)
-		}
+	b.n++
+	b.bytes += uint64(len(frame))
+	b.proto[p.Proto]++
+	if len(b.pl) == cap(b.pl) {
+		b.pl = append(b.pl, Payload{})
+	} else {
+		b.pl = b.pl[:len(b.pl)+1]
+	}
+	if p.ToPayload(&b.pl[len(b.pl)-1]) {
 		return
 	}
-	l.frame++
-	l.pl.Frame = l.frame
-	l.payloads.Add(1)
-	if fn != nil {
-		fn(&l.pl)
+	b.pl = b.pl[:len(b.pl)-1]
+	l.other.Add(1)
+	if l.cfg.OnOther != nil {
+		// In order with the payloads, under the delivery lock.
+		l.deliver(b, fn)
+		l.mu.Lock()
+		l.cfg.OnOther(p)
+		l.mu.Unlock()
 	}
+}
+
+// deliver hands the batch to fn under the delivery lock, numbering its
+// payloads, and empties it.
+func (l *HEPListener) deliver(b *hepBatch, fn func([]Payload)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, n := uint8(0), uint32(0); n < b.n; i++ {
+		if c := b.proto[i]; c > 0 {
+			l.proto[i] += uint64(c)
+			n += c
+			b.proto[i] = 0
+		}
+	}
+	l.packets.Add(uint64(b.n))
+	b.n = 0
+	l.bytes.Add(b.bytes)
+	b.bytes = 0
+	if len(b.pl) == 0 {
+		return
+	}
+	for i := range b.pl {
+		l.frame++
+		b.pl[i].Frame = l.frame
+	}
+	l.payloads.Add(uint64(len(b.pl)))
+	if fn != nil {
+		fn(b.pl)
+	}
+	clear(b.pl) // drop the aliases
+	b.pl = b.pl[:0]
 }

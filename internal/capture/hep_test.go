@@ -402,3 +402,85 @@ func BenchmarkHEPListenerUDP(b *testing.B) {
 	st := l.Stats()
 	b.ReportMetric(float64(st.Packets)/float64(b.N)*100, "%received")
 }
+
+// TestHEPListenerRunBatch sends many frames in one TCP write, with an ISUP
+// JSON packet (not engine input) in the middle: the payloads come in
+// batches of more than one, in order, numbered from 1, and OnOther sees
+// the JSON packet after the payloads before it were delivered.
+func TestHEPListenerRunBatch(t *testing.T) {
+	cfg := DefaultHEPConfig()
+	var mu sync.Mutex
+	var got []string // Call-IDs, and "other" where OnOther ran
+	var frames []int64
+	batches, biggest := 0, 0
+	cfg.OnOther = func(*HEPPacket) { got = append(got, "other") } // under the delivery lock
+	l, err := ListenHEP("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- l.RunBatch(ctx, func(ps []Payload) {
+			mu.Lock()
+			defer mu.Unlock()
+			batches++
+			biggest = max(biggest, len(ps))
+			for _, p := range ps {
+				got = append(got, sipCallID(p.Data))
+				frames = append(frames, p.Frame)
+			}
+		})
+	}()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var want []string
+	var b []byte
+	for i := range n {
+		if i == n/2 {
+			js := sampleHEP()
+			js.Proto, js.Payload = HEPISUPJSON, []byte(`{"cic":1}`)
+			b = AppendHEP(b, js)
+			want = append(want, "other")
+		}
+		p := sampleHEP()
+		p.Payload = fmt.Appendf(nil, "OPTIONS sip:x SIP/2.0\r\nCall-ID: %d\r\n\r\n", i)
+		b = AppendHEP(b, p)
+		want = append(want, fmt.Sprint(i))
+	}
+	if _, err := conn.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		k := len(frames)
+		mu.Unlock()
+		if k >= n {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	conn.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("RunBatch: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivery order (-want +got):\n%s", diff)
+	}
+	for i, f := range frames {
+		if f != int64(i+1) {
+			t.Fatalf("payload %d has frame %d, want %d", i, f, i+1)
+		}
+	}
+	if biggest < 2 {
+		t.Errorf("%d batches, the biggest of %d payloads: frames buffered together were not batched", batches, biggest)
+	}
+	if st := l.Stats(); st.Packets != n+1 || st.Payloads != n || st.Other != 1 || st.ByProto["sip"] != n {
+		t.Errorf("Stats = %+v", st)
+	}
+}

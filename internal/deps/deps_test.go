@@ -41,6 +41,10 @@ var forbidden = map[string][]string{
 	"internal/capture": {"signaling", "media", "amd", "internal/engine", "callctl", "analytics", "outcome"},
 }
 
+// stdlibOnly are package trees that import nothing but the standard
+// library, tests included: the Asterisk AMD() baseline stands alone.
+var stdlibOnly = []string{"amd/asterisk"}
+
 // decoders are pure: they import no stateful callsight package.
 var decoders = []string{"signaling/isup", "signaling/sip", "signaling/sdp", "signaling/m3ua", "signaling/gtp", "signaling/cause"}
 
@@ -76,6 +80,11 @@ func TestImports(t *testing.T) {
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			checked++
+			for _, tree := range stdlibOnly {
+				if first, _, _ := strings.Cut(p, "/"); under(pkg, tree) && strings.Contains(first, ".") {
+					t.Errorf("%s (package %s) imports %s: %s imports only the standard library", path, pkg, p, tree)
+				}
+			}
 			for mod, allowed := range thirdParty {
 				if !strings.HasPrefix(p, mod) {
 					continue

@@ -24,7 +24,7 @@ type audioLeg struct {
 	called    string
 	calling   string
 	stream    *media.Stream
-	det       *amd.Detector
+	det       detector
 	answer    time.Time // SIP 2xx to the INVITE, zero until then
 	answered  bool      // Answer was passed to the detector
 	started   bool      // the stream has its first packet
@@ -182,7 +182,7 @@ func (e *Engine) bindMedia(a *audioLeg, sessions []*sdp.Session, fromCaller bool
 					if a.w == nil {
 						a.stream.SetPayloadType(rm.PT, c)
 					} else {
-						a.w.jobs <- audioJob{a: a, op: opPT, pt: rm.PT, codec: c}
+						a.w.send(audioJob{a: a, op: opPT, pt: rm.PT, codec: c})
 					}
 				}
 			}
@@ -209,7 +209,7 @@ func (e *Engine) bindMedia(a *audioLeg, sessions []*sdp.Session, fromCaller bool
 // newStream creates the leg's media stream and detector, on its first SDP
 // or when its RTP is learned without SDP.
 func (e *Engine) newStream(a *audioLeg) {
-	a.stream, a.det = media.NewStream(e.cfg.Media), amd.New(e.cfg.AMD)
+	a.stream, a.det = media.NewStream(e.cfg.Media), e.newDetector()
 	e.assignWorker(a)
 	if e.cfg.ExplainCall != "" && e.cfg.ExplainCall == a.callID {
 		a.trace = &trace{}
@@ -245,7 +245,7 @@ func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
 		e.inline.answer(a, t)
 		return
 	}
-	a.w.jobs <- audioJob{a: a, op: opAnswer, t: t}
+	a.w.send(audioJob{a: a, op: opAnswer, t: t})
 }
 
 // rtp feeds one UDP payload to the audio leg it belongs to, if any, and
@@ -339,7 +339,7 @@ func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
 	// Wait until the worker has processed everything queued for the leg:
 	// after that, only this goroutine touches it.
 	done := make(chan struct{})
-	a.w.jobs <- audioJob{a: a, op: opFinish, t: end, done: done}
+	a.w.send(audioJob{a: a, op: opFinish, t: end, done: done})
 	<-done
 	return a
 }
@@ -399,7 +399,7 @@ func (e *Engine) AudioTrace(callID string) *AudioTrace {
 	}
 	t := &AudioTrace{Start: a.stream.Start(), FrameDur: 10 * time.Millisecond, Energy: a.trace.energy}
 	var evs [256]amd.Event
-	for _, ev := range a.det.Events(evs[:0]) {
+	for _, ev := range events(a.det, evs[:0]) {
 		t.Spans = append(t.Spans, TraceSpan{Kind: ev.Kind.String(), Start: sampleTime(a.stream, ev.Start), End: sampleTime(a.stream, ev.End), Freq: ev.Freq})
 	}
 	return t
@@ -439,7 +439,7 @@ func (e *Engine) OpenAudio(callID, called, calling string, answer time.Time) {
 		return
 	}
 	a := &audioLeg{callID: callID, called: called, calling: calling, stream: media.NewStream(e.cfg.Media),
-		det: amd.New(e.cfg.AMD), lastSeen: answer, direct: true}
+		det: e.newDetector(), lastSeen: answer, direct: true}
 	e.assignWorker(a)
 	e.setAnswer(a, answer)
 	e.audio[callID] = a

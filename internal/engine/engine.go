@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/callsight/callsight/amd"
+	"github.com/callsight/callsight/amd/asterisk"
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/media"
 	"github.com/callsight/callsight/outcome"
@@ -45,6 +46,12 @@ type Config struct {
 	// Media and AMD configure each call's RTP stream and detector.
 	Media media.Config
 	AMD   amd.Config
+	// Detector picks the audio classifier: DetectorCallsight (or empty),
+	// amd's detector configured by AMD, or DetectorAsterisk, a baseline
+	// running Asterisk AMD()'s rules configured by Asterisk, to compare on
+	// the same capture.
+	Detector string
+	Asterisk asterisk.Config
 	// MaxAudioLegs bounds the calls whose audio is analysed at once.
 	MaxAudioLegs int
 	// MaxLearnFlows bounds the RTP flows without an SDP binding tracked at
@@ -77,6 +84,8 @@ func DefaultConfig() Config {
 		MaxLoggedErrors: 50,
 		Media:           media.DefaultConfig(),
 		AMD:             amd.DefaultConfig(),
+		Detector:        DetectorCallsight,
+		Asterisk:        asterisk.DefaultConfig(),
 		MaxAudioLegs:    100000,
 		MaxLearnFlows:   4096,
 		AudioQueue:      16384,
@@ -97,6 +106,13 @@ func (c Config) Validate() error {
 	}
 	if err := c.AMD.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := validDetector(c.Detector); err != nil {
+		errs = append(errs, err)
+	} else if c.Detector == DetectorAsterisk {
+		if err := c.Asterisk.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.AudioWorkers < 0 || c.AudioWorkers > 256 || (c.AudioWorkers > 0 && c.AudioQueue <= 0) {
 		errs = append(errs, errors.New("engine: audio workers must be 0-256 with a positive queue"))

@@ -68,7 +68,7 @@ func (e *Engine) fuse(c *outcome.Call) {
 		return
 	}
 	var evs [64]amd.Event
-	for _, ev := range a.det.Events(evs[:0]) {
+	for _, ev := range events(a.det, evs[:0]) {
 		if ev.Kind == amd.EventSpeech || len(au.Events) >= 16 {
 			continue
 		}
@@ -159,7 +159,7 @@ const announcementHangup = 2500 * time.Millisecond
 // ended, zero when there was none.
 func lastSpeechEnd(a *audioLeg, buf []amd.Event) time.Time {
 	var t time.Time
-	for _, ev := range a.det.Events(buf) {
+	for _, ev := range events(a.det, buf) {
 		if ev.Kind == amd.EventSpeech {
 			t = sampleTime(a.stream, ev.End)
 		}

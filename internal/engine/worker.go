@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,31 +74,52 @@ func (pr *proc) finish(a *audioLeg, end time.Time) {
 	}
 }
 
-// audioJob is one thing an audio worker does for a leg.
+// audioJob is one thing an audio worker does for a leg, or a batch of
+// RTP packets of its legs.
 type audioJob struct {
 	a     *audioLeg
 	op    uint8
 	t     time.Time
-	data  *[]byte
+	batch *pktBatch
 	pt    uint8
 	codec media.Codec
 	done  chan struct{}
 }
 
 const (
-	opPacket = iota
+	opBatch = iota
 	opAnswer
 	opPT
 	opFinish
 )
+
+// pktBatch is RTP packets handed to a worker together: one channel send
+// and one pooled buffer for up to batchPackets packets.
+type pktBatch struct {
+	pkts []batchPkt
+	buf  []byte
+}
+
+type batchPkt struct {
+	a      *audioLeg
+	t      time.Time
+	off, n int32
+}
+
+// batchPackets is the most packets a batch holds before it is sent.
+const batchPackets = 128
 
 // audioWorker is a goroutine that owns the media streams and detectors of
 // the legs assigned to it.
 type audioWorker struct {
 	jobs chan audioJob
 	pr   *proc
-	pool *sync.Pool
+	pool *sync.Pool // of *pktBatch
 	shed *atomic.Uint64
+
+	queued atomic.Int64 // packets sent and not processed yet
+	limit  int64        // Config.AudioQueue
+	pend   *pktBatch    // being filled, owned by the engine goroutine
 }
 
 // assignWorker gives a new leg to a worker, by its Call-ID, when the engine
@@ -113,17 +135,60 @@ func (e *Engine) assignWorker(a *audioLeg) {
 	a.w = e.workers[h%uint32(len(e.workers))]
 }
 
-// packet queues a copy of one RTP packet; when the worker is behind, the
-// packet is dropped and counted (concealed as loss by the stream), never
-// blocking the engine.
+// packet adds a copy of one RTP packet to the worker's pending batch,
+// sent when full or at the next FlushAudio (or job of the worker).
 func (w *audioWorker) packet(a *audioLeg, t time.Time, data []byte) {
-	bp := w.pool.Get().(*[]byte)
-	*bp = append((*bp)[:0], data...)
-	select {
-	case w.jobs <- audioJob{a: a, op: opPacket, t: t, data: bp}:
-	default:
-		w.pool.Put(bp)
-		w.shed.Add(1)
+	b := w.pend
+	if b == nil {
+		b = w.pool.Get().(*pktBatch)
+		w.pend = b
+	}
+	b.pkts = append(b.pkts, batchPkt{a: a, t: t, off: int32(len(b.buf)), n: int32(len(data))})
+	b.buf = append(b.buf, data...)
+	if len(b.pkts) >= batchPackets {
+		w.flush()
+	}
+}
+
+// flush sends the pending batch. When the worker is behind (more than
+// Config.AudioQueue packets queued), the batch is dropped and its packets
+// counted (concealed as loss by the streams), never blocking the engine.
+func (w *audioWorker) flush() {
+	b := w.pend
+	if b == nil || len(b.pkts) == 0 {
+		return
+	}
+	n := int64(len(b.pkts))
+	if w.queued.Load()+n <= w.limit {
+		w.queued.Add(n)
+		select {
+		case w.jobs <- audioJob{op: opBatch, batch: b}:
+			w.pend = nil
+			return
+		default:
+			w.queued.Add(-n)
+		}
+	}
+	w.shed.Add(uint64(n))
+	clear(b.pkts)
+	b.pkts, b.buf = b.pkts[:0], b.buf[:0]
+}
+
+// send queues a job for one of the worker's legs after the packets
+// pending for the worker, so that the leg sees them in order. It waits
+// for room: such jobs are rare and must not be lost.
+func (w *audioWorker) send(j audioJob) {
+	w.flush()
+	w.jobs <- j
+}
+
+// FlushAudio hands the RTP packets batched for the audio workers over to
+// them. With AudioWorkers, call it after each burst of payloads (serve
+// does after each batch its sources deliver): until then, up to a batch of
+// packets per worker waits. Without workers it does nothing.
+func (e *Engine) FlushAudio() {
+	for _, w := range e.workers {
+		w.flush()
 	}
 }
 
@@ -131,13 +196,26 @@ func (w *audioWorker) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	for j := range w.jobs {
 		switch j.op {
-		case opPacket:
-			if err := w.pr.packet(j.a, j.t, *j.data); err != nil {
-				w.pr.errs.Add(1)
-			} else {
-				w.pr.rtp.Add(1)
+		case opBatch:
+			b := j.batch
+			for i := range b.pkts {
+				p := &b.pkts[i]
+				if err := w.pr.packet(p.a, p.t, b.buf[p.off:p.off+p.n:p.off+p.n]); err != nil {
+					w.pr.errs.Add(1)
+				} else {
+					w.pr.rtp.Add(1)
+				}
 			}
-			w.pool.Put(j.data)
+			w.queued.Add(-int64(len(b.pkts)))
+			clear(b.pkts)
+			b.pkts, b.buf = b.pkts[:0], b.buf[:0]
+			w.pool.Put(b)
+			if len(w.jobs) > 0 {
+				// A worker with a backlog would keep its P until the
+				// scheduler preempts it (10 ms); yielding after each batch
+				// (a few hundred µs) lets API handlers in between.
+				runtime.Gosched()
+			}
 		case opAnswer:
 			w.pr.answer(j.a, j.t)
 		case opPT:
@@ -151,9 +229,12 @@ func (w *audioWorker) run(wg *sync.WaitGroup) {
 
 // startWorkers starts n audio workers.
 func (e *Engine) startWorkers(n int) {
-	pool := &sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+	pool := &sync.Pool{New: func() any {
+		return &pktBatch{pkts: make([]batchPkt, 0, batchPackets), buf: make([]byte, 0, batchPackets*200)}
+	}}
 	for i := 0; i < n; i++ {
-		w := &audioWorker{jobs: make(chan audioJob, e.cfg.AudioQueue), pr: newProc(e), pool: pool, shed: &e.audioShedPkts}
+		w := &audioWorker{jobs: make(chan audioJob, e.cfg.AudioQueue), pr: newProc(e), pool: pool, shed: &e.audioShedPkts,
+			limit: int64(e.cfg.AudioQueue)}
 		e.workers = append(e.workers, w)
 		e.workersWG.Add(1)
 		go w.run(&e.workersWG)
@@ -162,6 +243,7 @@ func (e *Engine) startWorkers(n int) {
 
 // stopWorkers ends the workers once everything queued is done.
 func (e *Engine) stopWorkers() {
+	e.FlushAudio()
 	for _, w := range e.workers {
 		close(w.jobs)
 	}
