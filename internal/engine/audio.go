@@ -36,7 +36,12 @@ type audioLeg struct {
 	trace *trace
 
 	reported, beepReported bool
-	direct                 bool // fed by OpenAudio/AudioPacket, not bound by SDP
+
+	// t38 is when the dialog switched to T.38 fax relay (zero: never),
+	// t38What the message that did.
+	t38     time.Time
+	t38What string
+	direct  bool // fed by OpenAudio/AudioPacket, not bound by SDP
 
 	// What learning RTP without SDP needs (learn.go), all on the engine's
 	// goroutine: when the leg started (the INVITE, or the 2xx of a capture
@@ -119,6 +124,9 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	// goes there. SDP in a response to an INVITE gives the callee's address.
 	fromCaller := m.Request && m.FromTag == a.callerTag
 	resp := !m.Request && m.CSeqMethod == "INVITE"
+	if len(sessions) > 0 {
+		e.t38Switch(p, m, a, sessions)
+	}
 	if len(sessions) > 0 && (fromCaller || resp) {
 		a.lastSeen = p.Time
 		e.bindMedia(a, sessions, fromCaller, m.CallID)

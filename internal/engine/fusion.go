@@ -39,6 +39,7 @@ func (e *Engine) fuse(c *outcome.Call) {
 	if a.trace != nil {
 		e.traces[a.callID] = a
 	}
+	defer fuseT38(c, a)
 	if !a.started {
 		return // SDP offered media but no RTP reached the capture
 	}
