@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/internal/testcorpus"
+	"github.com/callsight/callsight/media"
 	"github.com/callsight/callsight/outcome"
 )
 
@@ -47,4 +51,74 @@ func TestT38SwitchIsFax(t *testing.T) {
 			t.Errorf("call %s: decided_ms %v, want the re-INVITE's time after answer (~36.6 s)", c.CallID, c.DecidedMS)
 		}
 	}
+}
+
+// The Asterisk test suite's fax handshakes are RTP only (G.711 µ-law):
+// CARRIER holds one side (CNG, then CED and V.21 flags), CUSTOMER both.
+// Fed as a directly opened audio leg, every direction with audio must be a
+// fax from its tones alone.
+func TestRecordedFaxHandshakes(t *testing.T) {
+	for _, name := range []string{"asterisk-testsuite/CARRIER_G711U.pcap", "asterisk-testsuite/CUSTOMER_G711U.pcap"} {
+		path := testcorpus.File(t, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Split the capture's RTP by direction.
+		type pkt struct {
+			at  time.Time
+			raw []byte
+		}
+		flows := map[string][]pkt{}
+		rd, err := capture.NewReader(name, bytes.NewReader(data), capture.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rd.Run(func(p *capture.Payload) {
+			if p.Transport == capture.UDP && media.LooksLikeRTP(p.Data) {
+				k := p.Src.String() + ">" + p.Dst.String()
+				flows[k] = append(flows[k], pkt{p.Time, bytes.Clone(p.Data)})
+			}
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for k, ps := range flows {
+			if len(ps) < 100 {
+				continue
+			}
+			checked++
+			var got *outcome.Call
+			e, err := New(DefaultConfig(), nil, nil, func(c *outcome.Call) { got = c })
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.OpenAudio(k, "", "", ps[0].at)
+			for _, p := range ps {
+				e.AudioPacket(k, p.at, p.raw)
+			}
+			e.CloseAudio(k, ps[len(ps)-1].at)
+			e.Finish()
+			if got != nil && got.Audio != nil {
+				t.Logf("%s %s: %d packets, %s (%s)", name, k, len(ps), got.Outcome, got.Audio.Reason)
+			}
+			if got == nil || got.Outcome != outcome.Fax {
+				var audio any
+				if got != nil {
+					audio = got.Audio
+				}
+				t.Errorf("%s %s (%d packets): outcome %v, want fax; audio %+v", name, k, len(ps), outcomeOf(got), audio)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: no RTP flow found", name)
+		}
+	}
+}
+
+func outcomeOf(c *outcome.Call) outcome.Outcome {
+	if c == nil {
+		return ""
+	}
+	return c.Outcome
 }
