@@ -20,12 +20,15 @@
 // Writes are built for throughput. Into a server, each batch is appended
 // column by column (one typed slice per column, no reflection, no value
 // boxed per row) in blocks of 16 384 rows whose buffers are reused, all in
-// one INSERT. Into chDB, rows are encoded by hand in RowBinary into a
-// pooled buffer, outside the chDB lock, and inserted with INSERT ... FROM
-// INFILE (chDB parses large inline query data in more than linear time).
-// In both cases the store's own insert work (sorting, compressing,
-// merging parts, the hourly rollup) dominates: see the benchmarks in
-// bench_test.go and make analytics-bench.
+// one INSERT. Into chDB, rows are encoded by hand in ClickHouse's
+// column-oriented Native format (blocks of 1 024 rows, into a reused
+// buffer, outside the chDB lock) and inserted with INSERT ... FROM INFILE
+// (chDB parses large inline query data in more than linear time) with
+// optimize_on_insert = 0: a ReplacingMergeTree insert then skips
+// collapsing duplicates inside the block, which background merges and the
+// reports' FINAL do anyway. In both cases the store's own insert
+// work (sorting, compressing, merging parts, the hourly rollup) dominates:
+// see the benchmarks in bench_test.go and make analytics-bench.
 //
 // Nothing accepted is lost to kill -9: with Config.WAL (the default),
 // WriteCall, WriteRow and WriteEvent append the row to a write-ahead log

@@ -148,9 +148,11 @@ func openEmbedded(dir string, cfg Config) (*embedded, error) {
 	// Insert files a killed process left behind (see runData), removed once
 	// the directory is ours: their rows were never acknowledged as
 	// inserted, so they are in the spool or were lost with that process.
-	if old, err := filepath.Glob(filepath.Join(abs, ".insert-*.rowbinary")); err == nil {
-		for _, f := range old {
-			os.Remove(f)
+	for _, pat := range []string{".insert-*.native", ".insert-*.rowbinary"} {
+		if old, err := filepath.Glob(filepath.Join(abs, pat)); err == nil {
+			for _, f := range old {
+				os.Remove(f)
+			}
 		}
 	}
 	return &embedded{dir: abs}, nil
@@ -161,12 +163,13 @@ func (e *embedded) run(q, format string) ([]byte, error) {
 	return e.runQuery(func(conn unsafe.Pointer) unsafe.Pointer { return libchdb.query(conn, q, format) })
 }
 
-// runData inserts RowBinary rows: insert is "INSERT INTO t (columns)"
-// and data the rows. The rows go through a file in the store's directory
-// (INSERT ... FROM INFILE): chDB parses data given inline in a query in
-// time that grows faster than its size, a file in one pass.
+// runData inserts a block in Native format: insert is "INSERT INTO t
+// (columns)" and data the block. The block goes through a file in the
+// store's directory (INSERT ... FROM INFILE): chDB parses data given
+// inline in a query in time that grows faster than its size, a file in
+// one pass.
 func (e *embedded) runData(insert string, data []byte) error {
-	f, err := os.CreateTemp(e.dir, ".insert-*.rowbinary")
+	f, err := os.CreateTemp(e.dir, ".insert-*.native")
 	if err != nil {
 		return fmt.Errorf("analytics: embedded insert: %w", err)
 	}
@@ -179,7 +182,7 @@ func (e *embedded) runData(insert string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("analytics: embedded insert: %w", err)
 	}
-	_, err = e.run(insert+" FROM INFILE "+sqlString(name)+" FORMAT RowBinary", "TabSeparated")
+	_, err = e.run(insert+" FROM INFILE "+sqlString(name)+" "+nativeInsertSettings+" FORMAT Native", "TabSeparated")
 	return err
 }
 
@@ -242,68 +245,96 @@ func (e *embedded) close() error {
 	return nil
 }
 
-// rbPool holds RowBinary buffers: an insert of 100 000 calls is some
-// 40 MB, encoded outside the chDB lock so that one batch is encoded while
-// another is inserted.
-var rbPool = sync.Pool{New: func() any { return new(rowBinary) }}
+// nativeBufs keeps Native buffers between inserts: an insert of 100 000
+// calls is some 40 MB, encoded outside the chDB lock so that one batch is
+// encoded while another is inserted. A sync.Pool would drop them at every
+// other garbage collection, and a new buffer costs a page fault per 4 KiB
+// as it grows; a few are kept here instead (one per inserting goroutine is
+// all a Writer uses).
+var nativeBufs = make(chan *nativeBlock, 4)
+
+func getNative() *nativeBlock {
+	select {
+	case e := <-nativeBufs:
+		return e
+	default:
+		return new(nativeBlock)
+	}
+}
+
+func putNative(e *nativeBlock) {
+	if cap(e.b) > 256<<20 { // an outsized batch: let it go
+		return
+	}
+	select {
+	case nativeBufs <- e:
+	default:
+	}
+}
+
+// nativeInsertSettings are the settings of every embedded insert.
+// optimize_on_insert=0: a ReplacingMergeTree insert otherwise collapses
+// duplicate keys inside the block, a sort and merge pass that costs more
+// than the rest of the insert; duplicates are collapsed by background
+// merges and every report reads with FINAL, so what reports count is the
+// same. input_format_native_allow_types_conversion=1 turns the String we
+// send into the LowCardinality(String) the table has.
+const nativeInsertSettings = "SETTINGS optimize_on_insert = 0, input_format_native_allow_types_conversion = 1"
 
 func (e *embedded) insertCalls(_ context.Context, rows []CallRow) error {
-	enc := rbPool.Get().(*rowBinary)
-	defer rbPool.Put(enc)
-	enc.b = enc.b[:0]
 	nlegs := 0
 	for i := range rows {
-		if err := enc.call(&rows[i]); err != nil {
+		if err := checkEnum("outcome", rows[i].Outcome); err != nil {
 			return err
+		}
+		for j := range rows[i].Legs {
+			if err := checkEnum("kind", rows[i].Legs[j].Kind); err != nil {
+				return err
+			}
 		}
 		nlegs += len(rows[i].Legs)
 	}
-	if err := e.runData("INSERT INTO calls ("+callColumns+")", enc.b); err != nil {
+	enc := getNative()
+	defer putNative(enc)
+	cols := nativeCallCols()
+	encodeNative(enc, cols, rows)
+	if err := e.runData("INSERT INTO calls ("+nativeColumns(cols)+")", enc.b); err != nil {
 		return err
 	}
 	if nlegs == 0 {
 		return nil
 	}
-	enc.b = enc.b[:0]
+	legs := make([]legRef, 0, nlegs)
 	for i := range rows {
-		r := &rows[i]
-		for j := range r.Legs {
-			if err := enc.leg(r, &r.Legs[j]); err != nil {
-				return err
-			}
+		for j := range rows[i].Legs {
+			legs = append(legs, legRef{&rows[i], &rows[i].Legs[j]})
 		}
 	}
-	return e.runData("INSERT INTO legs ("+legColumns+")", enc.b)
+	lcols := nativeLegCols()
+	encodeNative(enc, lcols, legs)
+	return e.runData("INSERT INTO legs ("+nativeColumns(lcols)+")", enc.b)
 }
 
 func (e *embedded) insertEvents(_ context.Context, evs []Event) error {
-	enc := rbPool.Get().(*rowBinary)
-	defer rbPool.Put(enc)
-	enc.b = enc.b[:0]
-	nnet := 0
-	for i := range evs {
-		if err := enc.event(&evs[i], false); err != nil {
-			return err
-		}
-		if evs[i].isNetwork() {
-			nnet++
-		}
-	}
-	if err := e.runData("INSERT INTO signaling_events ("+eventColumns+")", enc.b); err != nil {
+	enc := getNative()
+	defer putNative(enc)
+	cols := nativeEventCols()
+	encodeNative(enc, cols, evs)
+	if err := e.runData("INSERT INTO signaling_events ("+nativeColumns(cols)+")", enc.b); err != nil {
 		return err
 	}
-	if nnet == 0 {
-		return nil
-	}
-	enc.b = enc.b[:0]
+	var net []Event
 	for i := range evs {
 		if evs[i].isNetwork() {
-			if err := enc.event(&evs[i], true); err != nil {
-				return err
-			}
+			net = append(net, evs[i])
 		}
 	}
-	return e.runData("INSERT INTO network_events ("+netEventColumns+")", enc.b)
+	if len(net) == 0 {
+		return nil
+	}
+	ncols := nativeNetEventCols()
+	encodeNative(enc, ncols, net)
+	return e.runData("INSERT INTO network_events ("+nativeColumns(ncols)+")", enc.b)
 }
 
 func (e *embedded) query(_ context.Context, q string) (*Table, error) {

@@ -12,11 +12,11 @@ import (
 	"github.com/callsight/callsight/outcome"
 )
 
-// The embedded store is written in ClickHouse's RowBinary format, encoded
-// here by hand (no reflection, one reused buffer) and passed to chDB as the
-// data of an INSERT ... FORMAT RowBinary query. RowBinary is what
-// ClickHouse parses fastest after Native: every value is in the column's
-// own binary form, so nothing is parsed as text.
+// ClickHouse's RowBinary format, encoded here by hand (no reflection, one
+// reused buffer). The write-ahead log records its rows in these forms (see
+// wal.go); the embedded store is written in Native (native.go), which
+// chDB parses an order of magnitude faster: RowBinary is read row by row,
+// value by value, through each column's type.
 //
 //	String, LowCardinality(String)   uvarint length, bytes
 //	UInt8/16/32/64, Int8/64          little-endian

@@ -49,8 +49,9 @@ func TestEnumsMatchSchema(t *testing.T) {
 	}
 }
 
-// TestRowBinaryEmbedded writes rows with awkward values through RowBinary
-// into chDB and reads them back as text.
+// TestRowBinaryEmbedded writes rows with awkward values into chDB (in
+// Native blocks: the name predates the switch) and reads them back as
+// text.
 func TestRowBinaryEmbedded(t *testing.T) {
 	requireCHDB(t)
 	spec := "embedded:" + filepath.Join(t.TempDir(), "chdb")
@@ -153,8 +154,9 @@ func TestRowBinaryAllocs(t *testing.T) {
 	}
 }
 
-// BenchmarkRowBinaryCall is the embedded store's encoding alone: a call and
-// its legs per op.
+// BenchmarkRowBinaryCall is RowBinary encoding alone, a call and its legs
+// per op (the embedded store's before it moved to Native:
+// BenchmarkNativeCalls).
 func BenchmarkRowBinaryCall(b *testing.B) {
 	rows := synthetic(b, 10000)
 	var e rowBinary
