@@ -30,6 +30,13 @@ type Config struct {
 	// MaxLegs bounds the legs held at once; beyond it the oldest idle legs
 	// are closed early and counted.
 	MaxLegs int
+	// EmitWhenReady emits each call as soon as it is finished and its
+	// stitch window has passed. By default calls are emitted in start
+	// order (replay's output is sorted by start), which holds a finished
+	// call back while any call that started before it is still open: live
+	// service sets this so that one long call does not delay every later
+	// one.
+	EmitWhenReady bool
 }
 
 // DefaultConfig returns the configuration used by replay.
@@ -273,6 +280,9 @@ func (c *Correlator) sweep(all bool) {
 		if all {
 			watermark = time.Unix(1<<40, 0)
 		}
+	}
+	if c.cfg.EmitWhenReady {
+		watermark = time.Unix(1<<40, 0)
 	}
 	// Emit in start order: a ready call is emitted once no open call can
 	// start before it.

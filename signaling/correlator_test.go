@@ -291,3 +291,41 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal("Validate accepted a zero setup timeout and negative max legs")
 	}
 }
+
+// Live service emits a finished call without waiting for a longer call
+// that started before it; replay keeps start order.
+func TestEmitWhenReady(t *testing.T) {
+	s := time.Second
+	for _, ready := range []bool{false, true} {
+		cfg := DefaultConfig()
+		cfg.EmitWhenReady = ready
+		var emitted []string
+		c, err := New(cfg, func(oc *outcome.Call) { emitted = append(emitted, oc.CallID) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var atTen []string
+		steps := []step{
+			invite(0, "long"), resp(1*s, "long", 200),
+			invite(2*s, "short"), resp(3*s, "short", 486),
+			{10 * time.Minute, func(*Correlator, time.Time) { atTen = append([]string(nil), emitted...) }},
+			req(time.Hour, "long", "BYE", true),
+		}
+		for _, st := range steps {
+			at := t0.Add(st.at)
+			c.Advance(at)
+			st.fn(c, at)
+		}
+		c.Flush()
+		wantTen, wantAll := "", "long short"
+		if ready {
+			wantTen, wantAll = "short", "short long"
+		}
+		if got := strings.Join(atTen, " "); got != wantTen {
+			t.Errorf("EmitWhenReady=%v: emitted after 10 min: %q, want %q", ready, got, wantTen)
+		}
+		if got := strings.Join(emitted, " "); got != wantAll {
+			t.Errorf("EmitWhenReady=%v: emitted %q, want %q", ready, got, wantAll)
+		}
+	}
+}

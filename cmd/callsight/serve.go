@@ -70,6 +70,7 @@ type serveOptions struct {
 	hepAuthKey                  string
 	ifaces                      listFlag
 	audioWorkers                int
+	settleAfter                 time.Duration
 	sipRec                      string
 	sipRecMedia                 string
 	sipRecPorts                 string
@@ -116,6 +117,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
 	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
 	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
+	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
 	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT")
 	fs.StringVar(&o.sipRecMedia, "siprec-media", "127.0.0.1", "IP address SIPREC media is received on and announced in SDP")
@@ -202,6 +204,10 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	// Live: decode and analyse audio on one worker per core, so that the
 	// engine goroutine only dispatches and correlates.
 	ecfg.AudioWorkers = o.audioWorkers
+	ecfg.SettleAfter = o.settleAfter
+	// A live call ends when it ends: no waiting for calls that started
+	// before it (replay sorts its output by start instead).
+	ecfg.Correlator.EmitWhenReady = true
 	switch strings.ToLower(o.mapping) {
 	case "rfc3398":
 		ecfg.Correlator.Mapping = cause.RFC3398

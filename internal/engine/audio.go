@@ -36,6 +36,7 @@ type audioLeg struct {
 	trace *trace
 
 	reported, beepReported bool
+	settled                bool // the verdict is final and analysis stopped (Config.SettleAfter)
 
 	// t38 is when the dialog switched to T.38 fax relay (zero: never),
 	// t38What the message that did.
@@ -295,12 +296,15 @@ func (e *Engine) feed(a *audioLeg, p *capture.Payload, t time.Time, data []byte)
 // method's value made once, so the hot path does not allocate a closure.
 func (pr *proc) pcm(pcm []int16, sample int64) {
 	a := pr.cur
-	if a == nil {
+	if a == nil || a.settled {
 		return
 	}
 	a.det.Write(pcm, sample)
 	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
 		pr.e.reportVerdict(a)
+	}
+	if d := pr.e.cfg.SettleAfter; d > 0 {
+		a.settled = settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d))
 	}
 	if t := a.trace; t != nil {
 		for _, v := range pcm {
@@ -322,6 +326,26 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 // finishAudio closes the audio leg of a call and returns its verdict. It
 // removes the leg; nil when the call had no audio.
 func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
+	a := e.detachAudio(callID)
+	if a == nil || a.stream == nil {
+		return a // no SDP was ever seen: no audio
+	}
+	if a.w == nil {
+		e.inline.finish(a, end)
+		return a
+	}
+	// Wait until the worker has processed everything queued for the leg:
+	// after that, only this goroutine touches it.
+	done := make(chan struct{})
+	a.w.send(audioJob{a: a, op: opFinish, t: end, done: done})
+	<-done
+	return a
+}
+
+// detachAudio removes the audio leg of callID from the engine's tables and
+// returns it, nil when there is none. Its stream and detector are not
+// finished yet.
+func (e *Engine) detachAudio(callID string) *audioLeg {
 	a := e.audio[callID]
 	if a == nil {
 		return nil
@@ -337,18 +361,6 @@ func (e *Engine) finishAudio(callID string, end time.Time) *audioLeg {
 	if e.bySrc[a.calleeRTP] == a {
 		delete(e.bySrc, a.calleeRTP)
 	}
-	if a.stream == nil {
-		return a // no SDP was ever seen: no audio
-	}
-	if a.w == nil {
-		e.inline.finish(a, end)
-		return a
-	}
-	// Wait until the worker has processed everything queued for the leg:
-	// after that, only this goroutine touches it.
-	done := make(chan struct{})
-	a.w.send(audioJob{a: a, op: opFinish, t: end, done: done})
-	<-done
 	return a
 }
 
@@ -488,3 +500,25 @@ func (e *Engine) CloseAudio(callID string, at time.Time) {
 	c.DurationMS = &d
 	e.calls(c)
 }
+
+// settled reports whether a verdict is final, after grace samples, at
+// sample now (see Config.SettleAfter).
+func settled(v amd.Verdict, now, grace int64) bool {
+	if !v.Decided {
+		return false
+	}
+	switch v.Class {
+	case amd.Fax, amd.Announcement, amd.Busy, amd.Ringback:
+		return true
+	case amd.Human:
+		return now >= v.DecidedAt+grace
+	case amd.Machine:
+		// A later beep (some voicemails sound two, seconds apart) moves
+		// the beep's end.
+		return v.BeepEnd >= 0 && now >= v.BeepEnd+grace
+	}
+	return false
+}
+
+// samples converts a duration to samples at 8 kHz.
+func samples(d time.Duration) int64 { return int64(d) * amd.SampleRate / int64(time.Second) }

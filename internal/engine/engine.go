@@ -73,6 +73,15 @@ type Config struct {
 	// AudioQueue bounds each worker's queue of packets; a full queue sheds
 	// packets (counted), never blocking the engine.
 	AudioQueue int
+	// SettleAfter, when positive, stops a call's audio analysis once its
+	// verdict is final: at once for a fax, an announcement, busy or
+	// ringback; SettleAfter (on the sample clock) after the beep's end for
+	// a machine (a later beep still moves it) or after the verdict for a
+	// human (a beep in that time still makes it a machine). A machine with
+	// no beep yet and dead air are never final. RTP is still decoded and
+	// counted. Live service sets it to spend the CPU on calls still
+	// undecided; replay leaves it zero, so every event of a call is heard.
+	SettleAfter time.Duration
 }
 
 // DefaultConfig returns the configuration replay uses.
@@ -161,7 +170,15 @@ type Engine struct {
 	log    *slog.Logger
 	corr   *signaling.Correlator
 	events io.Writer
-	calls  func(*outcome.Call)
+	calls  func(*outcome.Call) // the correlator's sink: fuse, then emitted
+	sink   func(*outcome.Call) // the caller's
+
+	// Calls whose audio legs the workers finished, waiting to be fused
+	// and emitted on the engine goroutine (worker.go).
+	doneMu    sync.Mutex
+	done      []finishedCall
+	doneSpare []finishedCall
+	doneN     atomic.Int64
 
 	stats  Stats
 	file   string
@@ -219,11 +236,10 @@ func New(cfg Config, log *slog.Logger, events io.Writer, calls func(*outcome.Cal
 	if cfg.AudioWorkers > 0 {
 		e.startWorkers(cfg.AudioWorkers)
 	}
+	e.sink = calls
 	e.calls = func(c *outcome.Call) {
-		e.fuse(c)
-		e.stats.Calls[c.Outcome]++
-		if calls != nil {
-			calls(c)
+		if !e.fuse(c) {
+			e.emitted(c)
 		}
 	}
 	corr, err := signaling.New(cfg.Correlator, e.calls)
@@ -331,11 +347,25 @@ func hasPort(p *capture.Payload, port uint16) bool {
 
 // Payload feeds one application payload, from a capture file or a live
 // source. Payloads must come in capture-time order.
-func (e *Engine) Payload(p *capture.Payload) { e.payload(p) }
+func (e *Engine) Payload(p *capture.Payload) {
+	e.drainFinished()
+	e.payload(p)
+}
+
+// emitted counts a fused call and hands it to the caller.
+func (e *Engine) emitted(c *outcome.Call) {
+	e.stats.Calls[c.Outcome]++
+	if e.sink != nil {
+		e.sink(c)
+	}
+}
 
 // Tick advances the capture clock without a packet, so that timers fire
 // while a live source is idle.
-func (e *Engine) Tick(now time.Time) { e.corr.Advance(now) }
+func (e *Engine) Tick(now time.Time) {
+	e.drainFinished()
+	e.corr.Advance(now)
+}
 
 // payload dispatches one application payload.
 func (e *Engine) payload(p *capture.Payload) {

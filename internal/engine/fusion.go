@@ -20,7 +20,12 @@ import (
 //   - decided_ms is the capture-time delay from answer to the verdict, or
 //     from the start of early media for an announcement before answer;
 //     beep_end_ms is the end of the beep from answer.
-func (e *Engine) fuse(c *outcome.Call) {
+//
+// With audio workers the leg's detector is finished on its worker: fuse
+// then hands the call over and reports true, and the worker queues it for
+// fuseLeg and emission on the engine goroutine (drainFinished), so the
+// engine never waits for a worker's backlog.
+func (e *Engine) fuse(c *outcome.Call) (deferred bool) {
 	var a *audioLeg
 	var end time.Time
 	if c.End != nil {
@@ -28,14 +33,27 @@ func (e *Engine) fuse(c *outcome.Call) {
 	}
 	for _, l := range c.Legs {
 		if l.CallID != "" {
-			if a = e.finishAudio(l.CallID, end); a != nil {
+			if a = e.detachAudio(l.CallID); a != nil {
 				break
 			}
 		}
 	}
 	if a == nil {
-		return
+		return false
 	}
+	if a.stream != nil && a.w != nil {
+		a.w.send(audioJob{a: a, op: opFinish, t: end, call: c})
+		return true
+	}
+	if a.stream != nil {
+		e.inline.finish(a, end)
+	}
+	e.fuseLeg(c, a)
+	return false
+}
+
+// fuseLeg refines c with its finished audio leg a.
+func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	if a.trace != nil {
 		e.traces[a.callID] = a
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callsight/callsight/media"
+	"github.com/callsight/callsight/outcome"
 )
 
 // proc runs audio legs' media streams and detectors: the engine itself
@@ -84,6 +85,7 @@ type audioJob struct {
 	pt    uint8
 	codec media.Codec
 	done  chan struct{}
+	call  *outcome.Call // opFinish: the call to fuse and emit once the leg is finished
 }
 
 const (
@@ -190,6 +192,42 @@ func (e *Engine) FlushAudio() {
 	for _, w := range e.workers {
 		w.flush()
 	}
+	e.drainFinished()
+}
+
+// finishedCall is a call whose audio leg a worker has finished, waiting to
+// be fused and emitted on the engine goroutine.
+type finishedCall struct {
+	c *outcome.Call
+	a *audioLeg
+}
+
+// finished queues a call whose leg a worker has just finished. Called on
+// the worker's goroutine; after it, only the engine goroutine touches a.
+func (e *Engine) finished(c *outcome.Call, a *audioLeg) {
+	e.doneMu.Lock()
+	e.done = append(e.done, finishedCall{c, a})
+	e.doneMu.Unlock()
+	e.doneN.Add(1)
+}
+
+// drainFinished fuses and emits the calls the workers have finished. It
+// runs on the engine goroutine: from Payload, Tick, FlushAudio and Finish.
+func (e *Engine) drainFinished() {
+	if e.doneN.Load() == 0 {
+		return
+	}
+	e.doneMu.Lock()
+	list := e.done
+	e.done = e.doneSpare[:0]
+	e.doneN.Store(0)
+	e.doneMu.Unlock()
+	for i, f := range list {
+		e.fuseLeg(f.c, f.a)
+		e.emitted(f.c)
+		list[i] = finishedCall{}
+	}
+	e.doneSpare = list[:0]
 }
 
 func (w *audioWorker) run(wg *sync.WaitGroup) {
@@ -222,7 +260,12 @@ func (w *audioWorker) run(wg *sync.WaitGroup) {
 			j.a.stream.SetPayloadType(j.pt, j.codec)
 		case opFinish:
 			w.pr.finish(j.a, j.t)
-			close(j.done)
+			if j.call != nil {
+				w.pr.e.finished(j.call, j.a)
+			}
+			if j.done != nil {
+				close(j.done)
+			}
 		}
 	}
 }
@@ -248,6 +291,7 @@ func (e *Engine) stopWorkers() {
 		close(w.jobs)
 	}
 	e.workersWG.Wait()
+	e.drainFinished()
 	for _, w := range e.workers {
 		e.stats.RTPPackets += w.pr.rtp.Load()
 		if n := w.pr.errs.Load(); n > 0 {
