@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callsight/callsight/amd"
@@ -42,7 +43,10 @@ type audioLeg struct {
 	// t38What the message that did.
 	t38     time.Time
 	t38What string
-	direct  bool // fed by OpenAudio/AudioPacket, not bound by SDP
+	// faxed is set (on the engine goroutine) once the T.38 switch was
+	// reported live; the worker then reports no audio verdict of its own.
+	faxed  atomic.Bool
+	direct bool // fed by OpenAudio/AudioPacket, not bound by SDP
 
 	// What learning RTP without SDP needs (learn.go), all on the engine's
 	// goroutine: when the leg started (the INVITE, or the 2xx of a capture
@@ -427,6 +431,9 @@ func (e *Engine) AudioTrace(callID string) *AudioTrace {
 
 // reportVerdict tells OnVerdict about a new verdict or beep end.
 func (e *Engine) reportVerdict(a *audioLeg) {
+	if a.faxed.Load() {
+		return // the T.38 switch was the verdict (t38.go)
+	}
 	v := a.det.Verdict()
 	ref := a.ans
 	if ref.IsZero() {

@@ -35,6 +35,16 @@ func (e *Engine) t38Switch(p *capture.Payload, m *sip.Message, a *audioLeg, sess
 					what = fmt.Sprintf("%d to an in-dialog INVITE accepts T.38 fax relay (m=image udptl t38)", m.Status)
 				}
 				a.t38What = what
+				if e.cfg.OnVerdict != nil && a.faxed.CompareAndSwap(false, true) {
+					// Live: the controller hears "fax" now, not when the
+					// call ends.
+					var d int64
+					if !a.answer.IsZero() {
+						d = max(0, p.Time.Sub(a.answer).Milliseconds())
+					}
+					e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling,
+						At: p.Time, Class: "fax", Confidence: 0.99, Reason: "t38 switch", Answer: a.answer, MS: d})
+				}
 				return
 			}
 		}

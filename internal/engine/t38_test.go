@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,4 +122,44 @@ func outcomeOf(c *outcome.Call) outcome.Outcome {
 		return ""
 	}
 	return c.Outcome
+}
+
+// Live, the switch is a verdict the moment it is seen, and the last one a
+// controller hears for the call, inline and with audio workers.
+func TestT38SwitchLiveVerdict(t *testing.T) {
+	path := testcorpus.File(t, "ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap")
+	for _, workers := range []int{0, 2} {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := DefaultConfig()
+		cfg.AudioWorkers = workers
+		var mu sync.Mutex
+		last := map[string]VerdictEvent{}
+		cfg.OnVerdict = func(v VerdictEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			if v.Kind == "verdict" {
+				last[v.CallID] = v
+			}
+		}
+		e, err := New(cfg, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ReplayFile(path, f); err != nil {
+			t.Fatal(err)
+		}
+		e.Finish()
+		f.Close()
+		if len(last) != 2 {
+			t.Fatalf("workers %d: verdicts for %d calls, want 2", workers, len(last))
+		}
+		for id, v := range last {
+			if v.Class != "fax" || v.Reason != "t38 switch" || v.MS < 30000 {
+				t.Errorf("workers %d: call %s: last verdict %+v, want fax by the T.38 switch ~36.6 s after answer", workers, id, v)
+			}
+		}
+	}
 }
