@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/callsight/callsight/amd"
 	"io"
 	"os"
 	"sort"
@@ -35,6 +36,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	campaign := fs.String("campaign", "", "campaign label stored with every call")
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
 	detector := fs.String("amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
+	machineSpeech := fs.Duration("machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
 	mapping := fs.String("sip-mapping", "rfc3398", "SIP status to Q.850 mapping for calls without a raw cause: rfc3398 or q1912.5")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
@@ -63,6 +65,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 	cfg := engine.DefaultConfig()
 	cfg.NoAudio = *noAudio
+	cfg.AMD.MachineSpeech = *machineSpeech
+	if err := cfg.AMD.Validate(); err != nil {
+		return usageError{err}
+	}
 	switch d := strings.ToLower(*detector); d {
 	case engine.DetectorCallsight, engine.DetectorAsterisk:
 		cfg.Detector = d

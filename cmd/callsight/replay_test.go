@@ -168,6 +168,7 @@ func TestUsage(t *testing.T) {
 		{"replay"},
 		{"replay", "--format", "xml", "x.pcap"},
 		{"replay", "--sip-mapping", "nope", "x.pcap"},
+		{"replay", "--machine-speech", "-1s", "x.pcap"},
 		{"nonsense"},
 	} {
 		var out, errb bytes.Buffer
@@ -181,6 +182,54 @@ func TestUsage(t *testing.T) {
 	}
 	if code := run([]string{"replay", "--store", "none", "--format", "table", "/nonexistent.pcap"}, nil, &out, &errb); code != 1 {
 		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+// --machine-speech moves the machine verdict: a shorter threshold decides
+// the committed corpus's machines sooner, none later.
+func TestMachineSpeechFlag(t *testing.T) {
+	files, _ := filepath.Glob("../../pcaps/audio/*.pcap.gz")
+	decided := func(ms string) map[string]int64 {
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"replay", "--store", "none", "--quiet", "--machine-speech", ms}, files...), nil, &out, &errb); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		got := map[string]int64{}
+		for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+			var c struct {
+				CallID    string `json:"call_id"`
+				Outcome   string `json:"outcome"`
+				DecidedMS *int64 `json:"decided_ms"`
+				Audio     *struct {
+					Reason string `json:"reason"`
+				} `json:"audio"`
+			}
+			if err := json.Unmarshal(line, &c); err != nil {
+				t.Fatal(err)
+			}
+			if c.Outcome == "machine" && c.DecidedMS != nil && c.Audio != nil && c.Audio.Reason == "long greeting" {
+				got[c.CallID] = *c.DecidedMS
+			}
+		}
+		return got
+	}
+	def, short := decided("2.1s"), decided("1.6s")
+	if len(def) == 0 {
+		t.Fatal("no machine decided by its long greeting in pcaps/audio")
+	}
+	sooner := 0
+	for id, ms := range def {
+		if s, ok := short[id]; ok {
+			if s > ms {
+				t.Errorf("%s: decided at %d ms with 1.6 s, later than %d ms with 2.1 s", id, s, ms)
+			}
+			if s < ms {
+				sooner++
+			}
+		}
+	}
+	if sooner == 0 {
+		t.Errorf("no machine decided sooner with --machine-speech 1.6s: %v vs %v", short, def)
 	}
 }
 
