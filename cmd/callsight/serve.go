@@ -68,6 +68,7 @@ type serveOptions struct {
 	webhookHTTPSOnly            bool
 	pcaps, follows, heps        listFlag
 	hepAuthKey                  string
+	hepTLSCert, hepTLSKey       string
 	ifaces                      listFlag
 	audioWorkers                int
 	settleAfter                 time.Duration
@@ -114,12 +115,14 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.DurationVar(&o.apiKeysPoll, "api-keys-poll", 5*time.Second, "how often --api-keys-file is checked for changes, reloaded without a restart (0: only on SIGHUP)")
 	fs.Var(&o.pcaps, "pcap", "replay a capture file as live traffic, paced by --speed (repeatable)")
 	fs.Var(&o.follows, "follow", "follow a growing pcap file as it is written (repeatable)")
-	fs.Var(&o.heps, "hep", "receive HEP v3 (Homer agents, heplify, Kamailio, FreeSWITCH) on udp:HOST:PORT or tcp:HOST:PORT (repeatable)")
-	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); empty: none required")
+	fs.Var(&o.heps, "hep", "receive HEP v1, v2 and v3, detected per packet (Homer agents, heplify, Kamailio, OpenSIPS, FreeSWITCH) on udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (repeatable)")
+	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); HEP v1/v2 cannot carry one and are then refused; empty: none required")
+	fs.StringVar(&o.hepTLSCert, "hep-tls-cert", "", "TLS certificate file (PEM) for --hep tls:HOST:PORT")
+	fs.StringVar(&o.hepTLSKey, "hep-tls-key", "", "TLS private key file (PEM) for --hep tls:HOST:PORT")
 	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
 	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
-	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT")
+	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT or tcp:HOST:PORT")
 	fs.StringVar(&o.sipRecMedia, "siprec-media", "127.0.0.1", "IP address SIPREC media is received on and announced in SDP")
 	fs.StringVar(&o.sipRecPorts, "siprec-ports", "30000-39999", "UDP port range for SIPREC media")
 	fs.Var(&o.m3uaRemote, "m3ua-remote", "connect as an M3UA ASP to this signalling gateway HOST:PORT (repeatable for multi-homing; needs kernel SCTP)")
@@ -165,6 +168,9 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return usageError{errors.New("--tls-cert and --tls-key go together")}
+	}
+	if (o.hepTLSCert == "") != (o.hepTLSKey == "") {
+		return usageError{errors.New("--hep-tls-cert and --hep-tls-key go together")}
 	}
 	if o.speed < 0 {
 		return usageError{errors.New("--speed must not be negative")}
@@ -267,6 +273,14 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	// stops the start with a clear message.
 	hcfg := capture.DefaultHEPConfig()
 	hcfg.AuthKey = o.hepAuthKey
+	hcfg.Now = time.Now // HEP v1 has no capture time: stamped on arrival
+	if o.hepTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.hepTLSCert, o.hepTLSKey)
+		if err != nil {
+			return usageError{fmt.Errorf("hep tls: %w", err)}
+		}
+		hcfg.TLS = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	var heps []*capture.HEPListener
 	hepsStarted := false
 	defer func() {
@@ -283,7 +297,10 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	for _, spec := range o.heps {
 		network, addr, ok := strings.Cut(spec, ":")
 		if !ok {
-			return usageError{fmt.Errorf("hep %q: want udp:HOST:PORT or tcp:HOST:PORT", spec)}
+			return usageError{fmt.Errorf("hep %q: want udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT", spec)}
+		}
+		if strings.HasPrefix(network, "tls") && hcfg.TLS == nil {
+			return usageError{fmt.Errorf("hep %q: tls needs --hep-tls-cert and --hep-tls-key", spec)}
 		}
 		l, err := capture.ListenHEP(network, addr, hcfg)
 		if err != nil {
@@ -429,7 +446,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		})
 	}
 	if o.sipRec != "" {
-		if err := startSIPREC(srcCtx, o, pl, log, &sources); err != nil {
+		if err := startSIPREC(srcCtx, o, pl, log, stdout, &sources); err != nil {
 			stopSources()
 			return err
 		}
@@ -1225,10 +1242,10 @@ func (pl *pipeline) offerAudio(callID string, now time.Time, data []byte) {
 // callee stream is analysed as the original call's audio, and the verdict
 // is published under the original call's Call-ID (or the recording's, when
 // the metadata names none).
-func startSIPREC(ctx context.Context, o serveOptions, pl *pipeline, log *slog.Logger, wg *sync.WaitGroup) error {
+func startSIPREC(ctx context.Context, o serveOptions, pl *pipeline, log *slog.Logger, stdout io.Writer, wg *sync.WaitGroup) error {
 	network, addr, ok := strings.Cut(o.sipRec, ":")
 	if !ok || (network != "udp" && network != "tcp") {
-		return usageError{fmt.Errorf("siprec %q: want udp:HOST:PORT", o.sipRec)}
+		return usageError{fmt.Errorf("siprec %q: want udp:HOST:PORT or tcp:HOST:PORT", o.sipRec)}
 	}
 	cfg := siprec.DefaultConfig()
 	ip, err := netip.ParseAddr(o.sipRecMedia)
@@ -1297,13 +1314,33 @@ func startSIPREC(ctx context.Context, o serveOptions, pl *pipeline, log *slog.Lo
 	if err != nil {
 		return usageError{err}
 	}
+	// Bind now, so that a port in use stops the start with a clear
+	// message.
+	var serve func() error
+	var bound net.Addr
+	if network == "tcp" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("siprec %s: %w", o.sipRec, err)
+		}
+		bound = ln.Addr()
+		serve = func() error { return srv.ServeTCP(ctx, ln) }
+	} else {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("siprec %s: %w", o.sipRec, err)
+		}
+		bound = pc.LocalAddr()
+		serve = func() error { return srv.Serve(ctx, pc) }
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.ListenAndServe(ctx, network, addr); err != nil && ctx.Err() == nil {
-			log.Error("siprec", "addr", addr, "err", err)
+		if err := serve(); err != nil && ctx.Err() == nil {
+			log.Error("siprec", "addr", bound.String(), "err", err)
 		}
 	}()
-	log.Info("siprec listening", "network", network, "addr", addr, "media", o.sipRecMedia, "ports", o.sipRecPorts)
+	fmt.Fprintf(stdout, "callsight serve: SIPREC on %s://%s\n", network, bound)
+	log.Info("siprec listening", "network", network, "addr", bound.String(), "media", o.sipRecMedia, "ports", o.sipRecPorts)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"io"
 	"math/big"
@@ -776,5 +777,148 @@ func TestServeKeyReloadAndWebhookPolicy(t *testing.T) {
 	defer mu.Unlock()
 	if !strings.Contains(stderr.String(), "reload failed") {
 		t.Errorf("the broken keys file was not logged:\n%s", stderr.String())
+	}
+}
+
+// TestServeHEPTLSAndLegacy sends a committed capture's SIP to serve as HEP
+// v3 over TLS (--hep tls: with a certificate made here) and as HEP v2
+// (Kamailio siptrace's older format) over UDP: each publishes as many calls
+// as replay finds in the file.
+func TestServeHEPTLSAndLegacy(t *testing.T) {
+	src := filepath.Join("..", "..", "pcaps", "sip-basic.pcap")
+	var out bytes.Buffer
+	if err := cmdReplay([]string{"--quiet", src}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Count(out.Bytes(), []byte("\n"))
+	var pls []capture.Payload
+	rd, err := capture.Open(src, capture.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Run(func(p *capture.Payload) {
+		if p.Transport == capture.UDP && p.Src.Addr().Is4() {
+			cp := *p
+			cp.Data = bytes.Clone(p.Data)
+			pls = append(pls, cp)
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	encode := func(version uint8) [][]byte {
+		var pkts [][]byte
+		for _, p := range pls {
+			pkts = append(pkts, capture.AppendHEP(nil, &capture.HEPPacket{Version: version, IPProto: 17, Src: p.Src, Dst: p.Dst,
+				Time: p.Time, Proto: capture.HEPSIP, AgentID: 2001, Payload: p.Data}))
+		}
+		return pkts
+	}
+
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "hep collector"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "hep.pem"), filepath.Join(dir, "hep.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+
+	tests := []struct {
+		name, spec string
+		extra      []string
+		pkts       [][]byte
+		dial       func(addr string) (net.Conn, error)
+	}{
+		{"v3 over tls", "tls:127.0.0.1:0", []string{"--hep-tls-cert", certFile, "--hep-tls-key", keyFile}, encode(3),
+			func(addr string) (net.Conn, error) {
+				return tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+			}},
+		{"v2 over udp", "udp:127.0.0.1:0", nil, encode(2),
+			func(addr string) (net.Conn, error) { return net.Dial("udp", addr) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			network, _, _ := strings.Cut(tt.spec, ":")
+			stdout := &lineWriter{lines: make(chan string, 4)}
+			var stderr bytes.Buffer
+			var mu sync.Mutex
+			done := make(chan error, 1)
+			args := append([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin", "--store", "none",
+				"--hep", tt.spec, "--exit-after", "2s"}, tt.extra...)
+			go func() { done <- cmdServe(args, stdout, lockedWriter{&mu, &stderr}) }()
+			var base, hep string
+			for base == "" || hep == "" {
+				select {
+				case l := <-stdout.lines:
+					if _, a, ok := strings.Cut(l, "HEP on "+network+"://"); ok {
+						hep = a
+					} else if _, a, ok := strings.Cut(l, "listening on "); ok {
+						base = a
+					}
+				case err := <-done:
+					t.Fatalf("serve: %v; stderr: %s", err, stderr.String())
+				case <-time.After(10 * time.Second):
+					t.Fatal("serve did not start")
+				}
+			}
+			req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+			req.Header.Set("X-API-Key", "k")
+			req.Header.Set("Last-Event-ID", "0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			conn, err := tt.dial(hep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tt.pkts {
+				if _, err := conn.Write(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conn.Close()
+			ends := countCallEnds(resp.Body)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d packets, %d call_end events (replay: %d calls)", tt.name, len(tt.pkts), ends, want)
+			if ends != want || want == 0 {
+				mu.Lock()
+				t.Errorf("HEP %s gave %d call_end events, replay gives %d calls (%d packets sent); stderr:\n%s", tt.name, ends, want, len(tt.pkts), stderr.String())
+				mu.Unlock()
+			}
+		})
+	}
+}
+
+// TestServeHEPTLSFlags: --hep tls: needs the certificate flags, which go
+// together.
+func TestServeHEPTLSFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--hep", "tls:127.0.0.1:0"},
+		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "x.pem"},
+		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "/nonexistent.pem", "--hep-tls-key", "/nonexistent.key"},
+	} {
+		args = append([]string{"--listen", "127.0.0.1:0", "--store", "none"}, args...)
+		err := cmdServe(args, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("serve %q = %v, want a usage error", args, err)
+		}
 	}
 }

@@ -137,3 +137,125 @@ func TestServeSIPREC(t *testing.T) {
 	}
 	t.Logf("verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
 }
+
+// TestServeSIPRECOverTCP is TestServeSIPREC with the recording client on
+// SIP over TCP (--siprec tcp:HOST:PORT, SIPp -t t1): the verdict and the
+// call's end reach the event stream under the original call's Call-ID.
+func TestServeSIPRECOverTCP(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
+			t.Fatal("sipp not found (Debian sip-tester; make live-deps) and CALLSIGHT_REQUIRE_PEERS=1")
+		}
+		t.Skip("sipp not found (Debian package sip-tester; make live-deps)")
+	}
+	pcap := testcorpus.File(t, "sipp/g711a.pcap") // 7 s of speech
+	raw, err := os.ReadFile(filepath.Join("..", "..", "signaling", "sip", "siprec", "testdata", "siprec_client.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The scenario plays its audio on the first stream: swap the
+	// participants' streams so that the metadata says the callee sends it.
+	a, b := "<send>UAAMm5GRQKSCMVvLyl4rFw==</send><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>", "<send>i1Pz3to5hGk8fuXl+PbwCw==</send><recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>"
+	scen := strings.NewReplacer("@PCAP@", pcap, "@PAUSE@", "9000", a, b, b, a).Replace(string(raw))
+	dir := t.TempDir()
+	scenPath := filepath.Join(dir, "scenario.xml")
+	os.WriteFile(scenPath, []byte(scen), 0o644)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sipAddr := ln.Addr().String()
+	ln.Close()
+
+	const admin = "siprec-tcp-admin"
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
+	go func() {
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin", "--store", "none",
+			"--siprec", "tcp:" + sipAddr, "--siprec-ports", "42200-42300", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	var base string
+	for recording := false; base == "" || !recording; {
+		select {
+		case l := <-stdout.lines:
+			if _, a, ok := strings.Cut(l, "listening on "); ok {
+				base = a
+			}
+			recording = recording || strings.Contains(l, "SIPREC on tcp://"+sipAddr)
+		case err := <-done:
+			t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not start")
+		}
+	}
+	defer func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan callctl.Event, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev callctl.Event
+				if json.Unmarshal([]byte(data), &ev) == nil {
+					events <- ev
+				}
+			}
+		}
+		close(events)
+	}()
+
+	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-t", "t1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46400",
+		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		mu.Lock()
+		t.Fatalf("sipp over tcp: %v\n%s\nserve stderr:\n%s", err, out, stderr.String())
+	}
+	const orig = "orig-call-42@10.10.1.10"
+	var verdict, end *callctl.Event
+	timeout := time.After(15 * time.Second)
+	for verdict == nil || end == nil {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("event stream closed")
+			}
+			if ev.CallID != orig {
+				continue
+			}
+			e := ev
+			switch ev.Kind {
+			case callctl.KindVerdict:
+				verdict = &e
+			case callctl.KindCallEnd:
+				end = &e
+			}
+		case <-timeout:
+			mu.Lock()
+			t.Fatalf("verdict %v, call end %v after the recording; stderr:\n%s", verdict, end, stderr.String())
+		}
+	}
+	if verdict.Class == "" || verdict.Class == "unknown" || verdict.Called != "33987654321" {
+		t.Errorf("verdict %+v: want a class and the callee's number from the metadata", *verdict)
+	}
+	t.Logf("over tcp: verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
+}

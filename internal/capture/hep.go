@@ -104,7 +104,12 @@ const (
 //
 // Decode aliases its input: AuthKey, CorrelationID, NodeName and Payload
 // are valid until the buffer is reused.
+//
+// Decode also reads HEP v1 and v2 packets (the older fixed header), which
+// carry SIP only: Proto is HEPSIP, AgentID is v2's 16-bit capture id, and
+// Time is zero in v1 (it has none: the listener stamps the arrival time).
 type HEPPacket struct {
+	Version       uint8 // 1, 2 or 3
 	Family        uint8 // 2 IPv4, 10 IPv6
 	IPProto       uint8 // 17 UDP, 6 TCP, 132 SCTP
 	Src, Dst      netip.AddrPort
@@ -121,20 +126,24 @@ type HEPPacket struct {
 	Compressed bool
 }
 
-// Decode decodes one HEP v3 packet from b, which must hold exactly the
-// length its header declares or more (the rest is ignored). It resets
-// every field of p. Vendor chunks and unknown generic chunks are skipped.
+// Decode decodes one HEP packet from b, of any version: v3 when b starts
+// with "HEP3", v1 or v2 when its first byte is 1 or 2 (see hepLegacyFixed
+// for their layout). A v3 packet holds the length its header declares or
+// more (the rest is ignored); a v1 or v2 packet has no length and is the
+// whole of b. It resets every field of p. Vendor chunks and unknown
+// generic chunks are skipped.
 func (p *HEPPacket) Decode(b []byte) error {
 	*p = HEPPacket{}
+	if len(b) > 0 && (b[0] == 1 || b[0] == 2) {
+		return p.decodeLegacy(b)
+	}
 	if len(b) < hepHeaderLen {
 		return fmt.Errorf("capture: hep: %d bytes: %w", len(b), ErrTruncated)
 	}
 	if string(b[:4]) != "HEP3" {
-		if b[0] == 1 || b[0] == 2 {
-			return fmt.Errorf("capture: hep: version %d (only HEP3 is decoded): %w", b[0], ErrUnsupported)
-		}
 		return fmt.Errorf("capture: hep: magic %x: %w", b[:4], ErrMalformed)
 	}
+	p.Version = 3
 	n := int(binary.BigEndian.Uint16(b[4:6]))
 	if n < hepHeaderLen {
 		return fmt.Errorf("capture: hep: total length %d: %w", n, ErrMalformed)
@@ -253,8 +262,14 @@ func hepU32(typ uint16, v []byte) (uint32, error) {
 
 // AppendHEP appends p encoded as a HEP v3 packet to b: the generic chunks
 // for the fields that are set (addresses by their family), the payload
-// last. It is the inverse of Decode, for tests and for forwarding.
+// last. It is the inverse of Decode, for tests and for forwarding. When
+// p.Version is 1 or 2 it appends that version's fixed header and the
+// payload instead (v2's time header padded to 12 bytes, as the C senders
+// write it).
 func AppendHEP(b []byte, p *HEPPacket) []byte {
+	if p.Version == 1 || p.Version == 2 {
+		return appendHEPLegacy(b, p)
+	}
 	start := len(b)
 	b = append(b, 'H', 'E', 'P', '3', 0, 0)
 	chunk := func(typ uint16, v []byte) {
@@ -274,11 +289,11 @@ func AppendHEP(b []byte, p *HEPPacket) []byte {
 	chunk(hepChunkFamily, []byte{fam})
 	chunk(hepChunkProto, []byte{p.IPProto})
 	if fam == 10 {
-		s, d := p.Src.Addr().As16(), p.Dst.Addr().As16()
+		s, d := hepAs16(p.Src.Addr()), hepAs16(p.Dst.Addr())
 		chunk(hepChunkSrc6, s[:])
 		chunk(hepChunkDst6, d[:])
 	} else {
-		s, d := p.Src.Addr().Unmap().As4(), p.Dst.Addr().Unmap().As4()
+		s, d := hepAs4(p.Src.Addr()), hepAs4(p.Dst.Addr())
 		chunk(hepChunkSrc4, s[:])
 		chunk(hepChunkDst4, d[:])
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,8 +17,17 @@ import (
 // HEPConfig configures a HEP listener.
 type HEPConfig struct {
 	// AuthKey, when not empty, is the key every packet's auth key chunk
-	// (0x0e) must hold; other packets are dropped and counted.
+	// (0x0e) must hold; other packets are dropped and counted. HEP v1
+	// and v2 packets cannot carry a key: with one set, they are dropped
+	// and counted as auth failures too.
 	AuthKey string
+	// TLS configures the "tls" networks of ListenHEP (a certificate at
+	// least); the others ignore it.
+	TLS *tls.Config
+	// Now stamps HEP v1 packets, which carry no capture time, on arrival
+	// (nil: time.Now; live serving is the one place that reads the wall
+	// clock).
+	Now func() time.Time
 	// MaxConns bounds the TCP connections served at once; more are
 	// closed on accept and counted.
 	MaxConns int
@@ -59,15 +69,18 @@ type HEPStats struct {
 	Payloads  uint64            // payloads handed to the callback
 	Other     uint64            // valid packets that are not engine input
 	ByProto   map[string]uint64 // decoded packets by HEP protocol type name
+	ByVersion [4]uint64         // decoded packets by HEP version (1, 2, 3)
 	Errors    uint64            // undecodable datagrams or TCP frames
 	AuthFails uint64            // packets with a wrong or missing auth key
 	Conns     uint64            // TCP connections accepted
 	ConnsShed uint64            // TCP connections refused over MaxConns
 }
 
-// HEPListener receives HEP v3 over UDP or TCP and hands SIP, raw RTP and
-// M3UA payloads to a callback, as capture payloads stamped with the
-// agent's capture time. Create it with ListenHEP, then Run it.
+// HEPListener receives HEP over UDP, TCP or TLS and hands SIP, raw RTP
+// and M3UA payloads to a callback, as capture payloads stamped with the
+// agent's capture time. Each packet's version is detected on its own: v3,
+// and the older v1 and v2 (SIP only) on the same socket. Create it with
+// ListenHEP, then Run it.
 type HEPListener struct {
 	cfg     HEPConfig
 	network string
@@ -77,6 +90,7 @@ type HEPListener struct {
 	mu     sync.Mutex // serializes deliveries: fn is never called concurrently
 	frame  int64
 	proto  [256]uint64
+	vers   [4]uint64
 	conns  sync.WaitGroup
 	active atomic.Int64
 
@@ -84,8 +98,9 @@ type HEPListener struct {
 }
 
 // ListenHEP binds a HEP listener on network ("udp", "udp4", "udp6",
-// "tcp", "tcp4", "tcp6") and addr ("host:port"; port 0 picks one, see
-// Addr). Nothing is read until Run.
+// "tcp", "tcp4", "tcp6", or "tls", "tls4", "tls6": TCP with TLS per
+// cfg.TLS) and addr ("host:port"; port 0 picks one, see Addr). Nothing is
+// read until Run.
 func ListenHEP(network, addr string, cfg HEPConfig) (*HEPListener, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -107,8 +122,17 @@ func ListenHEP(network, addr string, cfg HEPConfig) (*HEPListener, error) {
 			return nil, fmt.Errorf("capture: hep: %w", err)
 		}
 		l.ln = ln
+	case "tls", "tls4", "tls6":
+		if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil {
+			return nil, fmt.Errorf("capture: hep: network %q without a TLS certificate", network)
+		}
+		ln, err := net.Listen("tcp"+network[3:], addr)
+		if err != nil {
+			return nil, fmt.Errorf("capture: hep: %w", err)
+		}
+		l.ln = tls.NewListener(ln, cfg.TLS)
 	default:
-		return nil, fmt.Errorf("capture: hep: network %q: want udp or tcp: %w", network, ErrUnsupported)
+		return nil, fmt.Errorf("capture: hep: network %q: want udp, tcp or tls: %w", network, ErrUnsupported)
 	}
 	return l, nil
 }
@@ -129,6 +153,7 @@ func (l *HEPListener) Stats() HEPStats {
 		Conns: l.accepted.Load(), ConnsShed: l.shed.Load(),
 	}
 	l.mu.Lock()
+	s.ByVersion = l.vers
 	for i, n := range l.proto {
 		if n > 0 {
 			if s.ByProto == nil {
@@ -254,15 +279,30 @@ type hepBatch struct {
 	n     uint32 // packets decoded, counted by type in proto
 	bytes uint64
 	proto [256]uint32
+	vers  [4]uint32
 }
 
-// serveConn reads HEP packets framed by their own length from one TCP
-// connection. The frames already in the read buffer are decoded in place
-// and delivered together, before the next read from the socket (which is
-// also the only time the idle deadline is pushed back: one clock read and
-// one deadline per read, not per frame). A frame that does not start with
-// "HEP3" ends the connection: the stream cannot be resynchronised.
+// serveConn reads HEP packets from one TCP (or TLS) connection: v3
+// frames by their own length, v1 and v2 packets (which have none) by the
+// SIP message they carry, per its Content-Length. The frames already in
+// the read buffer are decoded in place and delivered together, before the
+// next read from the socket (which is also the only time the idle
+// deadline is pushed back: one clock read and one deadline per read, not
+// per frame). A frame that starts with neither "HEP3" nor version 1 or 2
+// ends the connection: the stream cannot be resynchronised.
 func (l *HEPListener) serveConn(c net.Conn, fn func([]Payload)) {
+	if tc, ok := c.(*tls.Conn); ok {
+		// Handshake under the idle deadline, so that a peer that
+		// connects and stays silent does not hold a connection slot.
+		c.SetDeadline(time.Now().Add(l.cfg.IdleTimeout))
+		if err := tc.Handshake(); err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				l.errs.Add(1)
+			}
+			return
+		}
+		c.SetDeadline(time.Time{})
+	}
 	br := bufio.NewReaderSize(c, 1<<16)
 	var b hepBatch
 	defer l.deliver(&b, fn)
@@ -283,6 +323,17 @@ func (l *HEPListener) serveConn(c net.Conn, fn func([]Payload)) {
 			}
 			return
 		}
+		if head[0] == 1 || head[0] == 2 {
+			n, err := l.legacyFrame(br, need)
+			if err != nil {
+				l.errs.Add(1)
+				return
+			}
+			frame, _ := br.Peek(n) // buffered by legacyFrame
+			l.decode(&b, frame, fn)
+			_, _ = br.Discard(n)
+			continue
+		}
 		if string(head[:4]) != "HEP3" {
 			l.errs.Add(1)
 			return
@@ -302,6 +353,30 @@ func (l *HEPListener) serveConn(c net.Conn, fn func([]Payload)) {
 	}
 }
 
+// legacyFrame finds the length of the HEP v1/v2 packet at the head of
+// br, reading until its SIP message is complete; it fits the 64 KiB
+// buffer or the connection fails.
+func (l *HEPListener) legacyFrame(br *bufio.Reader, need func(int) ([]byte, error)) (int, error) {
+	want := hepLegacyFixed
+	for {
+		buf, err := need(max(want, br.Buffered()))
+		if err != nil {
+			return 0, err
+		}
+		n, more, err := hepLegacyFrameLen(buf)
+		if err != nil {
+			return 0, err
+		}
+		if more == 0 {
+			if _, err := need(n); err != nil {
+				return 0, err
+			}
+			return n, nil
+		}
+		want = more
+	}
+}
+
 // decode decodes one HEP packet into the batch.
 func (l *HEPListener) decode(b *hepBatch, frame []byte, fn func([]Payload)) {
 	p := &b.pkt
@@ -313,7 +388,15 @@ func (l *HEPListener) decode(b *hepBatch, frame []byte, fn func([]Payload)) {
 		l.auth.Add(1)
 		return
 	}
+	if p.Version == 1 {
+		if l.cfg.Now != nil {
+			p.Time = l.cfg.Now().UTC()
+		} else {
+			p.Time = time.Now().UTC()
+		}
+	}
 	b.n++
+	b.vers[p.Version&3]++
 	b.bytes += uint64(len(frame))
 	b.proto[p.Proto]++
 	if len(b.pl) == cap(b.pl) {
@@ -347,6 +430,10 @@ func (l *HEPListener) deliver(b *hepBatch, fn func([]Payload)) {
 			b.proto[i] = 0
 		}
 	}
+	for i, c := range b.vers {
+		l.vers[i] += uint64(c)
+	}
+	b.vers = [4]uint32{}
 	l.packets.Add(uint64(b.n))
 	b.n = 0
 	l.bytes.Add(b.bytes)

@@ -37,7 +37,7 @@ func mustHex(s string) []byte {
 
 func sampleHEP() *HEPPacket {
 	return &HEPPacket{
-		Family: 2, IPProto: 17,
+		Version: 3, Family: 2, IPProto: 17,
 		Src:           netip.MustParseAddrPort("10.10.1.10:5060"),
 		Dst:           netip.MustParseAddrPort("10.10.1.20:5060"),
 		Time:          time.Date(2020, 1, 2, 3, 4, 5, 678000, time.UTC),
@@ -95,7 +95,7 @@ func TestHEPDecodeErrors(t *testing.T) {
 	}{
 		{"empty", nil, ErrTruncated},
 		{"short header", []byte("HEP3\x00"), ErrTruncated},
-		{"hep2", []byte{2, 16, 2, 17, 0, 0, 0, 0}, ErrUnsupported},
+		{"hep2 header only", []byte{2, 16, 2, 17, 0, 0, 0, 0}, ErrTruncated},
 		{"magic", []byte("GET / HTTP/1.1\r\n"), ErrMalformed},
 		{"total too long", append([]byte("HEP3\x01\x00"), good[6:]...), ErrTruncated},
 		{"total too short", []byte("HEP3\x00\x03"), ErrMalformed},
@@ -170,6 +170,12 @@ func FuzzHEPDecode(f *testing.F) {
 	f.Add(hepINVITE)
 	f.Add(AppendHEP(nil, sampleHEP()))
 	f.Add([]byte("HEP3\x00\x06"))
+	for _, tt := range hepLegacyCases() {
+		f.Add(tt.in)
+	}
+	for _, tt := range hepLegacyErrorCases() {
+		f.Add(tt.in)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var reused, fresh HEPPacket
 		reused = *sampleHEP()
@@ -177,6 +183,12 @@ func FuzzHEPDecode(f *testing.F) {
 		e2 := fresh.Decode(b)
 		if (e1 == nil) != (e2 == nil) {
 			t.Fatalf("reused err %v, fresh err %v", e1, e2)
+		}
+		if e1 != nil && !errors.Is(e1, ErrTruncated) && !errors.Is(e1, ErrMalformed) && !errors.Is(e1, ErrUnsupported) {
+			t.Fatalf("Decode error wraps no sentinel: %v", e1)
+		}
+		if e1 == nil && (fresh.Version < 1 || fresh.Version > 3) {
+			t.Fatalf("Decode gave version %d", fresh.Version)
 		}
 		if e1 == nil && !cmp.Equal(reused, fresh, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })) {
 			t.Fatalf("reused %+v != fresh %+v", reused, fresh)

@@ -177,11 +177,27 @@ func New(cfg Config, h Handler) (*Server, error) {
 }
 
 // Serve serves SIP on a UDP socket the caller opened until ctx is done,
-// then ends every session and returns nil.
+// then ends every session and returns nil. ServeTCP is the same over TCP.
 func (s *Server) Serve(ctx context.Context, pc net.PacketConn) error {
 	stop := context.AfterFunc(ctx, func() { pc.Close() })
 	defer stop()
 	err := s.srv.ServeUDP(pc)
+	s.closeAll()
+	s.ua.Close()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// ServeTCP serves SIP over TCP on a listener the caller opened until ctx
+// is done, then closes it and every connection, ends every session and
+// returns nil. Responses go back on the connection the request came on
+// (RFC 3261 §18.2.2); media stays RTP over UDP.
+func (s *Server) ServeTCP(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	err := s.srv.ServeTCP(ln)
 	s.closeAll()
 	s.ua.Close()
 	if ctx.Err() != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,10 +16,19 @@ import (
 )
 
 // TestSIPpRecordingClient runs SIPp as a SIPREC client against the
-// server: INVITE with metadata, the caller's audio from a corpus capture,
-// a re-INVITE, BYE. The session is reported with the original call's
-// identifiers and both streams' roles, and every RTP packet arrives.
+// server, over UDP and over TCP (-t t1): INVITE with metadata, the
+// caller's audio from a corpus capture, a re-INVITE, BYE. The session is
+// reported with the original call's identifiers and both streams' roles,
+// and every RTP packet arrives.
 func TestSIPpRecordingClient(t *testing.T) {
+	for i, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) { sippRecordingClient(t, transport, i) })
+	}
+}
+
+// sippRecordingClient is TestSIPpRecordingClient over one transport; n
+// picks port ranges apart from the other runs'.
+func sippRecordingClient(t *testing.T, transport string, n int) {
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
@@ -35,7 +45,7 @@ func TestSIPpRecordingClient(t *testing.T) {
 	perStream := map[int]int{}
 	cfg := DefaultConfig()
 	cfg.Now = time.Now
-	cfg.PortMin, cfg.PortMax = 41000, 41100
+	cfg.PortMin, cfg.PortMax = uint16(41000+200*n), uint16(41100+200*n)
 	srv, err := New(cfg, Handler{
 		OnSession: func(s *SessionInfo) { mu.Lock(); sessions = append(sessions, *s); mu.Unlock() },
 		OnEnd:     func(id string, _ time.Time) { mu.Lock(); ended = append(ended, id); mu.Unlock() },
@@ -44,13 +54,24 @@ func TestSIPpRecordingClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, pc) }()
+	var addr string
+	if transport == "tcp" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = ln.Addr().String()
+		go func() { done <- srv.ServeTCP(ctx, ln) }()
+	} else {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = pc.LocalAddr().String()
+		go func() { done <- srv.Serve(ctx, pc) }()
+	}
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -66,8 +87,9 @@ func TestSIPpRecordingClient(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "scenario.xml")
 	os.WriteFile(path, []byte(scen), 0o644)
-	cmd := exec.Command(sipp, "-sf", path, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46000",
-		"-timeout", "30s", "-timeout_error", "-trace_err", "-nostdin", pc.LocalAddr().String())
+	cmd := exec.Command(sipp, "-sf", path, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1",
+		"-mp", strconv.Itoa(46000+100*n), "-t", transport[:1]+"1",
+		"-timeout", "30s", "-timeout_error", "-trace_err", "-nostdin", addr)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -101,5 +123,5 @@ func TestSIPpRecordingClient(t *testing.T) {
 		t.Errorf("ended = %v, want [%s]", ended, s.ID)
 	}
 	st := srv.Stats()
-	t.Logf("session %s: streams %v/%v; stats %+v", s.ID, s.Streams[0].Local, s.Streams[1].Local, st)
+	t.Logf("%s: session %s: streams %v/%v; stats %+v", transport, s.ID, s.Streams[0].Local, s.Streams[1].Local, st)
 }
