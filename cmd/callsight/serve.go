@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/callsight/callsight/amd"
 	"io"
 	"log/slog"
 	"net"
@@ -72,6 +73,7 @@ type serveOptions struct {
 	ifaces                      listFlag
 	audioWorkers                int
 	settleAfter                 time.Duration
+	machineSpeech               time.Duration
 	sipRec                      string
 	sipRecMedia                 string
 	sipRecPorts                 string
@@ -120,6 +122,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.hepTLSCert, "hep-tls-cert", "", "TLS certificate file (PEM) for --hep tls:HOST:PORT")
 	fs.StringVar(&o.hepTLSKey, "hep-tls-key", "", "TLS private key file (PEM) for --hep tls:HOST:PORT")
 	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
+	fs.DurationVar(&o.machineSpeech, "machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
 	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
 	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT or tcp:HOST:PORT")
@@ -211,6 +214,10 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	// engine goroutine only dispatches and correlates.
 	ecfg.AudioWorkers = o.audioWorkers
 	ecfg.SettleAfter = o.settleAfter
+	ecfg.AMD.MachineSpeech = o.machineSpeech
+	if err := ecfg.AMD.Validate(); err != nil {
+		return usageError{err}
+	}
 	// A live call ends when it ends: no waiting for calls that started
 	// before it (replay sorts its output by start instead).
 	ecfg.Correlator.EmitWhenReady = true
