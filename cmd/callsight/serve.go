@@ -674,6 +674,12 @@ func (pl *pipeline) offer(p *capture.Payload, block bool) {
 		pl.in <- it
 		return
 	}
+	pl.tryQueue(it)
+}
+
+// tryQueue queues one payload's item unless --queue payloads wait already
+// or the channel is full; a dropped item is counted and its buffer reused.
+func (pl *pipeline) tryQueue(it item) {
 	if pl.queued.Load() < pl.limit {
 		pl.queued.Add(1)
 		select {
@@ -684,7 +690,7 @@ func (pl *pipeline) offer(p *capture.Payload, block bool) {
 		}
 	}
 	pl.m.drops.Inc()
-	pl.pool.Put(bp)
+	pl.pool.Put(it.buf)
 }
 
 // offerBatch copies a live source's batch into the engine's queue as one
@@ -1232,17 +1238,7 @@ func (pl *pipeline) offerAudio(callID string, now time.Time, data []byte) {
 	*bp = append((*bp)[:0], data...)
 	it := item{p: capture.Payload{Time: now, Transport: capture.UDP, Data: *bp}, buf: bp, enq: now, audio: callID}
 	pl.m.payloads.Inc()
-	if pl.queued.Load() < pl.limit {
-		pl.queued.Add(1)
-		select {
-		case pl.in <- it:
-			return
-		default:
-			pl.queued.Add(-1)
-		}
-	}
-	pl.m.drops.Inc()
-	pl.pool.Put(bp)
+	pl.tryQueue(it)
 }
 
 // startSIPREC runs the SIPREC recording server: each recording session's

@@ -34,6 +34,27 @@ import (
 )
 
 // lineWriter hands each line written to it to a channel.
+// serveBase waits for serve's "listening on URL" line and returns the URL;
+// the test fails when serve ends first or is not listening within 10 s.
+// stderr, when not nil, gives serve's log for the failure message.
+func serveBase(t *testing.T, stdout *lineWriter, done <-chan error, stderr func() string) string {
+	t.Helper()
+	select {
+	case l := <-stdout.lines:
+		_, base, _ := strings.Cut(l, "listening on ")
+		return base
+	case err := <-done:
+		log := ""
+		if stderr != nil {
+			log = "; stderr: " + stderr()
+		}
+		t.Fatalf("serve ended at once: %v%s", err, log)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
 type lineWriter struct {
 	mu    sync.Mutex
 	buf   bytes.Buffer
@@ -338,15 +359,7 @@ func TestServeTLS(t *testing.T) {
 		done <- cmdServe([]string{"--config", settings, "--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"),
 			"--speed", "0", "--exit-after", "1s"}, stdout, io.Discard)
 	}()
-	var base string
-	select {
-	case l := <-stdout.lines:
-		_, base, _ = strings.Cut(l, "listening on ")
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := serveBase(t, stdout, done, nil)
 	if !strings.HasPrefix(base, "https://") {
 		t.Fatalf("listening on %q, want https", base)
 	}
@@ -400,15 +413,7 @@ func TestServeFollow(t *testing.T) {
 		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin", "--follow", live,
 			"--follow-poll", "20ms", "--exit-after", "1500ms"}, stdout, io.Discard)
 	}()
-	var base string
-	select {
-	case l := <-stdout.lines:
-		_, base, _ = strings.Cut(l, "listening on ")
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := serveBase(t, stdout, done, nil)
 	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
 	req.Header.Set("X-API-Key", "k")
 	req.Header.Set("Last-Event-ID", "0")
@@ -602,15 +607,7 @@ func TestServeLiveInterfaces(t *testing.T) {
 		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", "none",
 			"--interface", "lo", "--interface", "lo", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
-	var base string
-	select {
-	case l := <-stdout.lines:
-		_, base, _ = strings.Cut(l, "listening on ")
-	case err := <-done:
-		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := serveBase(t, stdout, done, stderr.String)
 	for deadline := time.Now().Add(10 * time.Second); ; { // sources start after the listener
 		req, _ := http.NewRequest("GET", base+"/readyz", nil)
 		req.Header.Set("Authorization", "Bearer k")
@@ -692,15 +689,7 @@ func TestServeKeyReloadAndWebhookPolicy(t *testing.T) {
 			"--api-key", callctl.HashKey(admin) + " ops admin", "--api-keys-poll", "30ms", "--webhook-secret", "s3cret",
 			"--webhook-allow", "127.0.0.1:9000, hooks.internal", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
-	var base string
-	select {
-	case l := <-stdout.lines:
-		_, base, _ = strings.Cut(l, "listening on ")
-	case err := <-done:
-		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := serveBase(t, stdout, done, stderr.String)
 	call := func(method, path, key, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

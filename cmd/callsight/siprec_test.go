@@ -63,15 +63,7 @@ func TestServeSIPREC(t *testing.T) {
 		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin",
 			"--siprec", "udp:" + sipAddr, "--siprec-ports", "42000-42100", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
-	var base string
-	select {
-	case l := <-stdout.lines:
-		_, base, _ = strings.Cut(l, "listening on ")
-	case err := <-done:
-		t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := serveBase(t, stdout, done, stderr.String)
 	defer func() {
 		stop()
 		select {
