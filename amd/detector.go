@@ -325,11 +325,11 @@ func (d *Detector) End(sample int64) {
 func (d *Detector) frame(start int64) {
 	x := d.buf[:]
 	end := start + frameLen
-	m := energy.Measure(x)
-	ms := m.MeanSquare()
+	// One pass gives the lags and the frame's energy.
+	lags, sumSq := tone.CorrelateSum(x)
+	ms := float64(sumSq) / frameLen
 	db := energy.DBFS(ms)
-	lost := m.Lost()
-	lags := tone.Correlate(x)
+	lost := energy.Lost(x)
 	vdb := db
 	// The callee's line after the answer is another source than early
 	// media (ringback, an announcement): its background is learnt afresh.
@@ -376,21 +376,34 @@ func (d *Detector) frame(start int64) {
 		est, ok := tone.Pisarenko(lags, SampleRate)
 		if ok {
 			freq = est.Freq
-			if est.Fraction >= 0.7 && freq >= 280 && freq <= 2600 {
-				sf := freq
-				if single = d.pure(x, ms, &sf); single {
-					freq = sf
+			first := est.Fraction >= 0.7 && freq >= 280 && freq <= 2600
+			// Coloured noise (mostly below 1 kHz) biases the estimate; the
+			// differenced signal keeps a tone and whitens that noise: its
+			// estimate is tried second, when the first is not one tone.
+			e2, ok2 := tone.Pisarenko(lags.Differenced(), SampleRate)
+			second := ok2 && e2.Fraction >= 0.8 && abs(e2.Freq-freq) > 20 && e2.Freq >= 280 && e2.Freq <= 2600
+			switch {
+			case first && second:
+				// Both filter banks in one pass (voiced speech often
+				// needs both): about the cost of one and a half.
+				f1, f2 := d.pureBase(freq), d.pureBase(e2.Freq)
+				lo, hi := pureBank(f1), pureBank(f2)
+				g := [8]tone.Goertzel{lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]}
+				p := tone.Power8(x, &g)
+				if sf, ok := d.purest(p[:4], ms, f1); ok {
+					single, freq = true, sf
+				} else if sf, ok := d.purest(p[4:], ms, f2); ok {
+					single, freq = true, sf
 				}
-			}
-			if !single {
-				// Coloured noise (mostly below 1 kHz) biases the estimate;
-				// the differenced signal keeps a tone and whitens that noise.
-				if e2, ok2 := tone.Pisarenko(lags.Differenced(), SampleRate); ok2 && e2.Fraction >= 0.8 && abs(e2.Freq-freq) > 20 &&
-					e2.Freq >= 280 && e2.Freq <= 2600 {
-					f2 := e2.Freq
-					if d.pure(x, ms, &f2) {
-						single, freq = true, f2
-					}
+			case first, second:
+				f := d.pureBase(freq)
+				if !first {
+					f = d.pureBase(e2.Freq)
+				}
+				g := pureBank(f)
+				p := tone.Power4(x, &g)
+				if sf, ok := d.purest(p[:], ms, f); ok {
+					single, freq = true, sf
 				}
 			}
 			low = est.Fraction >= 0.85 && freq >= 300 && freq <= 700
@@ -541,28 +554,41 @@ func (d *Detector) frame(start int64) {
 	}
 }
 
-// pure reports whether the frame is one tone near *freq: its Goertzel
-// share of the frame power reaches TonePurity. While a tone is followed the
-// test runs at the tone's running frequency (the estimate jitters in noise),
-// and 20 Hz below, 20 and 40 Hz above. *freq is updated to the best.
-func (d *Detector) pure(x []int16, ms float64, freq *float64) bool {
-	f := *freq
+// The purity test: a frame is one tone near a frequency when the Goertzel
+// share of the frame power there (pureBank) reaches TonePurity. While a
+// tone is followed the test runs at the tone's running frequency, the
+// estimate jitters in noise (pureBase), and 20 Hz below, 20 and 40 Hz
+// above: coloured noise pulls the estimate down more often than up.
+
+// pureBase returns the frequency the purity test centres on for an
+// estimate f: the followed tone's when f is near it, else f.
+func (d *Detector) pureBase(f float64) float64 {
 	if ft, on := d.single.Tracking(); on && abs(f-ft) <= max(25, 0.03*ft) {
-		f = ft
+		return ft
 	}
-	// One pass for the estimate and its neighbours (coloured noise pulls
-	// the estimate down more often than up).
-	g := [4]tone.Goertzel{tone.NewGoertzel(f, SampleRate), tone.NewGoertzel(f-20, SampleRate),
+	return f
+}
+
+// pureOffsets are the frequencies of pureBank, relative to its base.
+var pureOffsets = [4]float64{0, -20, 20, 40}
+
+// pureBank returns the filters of the purity test around base f.
+func pureBank(f float64) [4]tone.Goertzel {
+	return [4]tone.Goertzel{tone.NewGoertzel(f, SampleRate), tone.NewGoertzel(f-20, SampleRate),
 		tone.NewGoertzel(f+20, SampleRate), tone.NewGoertzel(f+40, SampleRate)}
-	p := tone.Power4(x, &g)
-	pur, base := p[0]/ms, f
-	for i, df := range [4]float64{0, -20, 20, 40} {
+}
+
+// purest takes the powers of pureBank(base) on a frame of mean square ms:
+// it returns the frequency with the largest share and whether that share
+// reaches TonePurity.
+func (d *Detector) purest(p []float64, ms, base float64) (float64, bool) {
+	pur, f := p[0]/ms, base
+	for i, df := range pureOffsets {
 		if p[i]/ms > pur {
 			pur, f = p[i]/ms, base+df
 		}
 	}
-	*freq = f
-	return pur >= d.cfg.TonePurity
+	return f, pur >= d.cfg.TonePurity
 }
 
 // dense reports whether most of a cadence segment's frames were tonal

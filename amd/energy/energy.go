@@ -63,6 +63,30 @@ func (f Frame) DBFS() float64 { return DBFS(f.MeanSquare()) }
 // zeros: the mark of a concealed packet loss (or of digital silence).
 func (f Frame) Lost() bool { return f.ZeroRun >= LostRun }
 
+// Lost reports what Measure(x).Lost() does, whether x holds a run of at
+// least LostRun exact zeros, without the rest of the measuring: every such
+// run covers a sample whose index is LostRun-1 modulo LostRun, so only the
+// runs through those samples are followed, and a frame with none zero
+// costs a few loads.
+func Lost(x []int16) bool {
+	for i := LostRun - 1; i < len(x); i += LostRun {
+		if x[i] != 0 {
+			continue
+		}
+		lo, hi := i, i+1
+		for lo > 0 && x[lo-1] == 0 {
+			lo--
+		}
+		for hi < len(x) && x[hi] == 0 {
+			hi++
+		}
+		if hi-lo >= LostRun {
+			return true
+		}
+	}
+	return false
+}
+
 // DBFS converts a mean square to dBFS (SilenceDBFS for zero).
 func DBFS(meanSquare float64) float64 {
 	if meanSquare <= 0 {

@@ -71,6 +71,35 @@ func TestActivityHysteresisHangover(t *testing.T) {
 	}
 }
 
+// TestLostMatchesMeasure checks the sampled run search against Measure on
+// every placement of zero runs of lengths around LostRun.
+func TestLostMatchesMeasure(t *testing.T) {
+	for n := range 100 {
+		for start := range n {
+			for run := 1; start+run <= n && run <= 2*LostRun+1; run++ {
+				for _, other := range []int{-1, start - 3, start + run + 2} {
+					x := make([]int16, n)
+					for i := range x {
+						x[i] = int16(1 + i%5)
+					}
+					for i := start; i < start+run; i++ {
+						x[i] = 0
+					}
+					if other >= 0 && other < n {
+						x[other] = 0 // a stray zero near the run
+					}
+					if got, want := Lost(x), Measure(x).Lost(); got != want {
+						t.Fatalf("Lost(%d samples, zeros %d..%d, stray %d) = %v, want %v", n, start, start+run, other, got, want)
+					}
+				}
+			}
+		}
+	}
+	if Lost(nil) || !Lost(make([]int16, FrameSize)) {
+		t.Error("Lost(nil) or Lost(a silent frame) wrong")
+	}
+}
+
 func BenchmarkMeasure(b *testing.B) {
 	x := sine(FrameSize, 5000, 440)
 	b.ReportAllocs()

@@ -2,6 +2,7 @@ package tone
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -52,6 +53,35 @@ func TestPower4(t *testing.T) {
 	for i := range g {
 		if want := g[i].Power(x); math.Abs(p[i]-want) > 1e-6*math.Max(1, want) {
 			t.Errorf("Power4[%d] = %v, want %v", i, p[i], want)
+		}
+	}
+}
+
+// TestPower8Exact checks that Power8 gives, to the last bit, what Power4
+// gives for each half of its bank, on random frames of any length.
+func TestPower8Exact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 5000 {
+		n := 80
+		if trial%3 == 0 {
+			n = rng.IntN(90)
+		}
+		x := make([]int16, n)
+		for i := range x {
+			x[i] = int16(rng.Uint32())
+			if trial%2 == 0 {
+				x[i] = int16(3000 * math.Sin(float64(i)*0.9+float64(trial)))
+			}
+		}
+		var g [8]Goertzel
+		for i := range g {
+			g[i] = NewGoertzel(200+rng.Float64()*3600, Rate)
+		}
+		lo, hi := [4]Goertzel(g[:4]), [4]Goertzel(g[4:])
+		pl, ph := Power4(x, &lo), Power4(x, &hi)
+		want := [8]float64(append(pl[:], ph[:]...))
+		if got := Power8(x, &g); got != want {
+			t.Fatalf("Power8 on %d samples = %v, want %v", n, got, want)
 		}
 	}
 }
@@ -115,6 +145,63 @@ func TestTracker(t *testing.T) {
 	}
 	if got[1].Start != 1600 || got[1].End != 2040 {
 		t.Errorf("second tone = %+v, want 1600..2040", got[1])
+	}
+}
+
+// correlateRef is the definition of Lags, one window per sample.
+func correlateRef(x []int16) (Lags, int64) {
+	var sum int64
+	for _, v := range x {
+		sum += int64(v) * int64(v)
+	}
+	if len(x) < 7 {
+		return Lags{}, sum
+	}
+	var r0, r1, r2, r3 int64
+	for n := 3; n+3 < len(x); n++ {
+		d := int32(x[n])
+		r0 += int64(d * d)
+		r1 += int64(d*int32(x[n-1])) + int64(d*int32(x[n+1]))
+		r2 += int64(d*int32(x[n-2])) + int64(d*int32(x[n+2]))
+		r3 += int64(d*int32(x[n-3])) + int64(d*int32(x[n+3]))
+	}
+	return Lags{R0: r0, R1: r1 / 2, R2: r2 / 2, R3: r3 / 2}, sum
+}
+
+// TestCorrelateExact checks the one-product-per-lag sums against the
+// definition on random, extreme and odd-length frames: they must agree to
+// the last bit (the detector's results depend on it).
+func TestCorrelateExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 20000 {
+		n := 80
+		if trial%4 == 0 {
+			n = rng.IntN(100)
+		}
+		x := make([]int16, n)
+		for i := range x {
+			switch trial % 5 {
+			case 0: // full scale, both signs: the largest products
+				x[i] = [2]int16{-32768, 32767}[rng.IntN(2)]
+			case 1:
+				x[i] = int16(rng.IntN(7) - 3)
+			default:
+				x[i] = int16(rng.Uint32())
+			}
+		}
+		want, wantSum := correlateRef(x)
+		got, sum := CorrelateSum(x)
+		if got != want || sum != wantSum || Correlate(x) != want {
+			t.Fatalf("CorrelateSum(%v) = %+v, %d; want %+v, %d", x, got, sum, want, wantSum)
+		}
+	}
+}
+
+func BenchmarkCorrelate(b *testing.B) {
+	x := tones(80, 5000, 300, 1000)
+	b.SetBytes(160)
+	for b.Loop() {
+		_, _ = CorrelateSum(x)
 	}
 }
 
