@@ -395,6 +395,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
 	}
 	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(pl.queued.Load()) })
+	reg.NewCounterFunc("callsight_audio_settled_total", "Calls whose audio analysis stopped once their verdict was final (--settle-after).",
+		func() float64 { return float64(pl.eng.SettledCalls()) })
 	engineDone := make(chan struct{})
 	go func() { pl.run(); close(engineDone) }()
 

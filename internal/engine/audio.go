@@ -307,8 +307,9 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
 		pr.e.reportVerdict(a)
 	}
-	if d := pr.e.cfg.SettleAfter; d > 0 {
-		a.settled = settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d))
+	if d := pr.e.cfg.SettleAfter; d > 0 && settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d)) {
+		a.settled = true
+		pr.e.settledN.Add(1)
 	}
 	if t := a.trace; t != nil {
 		for _, v := range pcm {

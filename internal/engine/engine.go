@@ -148,6 +148,7 @@ type Stats struct {
 	UDPOther     uint64 // UDP payloads that are neither signaling nor bound RTP
 	RTPPackets   uint64 // RTP packets bound to a call and analysed
 	AudioLegs    uint64 // calls whose audio was bound, through SDP or learned
+	AudioSettled uint64 // calls whose analysis stopped once their verdict was final (Config.SettleAfter)
 	AudioLearned uint64 // calls whose audio was learned without SDP
 	// LearnAmbiguous counts RTP flows left unbound because they could be
 	// more than one call's audio (or either direction of one call).
@@ -179,6 +180,7 @@ type Engine struct {
 	done      []finishedCall
 	doneSpare []finishedCall
 	doneN     atomic.Int64
+	settledN  atomic.Uint64 // legs settled (Config.SettleAfter), counted by their processors
 
 	stats  Stats
 	file   string
@@ -283,6 +285,11 @@ func (e *Engine) Finish() {
 	e.stats.Correlator = e.corr.Stats()
 }
 
+// SettledCalls is how many calls' analysis stopped once their verdict was
+// final (Config.SettleAfter). Unlike Stats it may be read from any
+// goroutine.
+func (e *Engine) SettledCalls() uint64 { return e.settledN.Load() }
+
 // Stats returns what was counted so far.
 func (e *Engine) Stats() Stats {
 	e.stats.Correlator = e.corr.Stats()
@@ -293,6 +300,7 @@ func (e *Engine) Stats() Stats {
 		st.DecodeErrors["rtp: worker"] += w.pr.errs.Load()
 	}
 	st.AudioShedPackets = e.audioShedPkts.Load()
+	st.AudioSettled = e.settledN.Load()
 	return st
 }
 

@@ -17,6 +17,7 @@ func TestSettleAfterKeepsVerdicts(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no committed audio corpus in pcaps/audio")
 	}
+	var settledLegs uint64
 	run := func(settle time.Duration) map[string]*outcome.Call {
 		cfg := DefaultConfig()
 		cfg.SettleAfter = settle
@@ -36,9 +37,13 @@ func TestSettleAfterKeepsVerdicts(t *testing.T) {
 			f.Close()
 		}
 		e.Finish()
+		settledLegs = e.Stats().AudioSettled
 		return calls
 	}
 	full, settled := run(0), run(5*time.Second)
+	if settledLegs < 5 {
+		t.Errorf("%d of %d calls settled, want the answered calls that went on after their verdict", settledLegs, len(settled))
+	}
 	if len(full) != len(settled) || len(full) < 40 {
 		t.Fatalf("%d calls with full analysis, %d settled", len(full), len(settled))
 	}
