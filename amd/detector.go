@@ -406,6 +406,22 @@ func (d *Detector) frame(start int64) {
 					single, freq = true, sf
 				}
 			}
+			if !single && est.Fraction >= 0.85 {
+				// A beep rich in harmonics (a square wave through the
+				// line: its third harmonic at -9.5 dB) pulls the estimate
+				// off its fundamental; with the harmonics damped it fits.
+				if e3, ok3 := tone.Pisarenko(lags.Summed(), SampleRate); ok3 && e3.Fraction >= 0.9 && e3.Freq >= 500 && e3.Freq <= 2600 &&
+					abs(e3.Freq-freq) > 15 {
+					// Harmonics pull the estimate up, never down: look
+					// from 60 Hz below it.
+					f := d.pureBase(e3.Freq - 40)
+					g := pureBank(f)
+					p := tone.Power4(x, &g)
+					if sf, ok := d.purest(p[:], ms, f); ok {
+						single, freq = true, sf
+					}
+				}
+			}
 			low = est.Fraction >= 0.85 && freq >= 300 && freq <= 700
 			if single {
 				v21 = abs(freq-1650) <= 40 || abs(freq-1850) <= 40

@@ -141,3 +141,43 @@ func TestMilliwattRecording(t *testing.T) {
 		t.Errorf("1000 Hz test tone: %v (%s); events %v", r.final.Class, r.final.Reason, brief(ev))
 	}
 }
+
+// bandSquare is a square wave as it reaches us through a telephone line:
+// its odd harmonics up to 3.4 kHz (the third at -9.5 dB).
+func bandSquare(n int, db, f float64) []float64 {
+	x := make([]float64, n)
+	a := amp(db)
+	for i := range x {
+		for k := 1.0; k*f <= 3400; k += 2 {
+			x[i] += a / k * math.Sin(2*math.Pi*k*f*float64(i)/rate)
+		}
+	}
+	for i := 0; i < ms(5) && i < n/2; i++ { // 5 ms ramps
+		g := float64(i) / float64(ms(5))
+		x[i] *= g
+		x[n-1-i] *= g
+	}
+	return x
+}
+
+// TestHarmonicBeeps: cheap answering machines beep with a square wave; its
+// harmonics pull the one-tone estimate off the fundamental, yet it is a
+// beep, ended to the millisecond.
+func TestHarmonicBeeps(t *testing.T) {
+	greet := tts(t, voices[0], 160, machinePhrases[0])
+	for _, f := range []float64{600, 800, 1000, 1400} {
+		var s signal = silence(ms(500))
+		s = s.add(speechAt(greet, -22))
+		s = s.add(silence(ms(400)))
+		s = s.add(bandSquare(ms(400), -18, f))
+		end := len(s)
+		s = s.add(silence(ms(2500)))
+		for _, codec := range []string{"", "alaw"} {
+			r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(3, 3)), -60, false, codec, 0), answer: 0}, 160)
+			v := r.final
+			if v.Class != Machine || v.BeepEnd < 0 || math.Abs(float64(v.BeepEnd-int64(end)))/rate*1000 > 20 {
+				t.Errorf("square %v Hz (%q): %v (%s), beep end %d want %d; events %v", f, codec, v.Class, v.Reason, v.BeepEnd, end, brief(ev))
+			}
+		}
+	}
+}

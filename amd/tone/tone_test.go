@@ -214,3 +214,24 @@ func BenchmarkFrame(b *testing.B) {
 		_ = NewGoertzel(e.Freq, Rate).Power(x)
 	}
 }
+
+// Summed lags are the lags of x[n]+x[n-1], computed from x's own lags.
+func TestSummedMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := make([]int16, 80)
+	for i := range x {
+		x[i] = int16(rng.IntN(20000) - 10000)
+	}
+	y := make([]int16, len(x)-1)
+	for i := 1; i < len(x); i++ {
+		y[i-1] = x[i]/2 + x[i-1]/2
+	}
+	got, want := Correlate(x).Summed(), Correlate(y)
+	// y is halved to stay in int16: its lags are a quarter of the sum's.
+	// The frame's edges make the two differ by a few per cent of R0.
+	for i, p := range [][2]int64{{got.R0, want.R0}, {got.R1, want.R1}, {got.R2, want.R2}} {
+		if d := float64(p[0])/4 - float64(p[1]); math.Abs(d) > 0.05*float64(want.R0) {
+			t.Errorf("R%d: summed %d (/4 = %.0f), direct %d", i, p[0], float64(p[0])/4, p[1])
+		}
+	}
+}
