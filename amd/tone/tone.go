@@ -29,6 +29,10 @@ func (l Lags) Differenced() Lags {
 	}
 }
 
+// power is a Goertzel filter's power from its last two states s1, s2 and
+// coefficient k, scaled by scale (2/n² for a frame of n samples).
+func power(s1, s2, k, scale float64) float64 { return (s1*s1 + s2*s2 - k*s1*s2) * scale }
+
 // Summed returns the lags of the first sum x[n]+x[n-1] (approximately, from
 // these lags): a tone keeps its frequency while its harmonics and
 // high-frequency noise are attenuated (by 7.7 dB more at three times an
@@ -206,10 +210,10 @@ func Power4(x []int16, g *[4]Goertzel) [4]float64 {
 		return p
 	}
 	s := 2 / (n * n)
-	p[0] = (a1*a1 + a2*a2 - ka*a1*a2) * s
-	p[1] = (b1*b1 + b2*b2 - kb*b1*b2) * s
-	p[2] = (c1*c1 + c2*c2 - kc*c1*c2) * s
-	p[3] = (d1*d1 + d2*d2 - kd*d1*d2) * s
+	p[0] = power(a1, a2, ka, s)
+	p[1] = power(b1, b2, kb, s)
+	p[2] = power(c1, c2, kc, s)
+	p[3] = power(d1, d2, kd, s)
 	return p
 }
 
@@ -262,14 +266,14 @@ func Power8(x []int16, g *[8]Goertzel) [8]float64 {
 		return p
 	}
 	s := 2 / (n * n)
-	p[0] = (a1*a1 + a2*a2 - ka*a1*a2) * s
-	p[1] = (b1*b1 + b2*b2 - kb*b1*b2) * s
-	p[2] = (c1*c1 + c2*c2 - kc*c1*c2) * s
-	p[3] = (d1*d1 + d2*d2 - kd*d1*d2) * s
-	p[4] = (e1*e1 + e2*e2 - ke*e1*e2) * s
-	p[5] = (f1*f1 + f2*f2 - kf*f1*f2) * s
-	p[6] = (g1*g1 + g2*g2 - kg*g1*g2) * s
-	p[7] = (h1*h1 + h2*h2 - kh*h1*h2) * s
+	p[0] = power(a1, a2, ka, s)
+	p[1] = power(b1, b2, kb, s)
+	p[2] = power(c1, c2, kc, s)
+	p[3] = power(d1, d2, kd, s)
+	p[4] = power(e1, e2, ke, s)
+	p[5] = power(f1, f2, kf, s)
+	p[6] = power(g1, g2, kg, s)
+	p[7] = power(h1, h2, kh, s)
 	return p
 }
 
