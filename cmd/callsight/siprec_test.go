@@ -73,26 +73,7 @@ func TestServeSIPREC(t *testing.T) {
 		}
 	}()
 
-	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
-	req.Header.Set("Authorization", "Bearer "+admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := make(chan callctl.Event, 16)
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				var ev callctl.Event
-				if json.Unmarshal([]byte(data), &ev) == nil {
-					events <- ev
-				}
-			}
-		}
-		close(events)
-	}()
+	events := sseEvents(t, base, admin)
 
 	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46200",
 		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
@@ -194,26 +175,7 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 		}
 	}()
 
-	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
-	req.Header.Set("Authorization", "Bearer "+admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := make(chan callctl.Event, 16)
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				var ev callctl.Event
-				if json.Unmarshal([]byte(data), &ev) == nil {
-					events <- ev
-				}
-			}
-		}
-		close(events)
-	}()
+	events := sseEvents(t, base, admin)
 
 	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-t", "t1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46400",
 		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
@@ -250,4 +212,31 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 		t.Errorf("verdict %+v: want a class and the callee's number from the metadata", *verdict)
 	}
 	t.Logf("over tcp: verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
+}
+
+// sseEvents follows serve's /v1/events with key until the test ends; the
+// channel closes when the stream does.
+func sseEvents(t *testing.T, base, key string) <-chan callctl.Event {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	events := make(chan callctl.Event, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev callctl.Event
+				if json.Unmarshal([]byte(data), &ev) == nil {
+					events <- ev
+				}
+			}
+		}
+		close(events)
+	}()
+	return events
 }
