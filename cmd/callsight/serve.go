@@ -74,6 +74,7 @@ type serveOptions struct {
 	audioWorkers                int
 	settleAfter                 time.Duration
 	machineSpeech               time.Duration
+	detector                    string
 	sipRec                      string
 	sipRecMedia                 string
 	sipRecPorts                 string
@@ -122,6 +123,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.hepTLSCert, "hep-tls-cert", "", "TLS certificate file (PEM) for --hep tls:HOST:PORT")
 	fs.StringVar(&o.hepTLSKey, "hep-tls-key", "", "TLS private key file (PEM) for --hep tls:HOST:PORT")
 	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
+	fs.StringVar(&o.detector, "amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
 	fs.DurationVar(&o.machineSpeech, "machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
 	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
@@ -215,6 +217,12 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	ecfg.AudioWorkers = o.audioWorkers
 	ecfg.SettleAfter = o.settleAfter
 	ecfg.AMD.MachineSpeech = o.machineSpeech
+	switch d := strings.ToLower(o.detector); d {
+	case engine.DetectorCallsight, engine.DetectorAsterisk:
+		ecfg.Detector = d
+	default:
+		return usageError{fmt.Errorf("amd %q: want %s or %s", o.detector, engine.DetectorCallsight, engine.DetectorAsterisk)}
+	}
 	if err := ecfg.AMD.Validate(); err != nil {
 		return usageError{err}
 	}

@@ -894,12 +894,71 @@ func TestServeHEPTLSFlags(t *testing.T) {
 		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "x.pem"},
 		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "/nonexistent.pem", "--hep-tls-key", "/nonexistent.key"},
 		{"--api-key", callctl.HashKey("k") + " t", "--machine-speech", "0s"},
+		{"--api-key", callctl.HashKey("k") + " t", "--amd", "nope"},
 	} {
 		args = append([]string{"--listen", "127.0.0.1:0", "--store", "none"}, args...)
 		err := cmdServe(args, io.Discard, io.Discard)
 		var ue usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("serve %q = %v, want a usage error", args, err)
+		}
+	}
+}
+
+// serve --amd asterisk classifies live audio with Asterisk AMD()'s rules,
+// as replay --amd asterisk does on the same capture.
+func TestServeAsteriskMatchesReplay(t *testing.T) {
+	file := filepath.Join("..", "..", "pcaps", "audio", "audio-answered.pcap.gz")
+	var out bytes.Buffer
+	if err := cmdReplay([]string{"--quiet", "--store", "none", "--amd", "asterisk", file}, &out, io.Discard); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	want := map[string]string{}
+	for _, l := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+		var c outcome.Call
+		if err := json.Unmarshal(l, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Audio != nil && (c.Audio.Class == "human" || c.Audio.Class == "machine") {
+			want[c.CallID] = c.Audio.Class + " " + c.Audio.Reason
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("replay --amd asterisk gave no human or machine")
+	}
+	const admin = "asterisk-admin"
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
+	defer func() {
+		stop()
+		<-done
+	}()
+	go func() {
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--store", "none", "--api-key", callctl.HashKey(admin) + " ops admin",
+			"--amd", "asterisk", "--pcap", file, "--speed", "20", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	base := serveBase(t, stdout, done, stderr.String)
+	events := sseEvents(t, base, admin)
+	got := map[string]string{}
+	for deadline := time.After(20 * time.Second); len(got) < len(want); {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("event stream closed")
+			}
+			if ev.Kind == "verdict" {
+				got[ev.CallID] = ev.Class + " " + ev.Reason
+			}
+		case <-deadline:
+			t.Fatalf("%d of %d verdicts in 20 s: %v", len(got), len(want), got)
+		}
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("call %s: serve %q, replay %q", id, got[id], w)
 		}
 	}
 }

@@ -214,12 +214,13 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 	t.Logf("over tcp: verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
 }
 
-// sseEvents follows serve's /v1/events with key until the test ends; the
-// channel closes when the stream does.
+// sseEvents follows serve's /v1/events with key, from the first event it
+// keeps, until the test ends; the channel closes when the stream does.
 func sseEvents(t *testing.T, base, key string) <-chan callctl.Event {
 	t.Helper()
 	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Last-Event-ID", "0") // from the first event kept
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
