@@ -1053,6 +1053,13 @@ func (d *Detector) decideSpeech(now int64) {
 	if sp.chainOn {
 		chainLen := sp.lastSpeech - sp.chainStart
 		sil := now - sp.lastSpeech
+		if sp == &d.sp && d.nFrames > 0 && d.rawLast <= sp.lastSpeech+burstGap*frameLen {
+			// Nothing voice-like in the frames still in the lag: the
+			// silence is known up to the newest frame analysed, and a tone
+			// there (maybe a beep) holds the decision below.
+			head := d.ring[int((d.nFrames-1)%ringSize)].start + frameLen
+			sil = max(sil, head-sp.lastSpeech)
+		}
 		// Speech still in the lag pipeline that continues the chain counts
 		// towards a long greeting: the lag is there to keep tones out of
 		// speech, and a tone does not make a voice longer.

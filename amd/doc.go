@@ -124,7 +124,10 @@
 //     chain is up to 1 s long, 900 ms up to 1.5 s, 1050 ms beyond (a long
 //     utterance with a pause is how greetings go on; a person who said a long
 //     hello waits longer still). A tone in progress (maybe the beep that ends a
-//     short greeting) postpones it.
+//     short greeting) postpones it. The silence counts up to the newest frame
+//     analysed when nothing voice-like is in the 120 ms the speech logic lags
+//     behind (so the lag does not delay a person's verdict); otherwise up to
+//     the lagged frame.
 //   - No speech for 3 s after answer is Silence (dead air), unless a tone was
 //     heard; a voice after that reopens the decision, a click or a swing of
 //     the noise does not (a chain of less than 250 ms of speech that never
