@@ -517,6 +517,10 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 			}
 		}
 		reg.NewCounterFunc("callsight_hep_packets_total", "HEP packets decoded.", sum(func(s capture.HEPStats) uint64 { return s.Packets }))
+		reg.NewCounterFuncVec("callsight_hep_packets_by_version_total", "HEP packets decoded, by HEP version (1 and 2: the fixed header; 3: chunks).",
+			"version", []string{"1", "2", "3"}, func(i int) float64 {
+				return sum(func(s capture.HEPStats) uint64 { return s.ByVersion[i+1] })()
+			})
 		reg.NewCounterFunc("callsight_hep_errors_total", "HEP datagrams or frames that did not decode.", sum(func(s capture.HEPStats) uint64 { return s.Errors }))
 		reg.NewCounterFunc("callsight_hep_auth_failures_total", "HEP packets with a wrong or missing auth key.", sum(func(s capture.HEPStats) uint64 { return s.AuthFails }))
 	}

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -872,6 +873,26 @@ func TestServeHEPTLSAndLegacy(t *testing.T) {
 				}
 			}
 			conn.Close()
+			// The packets are counted under their HEP version.
+			series := fmt.Sprintf("callsight_hep_packets_by_version_total{version=%q} %d", tt.name[1:2], len(tt.pkts))
+			for deadline := time.Now().Add(1500 * time.Millisecond); ; {
+				mreq, _ := http.NewRequest("GET", base+"/metrics", nil)
+				mreq.Header.Set("X-API-Key", "k")
+				mresp, err := http.DefaultClient.Do(mreq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(mresp.Body)
+				mresp.Body.Close()
+				if bytes.Contains(body, []byte(series+"\n")) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("metrics lack %q", series)
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			ends := countCallEnds(resp.Body)
 			if err := <-done; err != nil {
 				t.Fatal(err)

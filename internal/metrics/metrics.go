@@ -133,6 +133,31 @@ func (r *Registry) NewCounterFunc(name, help string, fn func() float64) {
 	r.register(name, &funcMetric{fn: fn, text: help, typ: "counter"})
 }
 
+// NewCounterFuncVec registers a counter with one label whose series are
+// the given values: the series value is fn(i) for values[i] at scrape time.
+// fn must be safe to call from any goroutine and never decrease. It is for
+// a few fixed values (protocol versions), never per-call labels.
+func (r *Registry) NewCounterFuncVec(name, help, label string, values []string, fn func(i int) float64) {
+	if !nameRE.MatchString(label) {
+		panic("metrics: invalid label name " + strconv.Quote(label))
+	}
+	r.register(name, &funcVec{label: label, values: values, fn: fn, text: help})
+}
+
+type funcVec struct {
+	label  string
+	values []string
+	fn     func(int) float64
+	text   string
+}
+
+func (f *funcVec) help() (string, string) { return f.text, "counter" }
+func (f *funcVec) write(w *bufio.Writer, name string) {
+	for i, v := range f.values {
+		fmt.Fprintf(w, "%s{%s=%s} %s\n", name, f.label, strconv.Quote(v), formatFloat(f.fn(i)))
+	}
+}
+
 func (f *funcMetric) help() (string, string) { return f.text, f.typ }
 func (f *funcMetric) write(w *bufio.Writer, name string) {
 	fmt.Fprintf(w, "%s %s\n", name, formatFloat(f.fn()))

@@ -13,6 +13,8 @@ func TestExposition(t *testing.T) {
 	g := r.NewGauge("callsight_engine_active_calls", "Calls open.")
 	h := r.NewHistogram("callsight_api_request_duration_seconds", "API latency.\nline two", []float64{0.001, 0.01})
 	r.NewGaugeFunc("callsight_store_spool_depth_bytes", "Spool.", func() float64 { return 42 })
+	r.NewCounterFuncVec("callsight_hep_packets_by_version_total", "HEP packets by version.", "version", []string{"1", "2", "3"},
+		func(i int) float64 { return float64(10 * i) })
 	c.Add(3)
 	c.Inc()
 	g.Set(7)
@@ -37,6 +39,11 @@ callsight_capture_packets_total 4
 # HELP callsight_engine_active_calls Calls open.
 # TYPE callsight_engine_active_calls gauge
 callsight_engine_active_calls 4.5
+# HELP callsight_hep_packets_by_version_total HEP packets by version.
+# TYPE callsight_hep_packets_by_version_total counter
+callsight_hep_packets_by_version_total{version="1"} 0
+callsight_hep_packets_by_version_total{version="2"} 10
+callsight_hep_packets_by_version_total{version="3"} 20
 # HELP callsight_store_spool_depth_bytes Spool.
 # TYPE callsight_store_spool_depth_bytes gauge
 callsight_store_spool_depth_bytes 42
