@@ -22,99 +22,15 @@ import (
 // SIPp as a SIPREC client records a call into `callsight serve`: the
 // recording's callee stream is analysed, and the verdict and the call's end
 // reach the API's event stream under the original call's Call-ID.
-func TestServeSIPREC(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
-			t.Fatal("sipp not found (Debian sip-tester; make live-deps) and CALLSIGHT_REQUIRE_PEERS=1")
-		}
-		t.Skip("sipp not found (Debian package sip-tester; make live-deps)")
-	}
-	pcap := testcorpus.File(t, "sipp/g711a.pcap") // 7 s of speech
-	raw, err := os.ReadFile(filepath.Join("..", "..", "signaling", "sip", "siprec", "testdata", "siprec_client.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The scenario plays its audio on the first stream: make the metadata
-	// say the callee sends that stream.
-	scen := strings.NewReplacer("@PCAP@", pcap, "@PAUSE@", "9000",
-		"<send>UAAMm5GRQKSCMVvLyl4rFw==</send><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>", "<send>X</send><recv>Y</recv>",
-		"<send>i1Pz3to5hGk8fuXl+PbwCw==</send><recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>", "<send>UAAMm5GRQKSCMVvLyl4rFw==</send><recv>i1Pz3to5hGk8fuXl+PbwCw==</recv>",
-	).Replace(string(raw))
-	scen = strings.ReplaceAll(scen, "<send>X</send><recv>Y</recv>", "<send>i1Pz3to5hGk8fuXl+PbwCw==</send><recv>UAAMm5GRQKSCMVvLyl4rFw==</recv>")
-	dir := t.TempDir()
-	scenPath := filepath.Join(dir, "scenario.xml")
-	os.WriteFile(scenPath, []byte(scen), 0o644)
-
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sipAddr := pc.LocalAddr().String()
-	pc.Close()
-
-	const admin = "siprec-admin"
-	stdout := &lineWriter{lines: make(chan string, 16)}
-	var stderr bytes.Buffer
-	var mu sync.Mutex
-	done := make(chan error, 1)
-	ctx, stop := context.WithCancel(context.Background())
-	go func() {
-		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin",
-			"--siprec", "udp:" + sipAddr, "--siprec-ports", "42000-42100", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
-	}()
-	base := serveBase(t, stdout, done, stderr.String)
-	defer func() {
-		stop()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
-
-	events := sseEvents(t, base, admin)
-
-	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46200",
-		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("sipp: %v\n%s", err, out)
-	}
-	const orig = "orig-call-42@10.10.1.10"
-	var verdict, end *callctl.Event
-	timeout := time.After(15 * time.Second)
-	for verdict == nil || end == nil {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				t.Fatal("event stream closed")
-			}
-			if ev.CallID != orig {
-				continue
-			}
-			e := ev
-			switch ev.Kind {
-			case callctl.KindVerdict:
-				verdict = &e
-			case callctl.KindCallEnd:
-				end = &e
-			}
-		case <-timeout:
-			mu.Lock()
-			t.Fatalf("verdict %v, call end %v after the recording; stderr:\n%s", verdict, end, stderr.String())
-		}
-	}
-	if verdict.Class == "" || verdict.Class == "unknown" || verdict.Called != "33987654321" {
-		t.Errorf("verdict %+v: want a class and the callee's number from the metadata", *verdict)
-	}
-	t.Logf("verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
-}
+func TestServeSIPREC(t *testing.T) { testServeSIPREC(t, "udp", "42000-42100", "46200") }
 
 // TestServeSIPRECOverTCP is TestServeSIPREC with the recording client on
-// SIP over TCP (--siprec tcp:HOST:PORT, SIPp -t t1): the verdict and the
-// call's end reach the event stream under the original call's Call-ID.
-func TestServeSIPRECOverTCP(t *testing.T) {
+// SIP over TCP (--siprec tcp:HOST:PORT, SIPp -t t1).
+func TestServeSIPRECOverTCP(t *testing.T) { testServeSIPREC(t, "tcp", "42200-42300", "46400") }
+
+// testServeSIPREC runs SIPp's SIPREC client over network (udp or tcp)
+// against serve, with serve's media on ports and SIPp's on sippMedia.
+func testServeSIPREC(t *testing.T, network, ports, sippMedia string) {
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		if os.Getenv("CALLSIGHT_REQUIRE_PEERS") == "1" {
@@ -135,14 +51,25 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 	scenPath := filepath.Join(dir, "scenario.xml")
 	os.WriteFile(scenPath, []byte(scen), 0o644)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A free port for serve's SIP side.
+	var sipAddr string
+	if network == "tcp" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sipAddr = ln.Addr().String()
+		ln.Close()
+	} else {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sipAddr = pc.LocalAddr().String()
+		pc.Close()
 	}
-	sipAddr := ln.Addr().String()
-	ln.Close()
 
-	const admin = "siprec-tcp-admin"
+	const admin = "siprec-admin"
 	stdout := &lineWriter{lines: make(chan string, 16)}
 	var stderr bytes.Buffer
 	var mu sync.Mutex
@@ -150,8 +77,9 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	go func() {
 		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey(admin) + " ops admin", "--store", "none",
-			"--siprec", "tcp:" + sipAddr, "--siprec-ports", "42200-42300", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
+			"--siprec", network + ":" + sipAddr, "--siprec-ports", ports, "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
+	// The API listens first; the SIPREC socket is bound before serve says so.
 	var base string
 	for recording := false; base == "" || !recording; {
 		select {
@@ -159,7 +87,7 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 			if _, a, ok := strings.Cut(l, "listening on "); ok {
 				base = a
 			}
-			recording = recording || strings.Contains(l, "SIPREC on tcp://"+sipAddr)
+			recording = recording || strings.Contains(l, "SIPREC on "+network+"://"+sipAddr)
 		case err := <-done:
 			t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
 		case <-time.After(10 * time.Second):
@@ -177,12 +105,16 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 
 	events := sseEvents(t, base, admin)
 
-	cmd := exec.Command(sipp, "-sf", scenPath, "-m", "1", "-l", "1", "-t", "t1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", "46400",
-		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr)
+	args := []string{"-sf", scenPath, "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0", "-mi", "127.0.0.1", "-mp", sippMedia,
+		"-timeout", "40s", "-timeout_error", "-nostdin", sipAddr}
+	if network == "tcp" {
+		args = append([]string{"-t", "t1"}, args...)
+	}
+	cmd := exec.Command(sipp, args...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		mu.Lock()
-		t.Fatalf("sipp over tcp: %v\n%s\nserve stderr:\n%s", err, out, stderr.String())
+		t.Fatalf("sipp over %s: %v\n%s\nserve stderr:\n%s", network, err, out, stderr.String())
 	}
 	const orig = "orig-call-42@10.10.1.10"
 	var verdict, end *callctl.Event
@@ -211,7 +143,7 @@ func TestServeSIPRECOverTCP(t *testing.T) {
 	if verdict.Class == "" || verdict.Class == "unknown" || verdict.Called != "33987654321" {
 		t.Errorf("verdict %+v: want a class and the callee's number from the metadata", *verdict)
 	}
-	t.Logf("over tcp: verdict %s (%s) %d ms after the recording started; call end %+v", verdict.Class, verdict.Reason, verdict.MS, *end)
+	t.Logf("over %s: verdict %s (%s) %d ms after the recording started; call end %+v", network, verdict.Class, verdict.Reason, verdict.MS, *end)
 }
 
 // sseEvents follows serve's /v1/events with key, from the first event it
