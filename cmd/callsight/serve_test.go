@@ -40,20 +40,36 @@ import (
 // stderr, when not nil, gives serve's log for the failure message.
 func serveBase(t *testing.T, stdout *lineWriter, done <-chan error, stderr func() string) string {
 	t.Helper()
-	select {
-	case l := <-stdout.lines:
-		_, base, _ := strings.Cut(l, "listening on ")
-		return base
-	case err := <-done:
-		log := ""
-		if stderr != nil {
-			log = "; stderr: " + stderr()
+	return serveWait(t, stdout, done, stderr, "listening on ")[0]
+}
+
+// serveWait waits until serve has printed a line containing each marker
+// and returns, for each, what follows it on its line (an address). It
+// fails the test as serveBase does.
+func serveWait(t *testing.T, stdout *lineWriter, done <-chan error, stderr func() string, markers ...string) []string {
+	t.Helper()
+	got := make([]string, len(markers))
+	seen := make([]bool, len(markers))
+	for left := len(markers); left > 0; {
+		select {
+		case l := <-stdout.lines:
+			for i, m := range markers {
+				if _, rest, ok := strings.Cut(l, m); ok && !seen[i] {
+					got[i], seen[i] = rest, true
+					left--
+				}
+			}
+		case err := <-done:
+			log := ""
+			if stderr != nil {
+				log = "; stderr: " + stderr()
+			}
+			t.Fatalf("serve ended at once: %v%s", err, log)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("serve did not start (waiting for %q)", markers)
 		}
-		t.Fatalf("serve ended at once: %v%s", err, log)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
 	}
-	return ""
+	return got
 }
 
 type lineWriter struct {
@@ -506,21 +522,8 @@ func TestServeHEP(t *testing.T) {
 		done <- cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin",
 			"--hep", "udp:127.0.0.1:0", "--exit-after", "1500ms"}, stdout, io.Discard)
 	}()
-	var base, hep string
-	for base == "" || hep == "" {
-		select {
-		case l := <-stdout.lines:
-			if _, a, ok := strings.Cut(l, "HEP on udp://"); ok {
-				hep = a
-			} else if _, a, ok := strings.Cut(l, "listening on "); ok {
-				base = a
-			}
-		case err := <-done:
-			t.Fatalf("serve: %v", err)
-		case <-time.After(10 * time.Second):
-			t.Fatal("serve did not start")
-		}
-	}
+	addrs := serveWait(t, stdout, done, nil, "listening on ", "HEP on udp://")
+	base, hep := addrs[0], addrs[1]
 	req, _ := http.NewRequest("GET", base+"/v1/events", nil)
 	req.Header.Set("X-API-Key", "k")
 	req.Header.Set("Last-Event-ID", "0")
@@ -840,21 +843,8 @@ func TestServeHEPTLSAndLegacy(t *testing.T) {
 			args := append([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t admin", "--store", "none",
 				"--hep", tt.spec, "--exit-after", "2s"}, tt.extra...)
 			go func() { done <- cmdServe(args, stdout, lockedWriter{&mu, &stderr}) }()
-			var base, hep string
-			for base == "" || hep == "" {
-				select {
-				case l := <-stdout.lines:
-					if _, a, ok := strings.Cut(l, "HEP on "+network+"://"); ok {
-						hep = a
-					} else if _, a, ok := strings.Cut(l, "listening on "); ok {
-						base = a
-					}
-				case err := <-done:
-					t.Fatalf("serve: %v; stderr: %s", err, stderr.String())
-				case <-time.After(10 * time.Second):
-					t.Fatal("serve did not start")
-				}
-			}
+			addrs := serveWait(t, stdout, done, stderr.String, "listening on ", "HEP on "+network+"://")
+			base, hep := addrs[0], addrs[1]
 			req, _ := http.NewRequest("GET", base+"/v1/events", nil)
 			req.Header.Set("X-API-Key", "k")
 			req.Header.Set("Last-Event-ID", "0")

@@ -80,20 +80,7 @@ func testServeSIPREC(t *testing.T, network, ports, sippMedia string) {
 			"--siprec", network + ":" + sipAddr, "--siprec-ports", ports, "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
 	}()
 	// The API listens first; the SIPREC socket is bound before serve says so.
-	var base string
-	for recording := false; base == "" || !recording; {
-		select {
-		case l := <-stdout.lines:
-			if _, a, ok := strings.Cut(l, "listening on "); ok {
-				base = a
-			}
-			recording = recording || strings.Contains(l, "SIPREC on "+network+"://"+sipAddr)
-		case err := <-done:
-			t.Fatalf("serve ended at once: %v; stderr: %s", err, stderr.String())
-		case <-time.After(10 * time.Second):
-			t.Fatal("serve did not start")
-		}
-	}
+	base := serveWait(t, stdout, done, stderr.String, "listening on ", "SIPREC on "+network+"://"+sipAddr)[0]
 	defer func() {
 		stop()
 		select {
