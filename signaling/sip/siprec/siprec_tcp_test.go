@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -80,21 +79,7 @@ func readResponse(r *bufio.Reader) (code int, toTag string, body []byte, err err
 // ACK, BYE. Every response comes back on that connection, the session is
 // reported with the metadata's call, the RTP arrives, and BYE ends it.
 func TestRecordingOverTCP(t *testing.T) {
-	var mu sync.Mutex
-	var sessions []SessionInfo
-	var ended []string
-	perStream := map[int]int{}
-	cfg := DefaultConfig()
-	cfg.Now = time.Now
-	cfg.PortMin, cfg.PortMax = 41200, 41300
-	srv, err := New(cfg, Handler{
-		OnSession: func(s *SessionInfo) { mu.Lock(); sessions = append(sessions, *s); mu.Unlock() },
-		OnEnd:     func(id string, _ time.Time) { mu.Lock(); ended = append(ended, id); mu.Unlock() },
-		OnPacket:  func(p *Packet) { mu.Lock(); perStream[p.Stream]++; mu.Unlock() },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, rec := recordingServer(t, 41200, 41300)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -176,9 +161,9 @@ func TestRecordingOverTCP(t *testing.T) {
 	rtp.Close()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		mu.Lock()
-		got := perStream[0]
-		mu.Unlock()
+		rec.mu.Lock()
+		got := rec.perStream[0]
+		rec.mu.Unlock()
 		if got >= nRTP || time.Now().After(deadline) {
 			break
 		}
@@ -193,24 +178,24 @@ func TestRecordingOverTCP(t *testing.T) {
 		t.Fatalf("BYE: %d %s", code, body)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(sessions) != 2 {
-		t.Fatalf("OnSession called %d times, want 2 (INVITE, re-INVITE)", len(sessions))
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.sessions) != 2 {
+		t.Fatalf("OnSession called %d times, want 2 (INVITE, re-INVITE)", len(rec.sessions))
 	}
-	s := sessions[0]
+	s := rec.sessions[0]
 	if s.ID != "tcp-rec-1@callsight.test" || len(s.OriginalCallIDs) != 1 || s.OriginalCallIDs[0] != "orig-call-42@10.10.1.10" ||
 		s.Caller != "+33123456789" || s.Callee != "+33987654321" || len(s.Streams) != 2 ||
 		s.Streams[0].Role != RoleCaller || s.Streams[1].Role != RoleCallee || int(s.Streams[0].Local.Port()) != port {
 		t.Errorf("session = %+v", s)
 	}
-	if sessions[1].Streams[0].Local != s.Streams[0].Local {
-		t.Errorf("re-INVITE moved stream 0 from %v to %v", s.Streams[0].Local, sessions[1].Streams[0].Local)
+	if rec.sessions[1].Streams[0].Local != s.Streams[0].Local {
+		t.Errorf("re-INVITE moved stream 0 from %v to %v", s.Streams[0].Local, rec.sessions[1].Streams[0].Local)
 	}
-	if perStream[0] != nRTP || perStream[1] != 0 {
-		t.Errorf("RTP packets per stream = %v, want %d on stream 0", perStream, nRTP)
+	if rec.perStream[0] != nRTP || rec.perStream[1] != 0 {
+		t.Errorf("RTP packets per stream = %v, want %d on stream 0", rec.perStream, nRTP)
 	}
-	if len(ended) != 1 || ended[0] != s.ID {
-		t.Errorf("ended = %v, want [%s]", ended, s.ID)
+	if len(rec.ended) != 1 || rec.ended[0] != s.ID {
+		t.Errorf("rec.ended = %v, want [%s]", rec.ended, s.ID)
 	}
 }

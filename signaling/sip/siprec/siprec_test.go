@@ -39,21 +39,7 @@ func sippRecordingClient(t *testing.T, transport string, n int) {
 	pcap := testcorpus.File(t, "sipp/g711a.pcap")
 	const wantRTP = 236 // tshark: packets of sipp/g711a.pcap, all RTP
 
-	var mu sync.Mutex
-	var sessions []SessionInfo
-	var ended []string
-	perStream := map[int]int{}
-	cfg := DefaultConfig()
-	cfg.Now = time.Now
-	cfg.PortMin, cfg.PortMax = uint16(41000+200*n), uint16(41100+200*n)
-	srv, err := New(cfg, Handler{
-		OnSession: func(s *SessionInfo) { mu.Lock(); sessions = append(sessions, *s); mu.Unlock() },
-		OnEnd:     func(id string, _ time.Time) { mu.Lock(); ended = append(ended, id); mu.Unlock() },
-		OnPacket:  func(p *Packet) { mu.Lock(); perStream[p.Stream]++; mu.Unlock() },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, rec := recordingServer(t, uint16(41000+200*n), uint16(41100+200*n))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var addr string
@@ -102,26 +88,53 @@ func sippRecordingClient(t *testing.T, transport string, n int) {
 	}
 	time.Sleep(100 * time.Millisecond)
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(sessions) != 2 {
-		t.Fatalf("OnSession called %d times, want 2 (INVITE, re-INVITE)", len(sessions))
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.sessions) != 2 {
+		t.Fatalf("OnSession called %d times, want 2 (INVITE, re-INVITE)", len(rec.sessions))
 	}
-	s := sessions[0]
+	s := rec.sessions[0]
 	if len(s.OriginalCallIDs) != 1 || s.OriginalCallIDs[0] != "orig-call-42@10.10.1.10" || s.Caller != "+33123456789" || s.Callee != "+33987654321" ||
 		len(s.SessionIDs) != 1 || len(s.Streams) != 2 || s.Streams[0].Role != RoleCaller || s.Streams[1].Role != RoleCallee {
 		t.Errorf("session = %+v", s)
 	}
-	re := sessions[1]
+	re := rec.sessions[1]
 	if re.ID != s.ID || re.Streams[0].Local != s.Streams[0].Local || re.Caller != s.Caller {
 		t.Errorf("re-INVITE session = %+v, want the same ports and metadata as %+v", re, s)
 	}
-	if perStream[0] != wantRTP || perStream[1] != 0 {
-		t.Errorf("RTP packets per stream = %v, want %d on stream 0 (the caller's)", perStream, wantRTP)
+	if rec.perStream[0] != wantRTP || rec.perStream[1] != 0 {
+		t.Errorf("RTP packets per stream = %v, want %d on stream 0 (the caller's)", rec.perStream, wantRTP)
 	}
-	if len(ended) != 1 || ended[0] != s.ID {
-		t.Errorf("ended = %v, want [%s]", ended, s.ID)
+	if len(rec.ended) != 1 || rec.ended[0] != s.ID {
+		t.Errorf("rec.ended = %v, want [%s]", rec.ended, s.ID)
 	}
 	st := srv.Stats()
 	t.Logf("%s: session %s: streams %v/%v; stats %+v", transport, s.ID, s.Streams[0].Local, s.Streams[1].Local, st)
+}
+
+// recorded is what a test recording server's handler saw.
+type recorded struct {
+	mu        sync.Mutex
+	sessions  []SessionInfo
+	ended     []string
+	perStream map[int]int // RTP packets by stream index
+}
+
+// recordingServer is a recording server on RTP ports portMin..portMax
+// whose handler keeps every session, end and packet count in rec.
+func recordingServer(t *testing.T, portMin, portMax uint16) (*Server, *recorded) {
+	t.Helper()
+	rec := &recorded{perStream: map[int]int{}}
+	cfg := DefaultConfig()
+	cfg.Now = time.Now
+	cfg.PortMin, cfg.PortMax = portMin, portMax
+	srv, err := New(cfg, Handler{
+		OnSession: func(s *SessionInfo) { rec.mu.Lock(); rec.sessions = append(rec.sessions, *s); rec.mu.Unlock() },
+		OnEnd:     func(id string, _ time.Time) { rec.mu.Lock(); rec.ended = append(rec.ended, id); rec.mu.Unlock() },
+		OnPacket:  func(p *Packet) { rec.mu.Lock(); rec.perStream[p.Stream]++; rec.mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, rec
 }
