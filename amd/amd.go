@@ -41,20 +41,21 @@ type EventKind uint8
 
 // The kinds of Event.
 const (
-	EventSpeech   EventKind = iota // an utterance (voice activity that is not a tone)
-	EventTone                      // a steady single tone that is nothing more specific (e.g. a 1000 Hz test tone)
-	EventBeep                      // a beep: a single tone of MinBeep..MaxBeep (the voicemail record tone)
-	EventSIT                       // special information tones (three ascending segments)
-	EventDTMF                      // a DTMF key press; Freq and Freq2 are its tones
-	EventFaxCNG                    // fax calling tone, 1100 Hz
-	EventFaxCED                    // fax answer tone, 2100 Hz
-	EventV21                       // V.21 channel 2 HDLC flags (1650/1850 Hz FSK) of a fax
-	EventBusy                      // busy or congestion cadence
-	EventRingback                  // ringback cadence
-	EventSilence                   // dead air decided
+	EventSpeech       EventKind = iota // an utterance (voice activity that is not a tone)
+	EventTone                          // a steady single tone that is nothing more specific (e.g. a 1000 Hz test tone)
+	EventBeep                          // a beep: a single tone of MinBeep..MaxBeep (the voicemail record tone)
+	EventSIT                           // special information tones (three ascending segments)
+	EventDTMF                          // a DTMF key press; Freq and Freq2 are its tones
+	EventFaxCNG                        // fax calling tone, 1100 Hz
+	EventFaxCED                        // fax answer tone, 2100 Hz
+	EventV21                           // V.21 channel 2 HDLC flags (1650/1850 Hz FSK) of a fax
+	EventBusy                          // busy or congestion cadence
+	EventRingback                      // ringback cadence
+	EventSilence                       // dead air decided
+	EventAnnouncement                  // speech in early media taken for an operator announcement
 )
 
-var eventNames = [...]string{"speech", "tone", "beep", "sit", "dtmf", "fax-cng", "fax-ced", "v21", "busy", "ringback", "silence"}
+var eventNames = [...]string{"speech", "tone", "beep", "sit", "dtmf", "fax-cng", "fax-ced", "v21", "busy", "ringback", "silence", "announcement"}
 
 // String returns the lower-case name of the kind.
 func (k EventKind) String() string {
@@ -95,6 +96,10 @@ type Verdict struct {
 	BeepEnd     int64  // first sample after the (last) beep, -1 none: the moment to start speaking
 	GreetingEnd int64  // end of a machine's greeting when no beep came, -1 unknown
 	Reason      string // short: what decided it
+	// Provisional is set on an Announcement decided from speech in early
+	// media: the answer reopens it (a person after a music ringback), so
+	// a later verdict may follow.
+	Provisional bool
 }
 
 // Config tunes a Detector. Durations are converted to 10 ms frames.

@@ -132,6 +132,14 @@ type Detector struct {
 	sitEnd      int64
 	sitFreq     float64
 
+	// An announcement decided from speech in early media is reopened at the
+	// answer: what answers decides (a person after a music ringback, a
+	// voicemail after a "please hold" message).
+	earlyVoice bool    // the verdict is Announcement from speech in early media
+	earlyAnn   bool    // such a verdict was reopened at the answer
+	earlyLevel float64 // mean level of the last early burst (dBFS)
+	tailLevel  float64 // mean level of the first burst after the answer (dBFS)
+
 	cngN    int
 	cngLast int64 // end of the last 1100 Hz burst of CNG length, -1 none
 	cngHold int64 // human/machine decisions wait until here: a fax may repeat its CNG
@@ -245,7 +253,7 @@ func (d *Detector) addEvent(e Event) {
 func (d *Detector) answered(sample int64) bool { return d.answerAt >= 0 && sample >= d.answerAt }
 
 func (d *Detector) decide(c Class, conf float64, reason string) {
-	d.v.Class, d.v.Decided, d.v.DecidedAt, d.v.Confidence, d.v.Reason = c, true, d.next, conf, reason
+	d.v.Class, d.v.Decided, d.v.DecidedAt, d.v.Confidence, d.v.Reason, d.v.Provisional = c, true, d.next, conf, reason, false
 }
 
 // open reports whether the class may still change to c: nothing decided, or
@@ -916,6 +924,15 @@ func (d *Detector) consume() {
 	end := r.start + frameLen
 	isSpeech := r.raw && !r.tonal
 	if d.answered(r.start) {
+		if d.earlyVoice && d.v.Class == Announcement {
+			// Speech in early media was an announcement only as long as
+			// nobody answered: now the answering side decides.
+			d.earlyVoice, d.earlyAnn = false, true
+			if e := &d.early; e.burstFrames > 0 {
+				d.earlyLevel = e.burstLevel / float64(e.burstFrames)
+			}
+			d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1}
+		}
 		d.step(&d.sp, r, isSpeech)
 		d.decideSpeech(end)
 	} else {
@@ -925,6 +942,8 @@ func (d *Detector) consume() {
 		if e := &d.early; !d.v.Decided && e.chainOn && e.lastSpeech-e.chainStart >= d.earlySpeech &&
 			2*int64(e.chainFrames)*frameLen >= e.lastSpeech-e.chainStart {
 			d.decide(Announcement, 0.85, "speech in early media")
+			d.earlyVoice, d.v.Provisional = true, true
+			d.addEvent(Event{Kind: EventAnnouncement, Start: e.chainStart, End: e.lastSpeech, Level: e.burstLevel / float64(max(1, e.burstFrames))})
 		}
 	}
 }
@@ -1041,6 +1060,19 @@ func (d *Detector) endBurst(sp *speech) {
 	sp.inBurst = false
 }
 
+// An early announcement's speech that runs across the answer (heard up to
+// tailLead before it, and again within tailGap after it: the background
+// learnt afresh at the answer takes a few frames) and lasts
+// announcementTail after it with no pause of tailPause (words of one
+// sentence) continues the announcement; a shorter tail (early media
+// trailing the 200 OK) is forgotten at its first pause. The same voice
+// goes on at the same level: a first burst more than tailLevelDB away from
+// the last early one is the callee's line (its noise or voice), not the
+// announcement.
+var tailLead, tailGap, tailPause, announcementTail = samples(60e6), samples(150e6), samples(200e6), samples(500e6)
+
+const tailLevelDB = 6
+
 // decideSpeech applies the human/machine/silence rules after a frame.
 func (d *Detector) decideSpeech(now int64) {
 	sp := &d.sp
@@ -1049,6 +1081,27 @@ func (d *Detector) decideSpeech(now int64) {
 	voice := sp.chainFrames >= tinyChain || sp.chainOver >= strongDB
 	if sp.chainOn && voice && d.v.Decided && d.v.Class == Silence {
 		d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1, Reason: "speech after silence"}
+	}
+	if sp.chainOn && d.earlyAnn && sp.inBurst && sp.burstStart == sp.chainStart {
+		d.tailLevel = sp.burstLevel / float64(sp.burstFrames)
+	}
+	if sp.chainOn && d.earlyAnn && d.open() && sp.chainStart <= d.answerAt+tailGap && d.early.lastSpeech >= d.answerAt-tailLead &&
+		abs(d.tailLevel-d.earlyLevel) <= tailLevelDB {
+		// Speech running across the answer is the early announcement going
+		// on (a network that answers to play it), not the callee: long
+		// enough, it is the announcement; a tail cut short by the answer
+		// is forgotten, so the callee's own voice decides.
+		last := sp.lastSpeech
+		if sp.inBurst {
+			last = max(last, sp.burstLast) // a word not yet confirmed ends the pause
+		}
+		switch {
+		case now-last >= tailPause:
+			sp.chainOn, sp.everConfirmed, sp.everVoice, sp.utterances, sp.frames, sp.nBursts = false, false, false, 0, 0, 0
+		case sp.lastSpeech-d.answerAt >= announcementTail:
+			d.decide(Announcement, 0.85, "announcement continues after answer")
+		}
+		return
 	}
 	if sp.chainOn {
 		chainLen := sp.lastSpeech - sp.chainStart

@@ -188,7 +188,16 @@
 // apart and in ascending order; three, or two and then nothing, make an
 // EventSIT and decide Announcement, before or after answer. Speech for 1 s
 // in early media (before Answer), at least half of it voiced (not the odd
-// burst from a noisy ringback), is also an Announcement.
+// burst from a noisy ringback), is also an Announcement, but a provisional
+// one (Verdict.Provisional): a caller tune (music instead of ringing) or a
+// "please hold" notice sounds the same, and a person or a voicemail may
+// answer after it. The answer reopens it, and the answered audio decides as
+// if nothing came before, with one exception: speech running across the
+// answer (heard within 60 ms before it and again within 150 ms after it)
+// that goes on for 500 ms with no pause of 200 ms is the announcement
+// continuing (a network that answers to play it), and stays Announcement;
+// a shorter tail (early packets trailing the 200 OK) is forgotten. SIT is
+// never reopened.
 //
 // Cadence tones (300-700 Hz: 425 Hz, 440+480, 400+450, 480+620, 350+440)
 // are followed by a second tracker that tolerates the jitter of close pairs.

@@ -762,3 +762,35 @@ func TestEventsAfterRing(t *testing.T) {
 		s.mu.RUnlock()
 	}
 }
+
+// An announcement heard in early media is provisional: the verdict of the
+// answered audio follows it and replaces it, and both reach the stream.
+func TestProvisionalVerdictReplaced(t *testing.T) {
+	s, url := newTestServer(t, nil)
+	reg := register(t, url, keyA, `{"called":"3001","call_id":"tune@x"}`)
+	c := openSSE(t, url+"/v1/events", keyA, "")
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "tune@x", At: t0, Class: "announcement", Reason: "speech in early media", MS: 1000, Provisional: true})
+	if _, st := getCall(t, url, keyA, reg.ID); st.Verdict == nil || st.Verdict.Class != "announcement" || !st.Verdict.Provisional {
+		t.Errorf("after the early announcement: %+v, want a provisional announcement", st.Verdict)
+	}
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "tune@x", At: t0.Add(5 * time.Second), Answer: t0.Add(4 * time.Second), Class: "human", MS: 1000})
+	if _, st := getCall(t, url, keyA, reg.ID); st.State != StateDecided || st.Verdict == nil || st.Verdict.Class != "human" || st.Verdict.Provisional {
+		t.Errorf("after the answer: %s %+v, want decided human, not provisional", st.State, st.Verdict)
+	}
+	for i, want := range []struct {
+		class       string
+		provisional bool
+	}{{"announcement", true}, {"human", false}} {
+		e, err := c.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev Event
+		if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != KindVerdict || ev.Class != want.class || ev.Provisional != want.provisional {
+			t.Errorf("event %d: %s, want verdict %s provisional=%v", i, e.data, want.class, want.provisional)
+		}
+	}
+}

@@ -23,6 +23,9 @@ type Verdict struct {
 	Confidence      float64
 	Reason          string
 	MS              int64 // from answer (or the start of early media) to At
+	// Provisional marks an announcement heard in early media: if the call
+	// is answered, the answered audio's verdict follows.
+	Provisional bool
 }
 
 // Event kinds, as they appear in the event stream and webhooks.
@@ -79,6 +82,10 @@ type VerdictInfo struct {
 	At         outcome.Time  `json:"at"`
 	Answer     *outcome.Time `json:"answer,omitempty"`
 	MS         int64         `json:"ms"`
+	// Provisional: an announcement heard in early media, reopened if the
+	// call is answered (a caller tune or a "please hold" notice sounds the
+	// same); the answered verdict then follows.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // Event is one entry of the event stream and the body of a webhook.
@@ -97,6 +104,7 @@ type Event struct {
 	Answer         *outcome.Time `json:"answer,omitempty"`
 	MS             int64         `json:"ms,omitempty"`
 	Outcome        string        `json:"outcome,omitempty"`
+	Provisional    bool          `json:"provisional,omitempty"`
 }
 
 // record is one call or registration. It is guarded by Server.mu.
@@ -197,7 +205,7 @@ type storedEvent struct {
 // Verdict implements Sink.
 func (s *Server) Verdict(v Verdict) {
 	t0 := s.now()
-	info := &VerdictInfo{Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: outcome.At(v.At), MS: v.MS}
+	info := &VerdictInfo{Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: outcome.At(v.At), MS: v.MS, Provisional: v.Provisional}
 	if !v.Answer.IsZero() {
 		info.Answer = outcome.Ptr(v.Answer)
 	}
@@ -220,7 +228,7 @@ func (s *Server) Verdict(v Verdict) {
 		r.verdict = info
 	}
 	r.touch()
-	ev := Event{Kind: kind, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: info.At, Answer: info.Answer, MS: v.MS}
+	ev := Event{Kind: kind, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: info.At, Answer: info.Answer, MS: v.MS, Provisional: v.Provisional}
 	s.publishLocked(r, ev)
 	s.mu.Unlock()
 	if s.cfg.Hooks.Published != nil {

@@ -37,6 +37,7 @@ type audioLeg struct {
 	trace *trace
 
 	reported, beepReported bool
+	reportedProv           bool // the verdict reported was provisional (amd.Verdict.Provisional)
 	settled                bool // the verdict is final and analysis stopped (Config.SettleAfter)
 
 	// t38 is when the dialog switched to T.38 fax relay (zero: never),
@@ -83,6 +84,10 @@ type VerdictEvent struct {
 	Answer     time.Time // zero when unanswered (announcement in early media)
 	// MS is the delay from answer (or from the start of early media) to At.
 	MS int64
+	// Provisional marks an announcement heard in early media
+	// (amd.Verdict.Provisional): if the call is answered, the verdict of
+	// the answered audio follows.
+	Provisional bool
 }
 
 // trace is what explain draws: energy per 10 ms frame from the stream's
@@ -304,7 +309,7 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 		return
 	}
 	a.det.Write(pcm, sample)
-	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported) {
+	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported || a.reportedProv) {
 		pr.e.reportVerdict(a)
 	}
 	if d := pr.e.cfg.SettleAfter; d > 0 && settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d)) {
@@ -440,11 +445,13 @@ func (e *Engine) reportVerdict(a *audioLeg) {
 	if ref.IsZero() {
 		ref = a.stream.Start()
 	}
-	if v.Decided && !a.reported {
-		a.reported = true
+	// A provisional verdict (an announcement in early media) is followed by
+	// the one the answer leads to.
+	if v.Decided && (!a.reported || a.reportedProv && !v.Provisional) {
+		a.reported, a.reportedProv = true, v.Provisional
 		at := sampleTime(a.stream, v.DecidedAt)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
-			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds())})
+			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds()), Provisional: v.Provisional})
 	}
 	if v.BeepEnd >= 0 && !a.beepReported {
 		a.beepReported = true
@@ -512,7 +519,7 @@ func (e *Engine) CloseAudio(callID string, at time.Time) {
 // settled reports whether a verdict is final, after grace samples, at
 // sample now (see Config.SettleAfter).
 func settled(v amd.Verdict, now, grace int64) bool {
-	if !v.Decided {
+	if !v.Decided || v.Provisional {
 		return false
 	}
 	switch v.Class {
