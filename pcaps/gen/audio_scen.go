@@ -67,7 +67,8 @@ type AudioTruth struct {
 	Lang   string `json:"lang,omitempty"`
 	Text   string `json:"text,omitempty"`
 	// EarlyMedia is what the callee played before answer: ringback, busy,
-	// congestion or announcement.
+	// congestion, announcement, tune (a caller tune) or notice (a "please
+	// hold" message before a person or a voicemail answers).
 	EarlyMedia        string  `json:"early_media,omitempty"`
 	EarlyMS           int64   `json:"early_ms,omitempty"`
 	AnnouncementEarly *bool   `json:"announcement_early,omitempty"`
@@ -101,7 +102,7 @@ type audioPlan struct {
 	lang       string
 	pt         byte
 	ptime      int
-	early      string // ringback, busy, congestion, announcement, ""
+	early      string // ringback, busy, congestion, announcement, tune, notice, ""
 	ringUS     bool   // 440+480 2/4 s ringback instead of 425 1/4 s
 	sit        bool
 	beeps      int
@@ -254,6 +255,9 @@ func (g *audioGen) plan(class, variant string) *audioPlan {
 		p.sit = r.Intn(2) == 0
 	case NoAnswer:
 		p.early = "ringback"
+	}
+	if !g.short && (class == Human || class == Machine) && p.early == "ringback" && r.Intn(5) == 0 {
+		p.early = []string{"tune", "notice"}[r.Intn(2)] // audio_early.go
 	}
 	return p
 }
@@ -569,8 +573,28 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 			ring = ms(1000, 2500)
 		}
 		c.answer = pdd + ring
-		if p.early != "" {
-			early = g.tones(p, p.early, msToN(float64(c.answer-earlyStart)/1e6))
+		switch n := msToN(float64(c.answer-earlyStart) / 1e6); p.early {
+		case "":
+		case "tune":
+			early = tune(rnd, n, dbToAmp(g.uni(-24, -14)))
+		case "notice":
+			x, err := g.notice(p)
+			if err != nil {
+				return err
+			}
+			// The notice ends before the answer: ringing silence after it.
+			if need := len(x) + g.secs(0.3, 1.5); n < need {
+				n = need
+				c.answer = earlyStart + time.Duration(n)*time.Second/sampleRate
+			}
+			early = make([]float64, n)
+			copy(early, x)
+			bg := g.background(p, n)
+			for i := range early {
+				early[i] += bg[i]
+			}
+		default:
+			early = g.tones(p, p.early, n)
 		}
 		mediaStart := ms(20, 60)
 		mediaEnd := mediaStart + time.Duration(len(res.post))*time.Second/sampleRate
