@@ -165,7 +165,10 @@ func (g *gen) machine(i int) scenario {
 	bs, be := -1, -1
 	if g.pick(6) != 0 {
 		s = s.add(silence(ms(g.between(150, 900))))
-		f := g.between(400, 1500)
+		f := g.between(300, 2500)
+		if math.Abs(f-2100) < 60 {
+			f += 120 // the fax answer tone is never a beep
+		}
 		if g.pick(5) == 0 {
 			f = []float64{425, 440, 1000, 1004}[g.pick(4)]
 		}
@@ -174,7 +177,12 @@ func (g *gen) machine(i int) scenario {
 		if g.pick(5) == 0 { // bee-beep
 			s = s.add(tones(ms(g.between(100, 250)), bdb, f))
 			s = s.add(silence(ms(g.between(60, 150))))
-			s = s.add(tones(ms(g.between(100, 250)), bdb, f*g.between(1, 1.3)))
+			n2 := ms(g.between(100, 250))
+			f2 := min(2450, f*g.between(1, 1.3))
+			if math.Abs(f2-2100) < 60 {
+				f2 = f
+			}
+			s = s.add(tones(n2, bdb, f2))
 		} else {
 			s = s.add(tones(ms(g.between(200, 1000)), bdb, f))
 		}

@@ -146,7 +146,7 @@ func DefaultConfig() Config {
 		TonePurity:       0.75,
 		MinBeep:          80 * time.Millisecond,
 		MaxBeep:          2 * time.Second,
-		BeepMinHz:        380,
+		BeepMinHz:        300,
 		BeepMaxHz:        2500,
 		HumanSilence:     650 * time.Millisecond,
 		HumanSilenceLong: 900 * time.Millisecond,

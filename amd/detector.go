@@ -140,6 +140,10 @@ type Detector struct {
 	earlyLevel float64 // mean level of the last early burst (dBFS)
 	tailLevel  float64 // mean level of the first burst after the answer (dBFS)
 
+	beepHz float64 // frequency of the last beep
+
+	cngPieceStart, cngPieceEnd int64 // the 1100 Hz burst being pieced together (-1 none)
+
 	cngN    int
 	cngLast int64 // end of the last 1100 Hz burst of CNG length, -1 none
 	cngHold int64 // human/machine decisions wait until here: a fax may repeat its CNG
@@ -210,6 +214,7 @@ func (d *Detector) Reset() {
 	d.cedEnd = -1
 	d.lastRing = -1
 	d.cngLast, d.cngHold = -1, -1
+	d.cngPieceEnd = -1
 }
 
 // Answer marks the sample at which the call was answered. Audio before it
@@ -650,10 +655,13 @@ func (d *Detector) endDTMF() {
 // Kinds of tone held back before they are called a beep.
 const (
 	holdSIT    = iota + 1 // may be the first SIT segment
-	holdBusy              // 380..480 Hz: may be one burst of a busy tone
+	holdBusy              // up to 480 Hz: may be one burst of a busy tone
 	holdLone              // no speech before it: a beep-only voicemail, or the start of an announcement
 	holdVerify            // a beep, unless voice follows at once (then it was a voice harmonic)
 )
+
+// lowBeepHz: beeps below it need more proof (see toneEnded).
+const lowBeepHz = 380
 
 // verifyFrames after a beep must be mostly quiet (or tone): a voicemail
 // records after its beep, while a harmonic of a voice is followed by voice.
@@ -719,47 +727,74 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		d.hold(s, holdSIT, s.End+samples(150e6))
 		return
 	}
-	cngLike := abs(s.Freq-1100) <= 40 && dur >= samples(350e6) && dur <= samples(800e6)
-	if cngLike && d.cngLast >= 0 && s.Start-d.cngLast >= samples(2500e6) && s.Start-d.cngLast <= samples(4500e6) {
+	// CNG is 0.5 s on: a burst cut to 250 ms by loss or noise still counts,
+	// and pieces of one burst split by noise add up.
+	cngStart := s.Start
+	if abs(s.Freq-1100) <= 40 {
+		if d.cngPieceEnd >= 0 && s.Start >= d.cngPieceEnd && s.Start-d.cngPieceEnd <= samples(100e6) {
+			cngStart = d.cngPieceStart
+		}
+		d.cngPieceStart, d.cngPieceEnd = cngStart, s.End
+	}
+	cngLike := abs(s.Freq-1100) <= 40 && s.End-cngStart >= samples(250e6) && s.End-cngStart <= samples(800e6)
+	if cngLike && d.cngLast >= 0 && cngStart-d.cngLast >= samples(2500e6) && cngStart-d.cngLast <= samples(4500e6) {
 		// The calling tone's cadence (0.5 s on, 3 s off): a fax, whatever
 		// was decided from the noise between the bursts.
-		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		d.addEvent(Event{Kind: EventFaxCNG, Start: cngStart, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
 		d.cngLast = s.End
 		if d.v.Class != Fax && d.v.Class != Announcement {
 			d.decide(Fax, 0.95, "cng 1100 Hz cadence")
+			d.unbeepCNG()
 		}
 		return
 	}
 	if cngLike {
 		d.cngLast = s.End
 	}
+	if s.Freq < lowBeepHz && d.pendOK && d.pendKind == holdVerify && s.Start >= d.pend.End && s.Start-d.pend.End <= SampleRate/2 {
+		d.flushPending(now, true) // the first of a low pair: decide it before judging the second
+	}
 	switch {
 	case cngLike && d.sp.frames < cngSpeech:
-		d.addEvent(Event{Kind: EventFaxCNG, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		d.addEvent(Event{Kind: EventFaxCNG, Start: cngStart, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
 		d.cngHold = s.End + samples(3500e6)
 		if d.cngN >= 2 && (d.open() || d.v.Class == Human) {
 			d.decide(Fax, 0.95, "cng 1100 Hz")
+			d.unbeepCNG()
 		}
 		return
-	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz:
+	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz,
+		// Below 380 Hz a steady tone is as often a low voice's held vowel
+		// or its harmonic: a beep there must last 150 ms and follow a
+		// greeting after a pause of 200 ms.
+		// (The second of a "bee-beep" pair is as short as the first.)
+		s.Freq < lowBeepHz && (dur < samples(150e6) || !d.sp.everConfirmed || s.Start-d.sp.lastSpeech < samples(120e6)) &&
+			!(d.v.BeepEnd >= 0 && s.Start-d.v.BeepEnd <= SampleRate/2):
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
 	case d.cngN > 0 && abs(s.Freq-1100) <= 40 || d.v.Class == Fax,
-		// 380..480 Hz with no greeting before it, or among busy/ringback
+		// 300..480 Hz with no greeting before it, or among busy/ringback
 		// cadences, is a network tone (425 Hz ringback, busy, congestion).
-		s.Freq >= 380 && s.Freq <= 480 && (!d.sp.everConfirmed || d.cadenceHeard):
+		s.Freq <= 480 && (!d.sp.everConfirmed || d.cadenceHeard):
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
 	case d.answered(s.Start) && !d.sp.everConfirmed:
 		d.hold(s, holdLone, s.End+SampleRate)
 		return
-	case s.Freq >= 380 && s.Freq <= 480 && dur <= samples(700e6):
+	case s.Freq <= 480 && dur <= samples(700e6):
 		d.hold(s, holdBusy, s.End+samples(800e6))
 		return
 	}
 	d.verify(s)
+}
+
+// unbeepCNG forgets a beep that was a burst of the fax calling tone.
+func (d *Detector) unbeepCNG() {
+	if d.v.BeepEnd >= 0 && abs(d.beepHz-1100) <= 40 {
+		d.v.BeepStart, d.v.BeepEnd = -1, -1
+	}
 }
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
@@ -846,6 +881,7 @@ func (d *Detector) beep(s tone.Segment) {
 	case s.End > d.v.BeepEnd:
 		d.v.BeepStart, d.v.BeepEnd = s.Start, s.End
 	}
+	d.beepHz = s.Freq
 	if d.open() || d.v.Class == Human {
 		d.decide(Machine, 0.95, "beep")
 	}
@@ -858,7 +894,7 @@ func (d *Detector) lowEnded(s tone.Segment) {
 	if dur < samples(150e6) || !dense(s) {
 		return
 	}
-	if d.pendOK && d.pend.Freq >= 380 && d.pend.Freq <= 480 && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
+	if d.pendOK && d.pend.Freq <= 480 && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
 		d.pendOK = false // the held 400..480 Hz tone repeats: a cadence, not a beep
 	}
 	copy(d.cad[:], d.cad[1:])

@@ -145,9 +145,12 @@
 //
 // # Beeps
 //
-// A beep is one steady tone of 80 ms to 2 s between 380 and 2500 Hz whose
+// A beep is one steady tone of 80 ms to 2 s between 300 and 2500 Hz whose
 // frames are at least 80% tonal, at a stable frequency (3%, or 25 Hz) and
-// level (4 dB). Its end is the end of the last tonal frame plus the share of
+// level (4 dB; a bell's decay of 40 dB/s still holds frame to frame). Below
+// 380 Hz, where a low voice's held vowel or its harmonic sits, a beep must
+// also last 150 ms and start 120 ms or more after the last speech, unless it
+// is the second of a pair. Its end is the end of the last tonal frame plus the share of
 // the next frame still holding the tone (the Goertzel share of a partly
 // filled frame is the filled fraction), so the end is found to a few ms. A
 // candidate is confirmed when the 100 ms after it are not voice (a voicemail
@@ -169,7 +172,7 @@
 //     0.1-1.5 s;
 //   - 2100 Hz (fax CED, pieces split by phase reversals add up), 1100 Hz
 //     after a CNG, 1650/1850 Hz within V.21 flags;
-//   - 380-480 Hz without a greeting before it or amid busy/ringback cadences
+//   - 300-480 Hz without a greeting before it or amid busy/ringback cadences
 //     (425 Hz network tones); after a greeting such a tone waits 800 ms to
 //     see whether it repeats like a busy tone;
 //   - a tone in a SIT band of SIT length waits 150 ms for the next segment;
@@ -208,13 +211,14 @@
 //
 // Fax: 2100 Hz for 700 ms (CED, with or without phase reversals), V.21
 // channel 2 HDLC flags (1650/1850 Hz, 300 ms of frames with both) or two CNG
-// bursts (1100 Hz, 0.35-0.8 s, while less than 300 ms of speech has been
+// bursts (1100 Hz, 0.25-0.8 s, while less than 300 ms of speech has been
 // heard: a click at the answer does not make them beeps) decide Fax, over
 // an earlier Human verdict too. After such a burst, human and machine
 // decisions wait 3.5 s for the next one. Two 1100 Hz bursts of CNG length
 // 2.5-4.5 s apart (the calling tone's 0.5 s on, 3 s off) decide Fax over
 // anything but an announcement, whatever the noise between them sounded
-// like.
+// like; a beep at 1100 Hz heard before is then forgotten (it was the first
+// burst).
 //
 // # Confidence
 //

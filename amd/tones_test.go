@@ -67,6 +67,11 @@ func TestNoFalseBeeps(t *testing.T) {
 		{name: "fax ced", sig: ced(ms(3300), -12, true), class: Fax, want: EventFaxCED, min: 1},
 		{name: "v21 flags", sig: v21Flags(ms(1500), -12), class: Fax, want: EventV21, min: 1},
 		{name: "voice-like only", speech: true, sig: voiceLike(ms(4000), -18, rng)},
+		// A noisy fax line: the first CNG burst cut to 300 ms, the second
+		// split in three by noise.
+		{name: "fax cng cut and split", sig: signal(tones(ms(300), -15, 1100)).add(silence(ms(3200))).
+			add(tones(ms(150), -15, 1100)).add(silence(ms(40))).add(tones(ms(120), -15, 1100)).add(silence(ms(70))).add(tones(ms(110), -15, 1100)).
+			add(silence(ms(3000))).add(tones(ms(500), -15, 1100)), class: Fax, want: EventFaxCNG, min: 2},
 	}
 	for _, tc := range cases {
 		var s signal = silence(ms(300))

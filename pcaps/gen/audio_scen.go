@@ -394,6 +394,14 @@ func (g *audioGen) answered(p *audioPlan) (*callResult, error) {
 		if p.beeps > 0 {
 			if beep == nil {
 				r.beepHz = float64(400 + g.rnd().Intn(1101))
+				if !g.short {
+					// Evaluation sets: anywhere in 300-2500 Hz (one draw,
+					// mapped), but never on the fax answer tone's 2100 Hz.
+					r.beepHz = 300 + (r.beepHz-400)*2200/1100
+					if math.Abs(r.beepHz-2100) < 60 {
+						r.beepHz += 120
+					}
+				}
 				bl := g.uni(0.2, 1.2)
 				if g.short {
 					bl = g.uni(0.2, 0.6)
