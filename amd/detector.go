@@ -43,6 +43,7 @@ type frameRec struct {
 	young bool    // the background was learnt from under half a second of audio
 	raw   bool    // voice-active by level
 	tonal bool    // part of a tone
+	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not computed, its run is voiced
 }
 
 // chainBurst is one burst of a chain, for finding where the voice starts.
@@ -59,6 +60,8 @@ type speech struct {
 	burstStart  int64
 	burstLast   int64 // end of the burst's last speech frame
 	burstFrames int
+	burstVoiced int // the burst's longest run of voiced frames (voicing >= voicedR)
+	voicedRun   int // its current run
 	burstLevel  float64
 	burstPeak   float64 // highest frame SNR in the burst
 	burstLow    float64 // lowest frame SNR in the burst
@@ -100,6 +103,9 @@ type Detector struct {
 	bg, bgHP       energy.Noise    // median level of the frames that are not voice-active (the typical background)
 	act, actHP     energy.Activity // voice activity in each band
 	noiseAnswered  bool            // the noise trackers were restarted at the answer
+	vc             voicer
+	vRunLast       int64 // end of the last voice-active frame
+	vRunVoiced     int   // voiced frames in a row in its run
 	single         tone.Tracker
 	low            tone.Tracker
 
@@ -141,6 +147,9 @@ type Detector struct {
 	tailLevel  float64 // mean level of the first burst after the answer (dBFS)
 
 	beepHz float64 // frequency of the last beep
+
+	lastToneEnd int64   // end of the last single tone of beep length, -1 none
+	lastToneHz  float64 // its frequency
 
 	cngPieceStart, cngPieceEnd int64 // the 1100 Hz burst being pieced together (-1 none)
 
@@ -215,6 +224,7 @@ func (d *Detector) Reset() {
 	d.lastRing = -1
 	d.cngLast, d.cngHold = -1, -1
 	d.cngPieceEnd = -1
+	d.lastToneEnd = -1
 }
 
 // Answer marks the sample at which the call was answered. Audio before it
@@ -527,9 +537,6 @@ func (d *Detector) frame(start int64) {
 
 	// Per-frame record; mark tone frames retroactively so the lagged speech
 	// logic does not take them for speech.
-	if d.pendOK && d.pendKind == holdVerify && start >= d.pend.End && raw && !single {
-		d.verifyVoice++
-	}
 	if raw && !single && !low {
 		// A voice is modulated: syllables and the dips between them. A run
 		// of active frames that stays within flatDB for flatFrames is a
@@ -553,8 +560,36 @@ func (d *Detector) frame(start int64) {
 		}
 		d.rawLast = end
 	}
+	// Voicing, on voice-active frames until their run (bursts bridge
+	// burstGap frames) has shown three voiced frames in a row: the speech
+	// logic needs two, and the rest of such a run counts as voiced (-1)
+	// without the cost.
+	d.vc.push(x)
+	var voice float32
+	if raw && !single {
+		if start-d.vRunLast > burstGap*frameLen {
+			d.vRunVoiced = 0
+		}
+		d.vRunLast = end
+		if d.vRunVoiced < 3 {
+			voice = float32(d.vc.voicing())
+			if voice >= voicedR {
+				d.vRunVoiced++
+			} else {
+				d.vRunVoiced = 0
+			}
+		} else {
+			voice = -1
+		}
+	}
+	if d.pendOK && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen) &&
+		start >= d.pend.End && raw && !single && (d.pend.Freq >= lowBeepHz || voice >= voicedR || voice < 0) {
+		// (After a low tone only vowels count: a held vowel is followed
+		// by words, a beep by the line's noise.)
+		d.verifyVoice++
+	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice}
 	d.nFrames++
 	mark := int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
@@ -660,12 +695,23 @@ const (
 	holdVerify            // a beep, unless voice follows at once (then it was a voice harmonic)
 )
 
+// voicedR is the voicing of a voiced frame (a vowel).
+const voicedR = 0.4
+
+// loudVoiceDB above the typical background, a burst needs no vowel to be a
+// voice (see voiced).
+const loudVoiceDB = 20
+
 // lowBeepHz: beeps below it need more proof (see toneEnded).
 const lowBeepHz = 380
 
 // verifyFrames after a beep must be mostly quiet (or tone): a voicemail
 // records after its beep, while a harmonic of a voice is followed by voice.
 const verifyFrames = 10
+
+// lowVerifyFrames after a beep below lowBeepHz must hold fewer than three
+// voice-active frames.
+const lowVerifyFrames = 30
 
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
@@ -679,6 +725,10 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if d.answered(s.Start) {
 		d.toneHeard = true
 	}
+	// A tone that starts where another one ended, at another pitch, is a
+	// voice gliding (a held vowel rising), not a beep.
+	glide := d.lastToneEnd >= 0 && s.Start-d.lastToneEnd <= samples(20e6) && abs(s.Freq-d.lastToneHz) > 0.03*s.Freq
+	d.lastToneEnd, d.lastToneHz = s.End, s.Freq
 	if d.pendOK && d.pendKind != holdVerify && s.Start-d.pend.End <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
 		// The same tone, split by noise or loss: join the pieces.
 		s.Start, s.Frames = d.pend.Start, s.Frames+d.pend.Frames
@@ -770,7 +820,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		// or its harmonic: a beep there must last 150 ms and follow a
 		// greeting after a pause of 200 ms.
 		// (The second of a "bee-beep" pair is as short as the first.)
-		s.Freq < lowBeepHz && (dur < samples(150e6) || !d.sp.everConfirmed || s.Start-d.sp.lastSpeech < samples(120e6)) &&
+		s.Freq < lowBeepHz && (dur < samples(150e6) || !d.sp.everConfirmed || s.Start-d.sp.lastSpeech < samples(120e6) || glide) &&
 			!(d.v.BeepEnd >= 0 && s.Start-d.v.BeepEnd <= SampleRate/2):
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
@@ -799,6 +849,7 @@ func (d *Detector) unbeepCNG() {
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
 	d.pend, d.pendOK, d.pendKind, d.pendUntil = s, true, kind, until
+	d.verifyVoice = 0
 }
 
 // flushPending resolves a tone held back once its window has passed, or at
@@ -827,7 +878,10 @@ func (d *Detector) flushPending(now int64, force bool) {
 		// held steady (a synthetic or sung "this?"), not a beep: voicemail
 		// beeps follow a pause.
 		glued := s.End-s.Start < samples(200e6) && d.sp.lastSpeech <= s.End && s.Start-d.sp.lastSpeech <= samples(60e6)
-		if d.verifyVoice*2 >= verifyFrames || glued {
+		// Below 380 Hz (a low voice's vowels) the 300 ms after the tone
+		// must be all but silent: a voicemail records after its beep.
+		voiceAfter := d.verifyVoice*2 >= verifyFrames || s.Freq < lowBeepHz && d.verifyVoice >= 3
+		if voiceAfter || glued {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
@@ -836,6 +890,12 @@ func (d *Detector) flushPending(now int64, force bool) {
 	case holdSIT:
 		if d.answered(s.Start) && !d.sp.everConfirmed && !force {
 			d.hold(s, holdLone, s.End+SampleRate)
+			return
+		}
+	case holdBusy:
+		if s.Freq < lowBeepHz && d.verifyVoice >= 3 {
+			// Voice right after a low tone: a held vowel (see verify).
+			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
 	case holdLone:
@@ -856,7 +916,11 @@ func (d *Detector) flushPending(now int64, force bool) {
 // verify holds a beep candidate for verifyFrames to check what follows.
 func (d *Detector) verify(s tone.Segment) {
 	d.verifyVoice = 0
-	d.hold(s, holdVerify, s.End+verifyFrames*frameLen)
+	n := int64(verifyFrames)
+	if s.Freq < lowBeepHz {
+		n = lowVerifyFrames
+	}
+	d.hold(s, holdVerify, s.End+n*frameLen)
 }
 
 func (d *Detector) fireSIT() {
@@ -939,13 +1003,15 @@ func (d *Detector) lowEnded(s tone.Segment) {
 		return
 	}
 	d.addEvent(Event{Kind: EventRingback, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
-	if d.answered(s.Start) {
-		d.cadenceHeard = true
-	}
 	if d.lastRing >= 0 && s.Start-d.lastRing <= samples(5.5e9) {
 		d.ringN++
 	} else {
 		d.ringN = 1
+	}
+	// After a greeting one ringback-long tone may be a long low beep: only
+	// a second one makes it a cadence.
+	if d.answered(s.Start) && (!d.sp.everConfirmed || d.ringN >= 2) {
+		d.cadenceHeard = true
 	}
 	d.lastRing = s.End
 	if d.ringN >= 2 && d.answered(s.Start) && d.open() {
@@ -1000,16 +1066,23 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 	if isSpeech {
 		if !sp.inBurst {
 			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel, sp.burstPeak, sp.burstLow, sp.burstOver, sp.burstYoung = true, false, r.start, 0, 0, r.snr, r.snr, r.over, r.young
+			sp.burstVoiced, sp.voicedRun = 0, 0
 			sp.loudStart, sp.loudOver = r.start, r.over
 		}
 		if sp.burstYoung && r.over > sp.loudOver+onsetJumpDB && r.start-sp.loudStart >= loudPrefix*frameLen {
 			sp.loudStart, sp.loudOver = r.start, r.over
 		}
 		sp.burstFrames++
+		if r.voice >= voicedR || r.voice < 0 {
+			sp.voicedRun++
+			sp.burstVoiced = max(sp.burstVoiced, sp.voicedRun)
+		} else {
+			sp.voicedRun = 0
+		}
 		sp.burstLast = end
 		sp.burstLevel += r.db
 		sp.burstPeak, sp.burstLow, sp.burstOver = max(sp.burstPeak, r.snr), min(sp.burstLow, r.snr), max(sp.burstOver, r.over)
-		if !sp.confirmed && sp.burstFrames >= burstMin && d.utterance(sp) {
+		if !sp.confirmed && sp.burstFrames >= burstMin && voiced(sp) && d.utterance(sp) {
 			sp.confirmed = true
 			sp.everConfirmed = true
 			if !sp.chainOn {
@@ -1063,6 +1136,16 @@ func (sp *speech) track() {
 	}
 }
 
+// voiced reports whether the burst in progress can be a voice: one that
+// stands loudVoiceDB above the typical background is one by its level
+// alone; a quieter one, which may be the background swinging (babble,
+// rumble), must have a vowel: two voiced frames in a row. Noise of any
+// colour, and babble made of it, has a voiced frame about once in a
+// hundred and two in a row about once in 20 s (voicing.go).
+func voiced(sp *speech) bool {
+	return sp.burstOver >= loudVoiceDB || sp.burstVoiced >= 2
+}
+
 // utterance reports whether the burst in progress is a voice rather than
 // the background's own swings. A burst that starts a chain must peak
 // peakSNR above the background's low percentile and overDB above its
@@ -1091,7 +1174,7 @@ func (d *Detector) utterance(sp *speech) bool {
 
 func (d *Detector) endBurst(sp *speech) {
 	if sp.inBurst && sp.confirmed {
-		d.addEvent(Event{Kind: EventSpeech, Start: sp.burstStart, End: sp.burstLast, Level: sp.burstLevel / float64(sp.burstFrames)})
+		d.addEvent(Event{Kind: EventSpeech, Start: sp.burstStart, End: sp.burstLast, Level: sp.burstLevel / float64(sp.burstFrames), Freq2: float64(sp.burstVoiced)})
 	}
 	sp.inBurst = false
 }

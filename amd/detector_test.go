@@ -84,16 +84,22 @@ func TestEarlyMediaBeforeAnswer(t *testing.T) {
 	if v := d.Verdict(); v.Decided {
 		t.Fatalf("ringback in early media decided %+v", v)
 	}
-	// Speech-like noise bursts (syllables) for 2 s.
+	// Noise bursts with a syllable rhythm 15 dB above the line's noise are
+	// not a voice: no vowels.
 	var sp signal
 	for range 10 {
-		b := impair(make(signal, ms(150)), rng, -20, false, "", 0)
+		b := impair(make(signal, ms(150)), rng, -45, false, "", 0)
 		for _, v := range b {
 			sp = append(sp, float64(v))
 		}
 		sp = sp.add(silence(ms(50)))
 	}
-	feed(d, impair(sp, rng, -60, false, "", 0), int64(len(s)), 160)
+	at := feed(d, impair(sp, rng, -60, false, "", 0), int64(len(s)), 160)
+	if v := d.Verdict(); v.Decided {
+		t.Errorf("noise bursts in early media: Verdict = %+v, want undecided", v)
+	}
+	// Voiced syllables (a gliding harmonic comb) for 2 s are.
+	feed(d, impair(voiceLike(ms(2000), -20, rng), rng, -60, false, "", 0), at, 160)
 	if v := d.Verdict(); v.Class != Announcement {
 		t.Errorf("speech in early media: Verdict = %+v, want announcement", v)
 	}

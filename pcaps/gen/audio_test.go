@@ -220,7 +220,7 @@ func checkTruth(tr Truth) error {
 		return fmt.Errorf("beep fields %v/%v with %d beeps", bs.Valid, be.Valid, a.Beeps)
 	}
 	if bs.Valid {
-		if tr.Outcome != Machine || !in(bs) || !in(be) || be.V-bs.V < 150 || !tr.GreetingEndMS.Valid || tr.GreetingEndMS.V > bs.V || a.BeepHz < 400 || a.BeepHz > 1500 {
+		if tr.Outcome != Machine || !in(bs) || !in(be) || be.V-bs.V < 150 || !tr.GreetingEndMS.Valid || tr.GreetingEndMS.V > bs.V || a.BeepHz < 300 || a.BeepHz > 2500 {
 			return fmt.Errorf("beep %d..%d ms (greeting end %v, %g Hz) not within media %d..%d after the greeting", bs.V, be.V, tr.GreetingEndMS, a.BeepHz, a.MediaStartMS, a.MediaEndMS)
 		}
 	}

@@ -1,0 +1,129 @@
+package amd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// babble is the generator's babble: five low-passed noise "talkers" with
+// syllable-rate envelopes, at db dBFS RMS.
+func babble(rng *rand.Rand, n int, db float64) []float64 {
+	x := make([]float64, n)
+	for range 5 {
+		lp := 0.0
+		rate := 3 + rng.Float64()*3
+		ph := rng.Float64() * 2 * math.Pi
+		for i := range x {
+			lp = 0.85*lp + 0.15*rng.NormFloat64()
+			env := 0.5 + 0.5*math.Sin(2*math.Pi*rate*float64(i)/rate8k+ph)
+			x[i] += lp * env * env
+		}
+	}
+	s := 0.0
+	for _, v := range x {
+		s += v * v
+	}
+	g := 32768 * math.Pow(10, db/20) / math.Sqrt(s/float64(n))
+	for i := range x {
+		x[i] *= g
+	}
+	return x
+}
+
+const rate8k = 8000
+
+// Vowels are voiced at any pitch a voice has; noise of every colour is not.
+func TestVoicing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	frames := func(x []float64) []float64 {
+		var v voicer
+		var out []float64
+		pcm := make([]int16, frameLen)
+		for p := 0; p+frameLen <= len(x); p += frameLen {
+			for i := range pcm {
+				pcm[i] = int16(max(-32768, min(32767, x[p+i])))
+			}
+			v.push(pcm)
+			if p >= 3*frameLen {
+				out = append(out, v.voicing())
+			}
+		}
+		return out
+	}
+	share := func(r []float64) float64 {
+		n := 0
+		for _, v := range r {
+			if v >= voicedR {
+				n++
+			}
+		}
+		return float64(n) / float64(len(r))
+	}
+	for _, f0 := range []float64{85, 120, 180, 250, 380} {
+		var x []float64
+		ph := 0.0
+		for i := range ms(500) {
+			f := f0 * (1 + 0.05*math.Sin(2*math.Pi*3*float64(i)/rate8k))
+			ph += 2 * math.Pi * f / rate8k
+			v := 0.0
+			for h := 1.0; h*f0 < 3500; h++ {
+				// Formant-like weights: strong below 1 kHz.
+				v += math.Sin(h*ph) / (1 + math.Pow(h*f0/700, 2))
+			}
+			x = append(x, v*amp(-20)/2)
+		}
+		if s := share(frames(x)); s < 0.9 {
+			t.Errorf("vowel at %.0f Hz: %.0f%% of frames voiced, want >= 90%%", f0, 100*s)
+		}
+	}
+	noises := map[string][]float64{
+		"brown":  brown(rng, ms(3000), -30),
+		"babble": babble(rng, ms(3000), -30),
+	}
+	for _, pink := range []bool{false, true} {
+		x := impair(make(signal, ms(3000)), rng, -30, pink, "ulaw", 0)
+		y := make([]float64, len(x))
+		for i, v := range x {
+			y[i] = float64(v)
+		}
+		noises[map[bool]string{false: "white", true: "pink"}[pink]] = y
+	}
+	for name, x := range noises {
+		if s := share(frames(x)); s > 0.1 {
+			t.Errorf("%s noise: %.0f%% of frames voiced, want <= 10%%", name, 100*s)
+		}
+	}
+}
+
+// Noise that swings like syllables is not a voice: dead air over brown
+// noise or babble stays Silence, and a person's short hello with babble
+// after it stays a short hello.
+func TestNoiseIsNotAVoice(t *testing.T) {
+	need(t, "espeak-ng")
+	g := &gen{t: t, rng: rand.New(rand.NewPCG(12, 12))}
+	hello := g.say("Yes?", false)
+	for _, kind := range []string{"brown", "babble"} {
+		noise := func(n int, db float64) []float64 {
+			if kind == "brown" {
+				return brown(g.rng, n, db)
+			}
+			return babble(g.rng, n, db)
+		}
+		for _, db := range []float64{-45, -35} {
+			s := signal(noise(ms(6000), db))
+			r, ev := run(scenario{pcm: impair(s, g.rng, -200, false, "alaw", 0), answer: 0, beepStart: -1, beepEnd: -1}, 160)
+			if r.first.Class != Silence || r.final.Class != Silence {
+				t.Errorf("%s at %.0f dBFS alone: first %s, final %s (%s), want silence; events %v", kind, db, r.first.Class, r.final.Class, r.final.Reason, brief(ev))
+			}
+		}
+		s := signal(silence(ms(600))).add(speechAt(hello, -22)).add(silence(ms(4000)))
+		for i, v := range noise(len(s), -22-14) {
+			s[i] += v
+		}
+		r, ev := run(scenario{pcm: impair(s, g.rng, -200, false, "ulaw", 0), answer: 0, beepStart: -1, beepEnd: -1}, 160)
+		if r.first.Class != Human {
+			t.Errorf("\"Yes?\" with %s 14 dB below: first %s (%s), want human; events %v", kind, r.first.Class, r.first.Reason, brief(ev))
+		}
+	}
+}
