@@ -782,6 +782,12 @@ func (pl *pipeline) run() {
 				pl.queued.Add(-int64(len(ps)))
 				pl.lastCap, pl.lastWall = ps[len(ps)-1].Time, it.enq
 				pl.putBatch(it.batch)
+				if len(pl.in) > 0 {
+					// With a backlog this goroutine would keep its P until
+					// the scheduler preempts it (10 ms): yield between
+					// batches so API handlers get in.
+					runtime.Gosched()
+				}
 				continue
 			case it.audio != "":
 				pl.eng.AudioPacket(it.audio, it.p.Time, it.p.Data)
