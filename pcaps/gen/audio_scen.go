@@ -185,7 +185,7 @@ func (g *audioGen) plan(class, variant string) *audioPlan {
 		p.lang = "ru"
 	}
 	if !g.short && r.Intn(5) == 0 {
-		p.ptime = []int{30, 40}[r.Intn(2)]
+		p.ptime = []int{10, 30, 40, 60}[r.Intn(4)] // RFC 3551: G.711 packets of 10-60 ms
 	}
 	if r.Intn(3) == 0 {
 		p.loss = []float64{0.01, 0.02, 0.03, 0.05}[r.Intn(4)]
