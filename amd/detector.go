@@ -43,7 +43,8 @@ type frameRec struct {
 	young bool    // the background was learnt from under half a second of audio
 	raw   bool    // voice-active by level
 	tonal bool    // part of a tone
-	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not computed, its run is voiced
+	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not measured, within a voiced run
+	vlike bool    // voiced, loud, or a consonant next to a voiced frame
 }
 
 // chainBurst is one burst of a chain, for finding where the voice starts.
@@ -104,8 +105,9 @@ type Detector struct {
 	act, actHP     energy.Activity // voice activity in each band
 	noiseAnswered  bool            // the noise trackers were restarted at the answer
 	vc             voicer
+	lastVoiced     int64 // end of the last frame measured voiced, -1 none
 	vRunLast       int64 // end of the last voice-active frame
-	vRunVoiced     int   // voiced frames in a row in its run
+	vStreak        int   // voiced frames in a row measured in its run
 	single         tone.Tracker
 	low            tone.Tracker
 
@@ -225,6 +227,7 @@ func (d *Detector) Reset() {
 	d.cngLast, d.cngHold = -1, -1
 	d.cngPieceEnd = -1
 	d.lastToneEnd = -1
+	d.lastVoiced = -1
 }
 
 // Answer marks the sample at which the call was answered. Audio before it
@@ -554,33 +557,43 @@ func (d *Detector) frame(start int64) {
 	} else {
 		d.flatN = 0
 	}
-	if raw && !single && !low {
-		if end-frameLen-d.rawLast > burstGap*frameLen {
-			d.rawRunStart = start
-		}
-		d.rawLast = end
-	}
-	// Voicing, on voice-active frames until their run (bursts bridge
-	// burstGap frames) has shown three voiced frames in a row: the speech
-	// logic needs two, and the rest of such a run counts as voiced (-1)
-	// without the cost.
+	// Voicing of every voice-active frame (voicing.go). A frame is
+	// voice-like when voiced, loud (loudVoiceDB above the typical
+	// background) or within consonantGap of a voiced frame (the consonants
+	// around a vowel): only voice-like frames make speech last longer, so
+	// the line's noise or babble going on after a word does not.
+	//
+	// Voicing costs more than the rest of the frame, so within a run of
+	// voice-active frames that has shown two voiced frames in a row it is
+	// measured again only as the consonant allowance runs out (about one
+	// frame in thirteen of a vowel); the frames between count as voiced
+	// (-1).
 	d.vc.push(x)
 	var voice float32
+	vlike := false
 	if raw && !single {
 		if start-d.vRunLast > burstGap*frameLen {
-			d.vRunVoiced = 0
+			d.vStreak = 0 // a new run
 		}
 		d.vRunLast = end
-		if d.vRunVoiced < 3 {
+		if d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
 			voice = float32(d.vc.voicing())
 			if voice >= voicedR {
-				d.vRunVoiced++
+				d.vStreak++
+				d.lastVoiced = end
 			} else {
-				d.vRunVoiced = 0
+				d.vStreak = 0
 			}
 		} else {
 			voice = -1
 		}
+		vlike = voice >= voicedR || voice < 0 || over >= loudVoiceDB || d.lastVoiced >= 0 && end-d.lastVoiced <= consonantGap
+	}
+	if raw && !single && !low && vlike {
+		if end-frameLen-d.rawLast > burstGap*frameLen {
+			d.rawRunStart = start
+		}
+		d.rawLast = end
 	}
 	if d.pendOK && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen) &&
 		start >= d.pend.End && raw && !single && (d.pend.Freq >= lowBeepHz || voice >= voicedR || voice < 0) {
@@ -589,7 +602,7 @@ func (d *Detector) frame(start int64) {
 		d.verifyVoice++
 	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike}
 	d.nFrames++
 	mark := int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
@@ -701,6 +714,10 @@ const voicedR = 0.4
 // loudVoiceDB above the typical background, a burst needs no vowel to be a
 // voice (see voiced).
 const loudVoiceDB = 20
+
+// consonantGap: unvoiced frames this close after a voiced one are the
+// word's consonants (the "s" of "this").
+var consonantGap = samples(150e6)
 
 // lowBeepHz: beeps below it need more proof (see toneEnded).
 const lowBeepHz = 380
@@ -1091,10 +1108,13 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			}
 			sp.chainFrames += sp.burstFrames - 1
 			sp.frames += sp.burstFrames - 1
+			sp.lastSpeech = end // the burst so far is a voice
 		}
 		if sp.confirmed {
 			sp.track()
-			sp.lastSpeech = end
+			if r.vlike {
+				sp.lastSpeech = end
+			}
 			sp.chainFrames++
 			sp.frames++
 		}

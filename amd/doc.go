@@ -109,12 +109,24 @@
 // reach 0.6-0.99 frame after frame; white, pink and brown noise and the
 // generator's babble rarely reach 0.4 on one frame (about 1 in 100) and
 // almost never on two in a row, so a swing of the line's noise neither
-// starts a chain (dead air over rumble stays dead air) nor stretches a
-// short hello into a greeting. A louder burst is a voice by its level
-// alone: a person speaking close to a quiet line whose words barely show
-// a pitch (as in one of the shared corpus's recordings) still counts. The
-// cost is kept small by computing voicing only on voice-active frames, and
-// only until their run has shown three voiced frames in a row.
+// starts a chain (dead air over rumble stays dead air). A louder burst is
+// a voice by its level alone: a person speaking close to a quiet line whose
+// words barely show a pitch (as in one of the shared corpus's recordings)
+// still counts.
+//
+// Within a burst, only voice-like frames make the speech last longer: a
+// voiced frame, a loud one (20 dB above the typical background), or an
+// unvoiced one within 150 ms after a voiced frame (the consonants of the
+// word). Babble or rumble going on after "Yes?" keeps the burst active by
+// level but not the speech, so the person's silence counts from the end of
+// the word, and the lag extension of a long greeting counts only
+// voice-like frames too.
+//
+// Cost: voicing is measured only on voice-active frames; it tries the lags
+// around the last pitch first (a seventh of the work) and the whole range
+// when they fail; and within a run that has shown two voiced frames in a
+// row it is measured again only as the 150 ms allowance runs out, the
+// frames between counting as voiced.
 //
 // Utterances separated by less than the human-silence pause form a chain.
 //
