@@ -63,22 +63,8 @@ func TestEarlyMediaThenAnswerLive(t *testing.T) {
 			}
 		}
 		calls := map[string]*outcome.Call{}
-		e, err := New(cfg, nil, nil, func(c *outcome.Call) { calls[c.CallID] = c })
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range caps {
-			f, err := os.Open(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := e.ReplayFile(c, f); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-		}
-		e.Finish()
-		if n := e.Stats().AudioShedPackets; n > 0 {
+		st := replayWith(t, cfg, func(c *outcome.Call) { calls[c.CallID] = c }, caps...)
+		if n := st.AudioShedPackets; n > 0 {
 			t.Fatalf("workers %d: %d packets shed", workers, n)
 		}
 		provisional := 0

@@ -22,7 +22,15 @@ import (
 func replayFiles(t *testing.T, files ...string) ([]*outcome.Call, Stats) {
 	t.Helper()
 	var calls []*outcome.Call
-	e, err := New(DefaultConfig(), nil, nil, func(c *outcome.Call) { calls = append(calls, c) })
+	st := replayWith(t, DefaultConfig(), func(c *outcome.Call) { calls = append(calls, c) }, files...)
+	return calls, st
+}
+
+// replayWith replays captures through one engine made with cfg, handing
+// each call to onCall, and returns the engine's statistics.
+func replayWith(t *testing.T, cfg Config, onCall func(*outcome.Call), files ...string) Stats {
+	t.Helper()
+	e, err := New(cfg, nil, nil, onCall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +45,7 @@ func replayFiles(t *testing.T, files ...string) ([]*outcome.Call, Stats) {
 		r.Close()
 	}
 	e.Finish()
-	return calls, e.Stats()
+	return e.Stats()
 }
 
 // The committed audio calls, generated again with their SDP behind a NAT
