@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,18 +15,8 @@ import (
 // answered; live, the provisional announcement heard before the answer is
 // followed by the answered verdict, inline and with audio workers.
 func TestEarlyMediaThenAnswerLive(t *testing.T) {
-	for _, bin := range []string{"sox", "espeak-ng", "flite"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed: audio generation needs sox, espeak-ng and flite", bin)
-		}
-	}
+	cache := needAudioTools(t)
 	dir := t.TempDir()
-	cache := os.Getenv("CALLSIGHT_TTS_CACHE")
-	if cache == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			cache = filepath.Join(d, "callsight", "tts")
-		}
-	}
 	names, err := gen.Audio(dir, gen.DefaultConfig(), gen.AudioOptions{Calls: 100, CacheDir: cache, Engines: []string{gen.EngineEspeak, gen.EngineFlite}})
 	if err != nil {
 		t.Fatal(err)

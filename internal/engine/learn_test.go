@@ -26,6 +26,24 @@ func replayFiles(t *testing.T, files ...string) ([]*outcome.Call, Stats) {
 	return calls, st
 }
 
+// needAudioTools skips the test without the tools audio generation needs,
+// and returns the TTS cache directory.
+func needAudioTools(t *testing.T) string {
+	t.Helper()
+	for _, bin := range []string{"sox", "espeak-ng", "flite"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed: audio generation needs sox, espeak-ng and flite", bin)
+		}
+	}
+	cache := os.Getenv("CALLSIGHT_TTS_CACHE")
+	if cache == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			cache = filepath.Join(d, "callsight", "tts")
+		}
+	}
+	return cache
+}
+
 // replayWith replays captures through one engine made with cfg, handing
 // each call to onCall, and returns the engine's statistics.
 func replayWith(t *testing.T, cfg Config, onCall func(*outcome.Call), files ...string) Stats {
@@ -53,18 +71,8 @@ func replayWith(t *testing.T, cfg Config, onCall func(*outcome.Call), files ...s
 // SDP: learning must bind the same RTP and give the same verdicts as the
 // calls with their SDP, and those of the truth.
 func TestLearnedAudioEqualsSDP(t *testing.T) {
-	for _, bin := range []string{"sox", "espeak-ng", "flite"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed: audio generation needs sox, espeak-ng and flite", bin)
-		}
-	}
+	cache := needAudioTools(t)
 	dir := t.TempDir()
-	cache := os.Getenv("CALLSIGHT_TTS_CACHE")
-	if cache == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			cache = filepath.Join(d, "callsight", "tts")
-		}
-	}
 	files := []string{"audio-answered.pcap.gz", "audio-pcmu.pcap.gz", "audio-progress.pcap.gz", "audio-impaired.pcap.gz"}
 	byVariant := map[string][]*outcome.Call{}
 	var truth []gen.Truth
