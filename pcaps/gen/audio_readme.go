@@ -67,7 +67,9 @@ NAME.truth.jsonl has the fields of ../README.md plus, for every call:
   ±), reorder (swap probability), snr_db and gain_dbfs (speech level, RMS of
   active speech in dBFS, full-scale sine = -3 dBFS) and noise kind, tts
   (engine:voice), lang, text, early_media (ringback, busy, congestion,
-  announcement) and early_ms, announcement_early, sit, beeps, beep_hz, fax
+  announcement; in evaluation sets also tune, a caller tune, and notice, a
+  "please hold" message, before a person or a voicemail answers) and
+  early_ms, announcement_early, sit, beeps, beep_hz, fax
   (cng or ced), second_utterance, ssrc_change, dtmf (the digit sent by the
   caller, RFC 4733), cn (PT 13 comfort noise used), media_start_ms and
   media_end_ms (the callee's audio after answer).
