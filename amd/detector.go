@@ -33,6 +33,7 @@ const (
 var (
 	g1650 = tone.NewGoertzel(1650, SampleRate)
 	g1850 = tone.NewGoertzel(1850, SampleRate)
+	g1100 = tone.NewGoertzel(1100, SampleRate)
 )
 
 type frameRec struct {
@@ -154,6 +155,8 @@ type Detector struct {
 	lastToneHz  float64 // its frequency
 
 	cngPieceStart, cngPieceEnd int64 // the 1100 Hz burst being pieced together (-1 none)
+	nbStart, nbEnd             int64 // the run of frames with most of their power at 1100 Hz (nbEnd -1 none)
+	nbLast                     int64 // end of the last such run of CNG length, -1 none
 
 	cngN    int
 	cngLast int64 // end of the last 1100 Hz burst of CNG length, -1 none
@@ -226,6 +229,7 @@ func (d *Detector) Reset() {
 	d.lastRing = -1
 	d.cngLast, d.cngHold = -1, -1
 	d.cngPieceEnd = -1
+	d.nbEnd, d.nbLast = -1, -1
 	d.lastToneEnd = -1
 	d.lastVoiced = -1
 }
@@ -497,6 +501,19 @@ func (d *Detector) frame(start int64) {
 		if d.dtmfMiss > 1 {
 			d.endDTMF()
 		}
+	}
+
+	// The fax calling tone on a noisy line: the tone tracker wants a
+	// frame mostly made of one tone, which CNG 6 dB above loud noise is
+	// not, but the 1100 Hz band still holds most of the frame's power.
+	if !lost && db >= d.cfg.ToneMinDBFS && (single && abs(freq-1100) <= 40 || !single && g1100.PowerHalves(x)/ms >= cngShare) {
+		if d.nbEnd < start-3*frameLen {
+			d.nbStart = start
+		}
+		d.nbEnd = end
+	} else if d.nbEnd >= 0 && start-d.nbEnd > 3*frameLen {
+		d.cngBand(d.nbStart, d.nbEnd)
+		d.nbEnd = -1
 	}
 
 	// V.21 flags.
@@ -857,6 +874,25 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	d.verify(s)
 }
 
+// cngShare of a frame's power at 1100 Hz makes it a CNG frame for the
+// narrow-band check (cngBand).
+const cngShare = 0.45
+
+// cngBand follows bursts of 1100 Hz found by band power alone: two of CNG
+// length (0.3-0.9 s) 2.5-4.5 s apart are the calling tone's cadence and
+// decide Fax, as the tone tracker's bursts do.
+func (d *Detector) cngBand(start, end int64) {
+	if dur := end - start; dur < samples(300e6) || dur > samples(900e6) {
+		return
+	}
+	if d.nbLast >= 0 && start-d.nbLast >= samples(2500e6) && start-d.nbLast <= samples(4500e6) && d.v.Class != Fax && d.v.Class != Announcement {
+		d.addEvent(Event{Kind: EventFaxCNG, Start: start, End: end, Freq: 1100})
+		d.decide(Fax, 0.9, "cng 1100 Hz cadence in noise")
+		d.unbeepCNG()
+	}
+	d.nbLast = end
+}
+
 // unbeepCNG forgets a beep that was a burst of the fax calling tone.
 func (d *Detector) unbeepCNG() {
 	if d.v.BeepEnd >= 0 && abs(d.beepHz-1100) <= 40 {
@@ -949,6 +985,11 @@ func (d *Detector) fireSIT() {
 }
 
 func (d *Detector) beep(s tone.Segment) {
+	if d.v.Class == Fax {
+		// A fax has no record tone: a piece of its CNG or CED.
+		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		return
+	}
 	d.addEvent(Event{Kind: EventBeep, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 	if !d.answered(s.Start) {
 		return

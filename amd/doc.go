@@ -247,7 +247,11 @@
 // 2.5-4.5 s apart (the calling tone's 0.5 s on, 3 s off) decide Fax over
 // anything but an announcement, whatever the noise between them sounded
 // like; a beep at 1100 Hz heard before is then forgotten (it was the first
-// burst).
+// burst), and no beep is taken once a call is a fax. On a noisy line (CNG 6
+// dB above loud noise) the tone tracker's purity fails; a second, narrow
+// check follows runs of frames holding 45% of their power at 1100 Hz (a
+// Goertzel filter over each half frame), and two such runs of 0.3-0.9 s,
+// 2.5-4.5 s apart, decide Fax too.
 //
 // # Confidence
 //

@@ -186,3 +186,22 @@ func TestHarmonicBeeps(t *testing.T) {
 		}
 	}
 }
+
+// The calling tone 6 dB above loud line noise: too noisy for the tone
+// tracker's purity, still most of the power in its band. Its cadence
+// decides Fax; noise alone at that level does not.
+func TestCNGInNoise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	sig := cadence(ms(9000), -16, []int{ms(500)}, []int{ms(3000)}, 1100)
+	s := signal(silence(ms(300))).add(sig).add(silence(ms(1000)))
+	for _, codec := range []string{"ulaw", "alaw"} {
+		r, ev := run(scenario{pcm: impair(s, rng, -21, true, codec, 0), answer: 0}, 160)
+		if r.final.Class != Fax || r.final.BeepEnd >= 0 {
+			t.Errorf("%s: final %s (%s), beep end %d, want fax without a beep; events %v", codec, r.final.Class, r.final.Reason, r.final.BeepEnd, brief(ev))
+		}
+		r, ev = run(scenario{pcm: impair(make(signal, len(s)), rng, -21, true, codec, 0), answer: 0}, 160)
+		if r.final.Class == Fax {
+			t.Errorf("%s: noise alone decided fax; events %v", codec, brief(ev))
+		}
+	}
+}

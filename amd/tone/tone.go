@@ -187,6 +187,29 @@ func (g Goertzel) Power(x []int16) float64 {
 	return 2 * p / (n * n)
 }
 
+// PowerHalves is the mean of the Power of the two halves of x: a filter
+// twice as wide, run as two independent recurrences side by side, for about
+// half the time of Power on a band-power check.
+func (g Goertzel) PowerHalves(x []int16) float64 {
+	h := len(x) / 2
+	if h == 0 {
+		return 0
+	}
+	a, b := x[:h], x[h:2*h]
+	var a1, a2, b1, b2 float64
+	k := g.coeff
+	for i := range a {
+		a0 := float64(a[i]) + k*a1 - a2
+		b0 := float64(b[i]) + k*b1 - b2
+		a2, a1 = a1, a0
+		b2, b1 = b1, b0
+	}
+	n := float64(h)
+	pa := a1*a1 + a2*a2 - k*a1*a2
+	pb := b1*b1 + b2*b2 - k*b1*b2
+	return (pa + pb) / (n * n)
+}
+
 // Power4 returns the Power of x at four filters in one pass: the four
 // recurrences are independent, so they run side by side for about the cost
 // of one.

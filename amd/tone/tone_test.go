@@ -235,3 +235,25 @@ func TestSummedMatchesDefinition(t *testing.T) {
 		}
 	}
 }
+
+// PowerHalves is the mean of Power over the two halves, and a tone's
+// power in either estimate is its mean square.
+func TestPowerHalves(t *testing.T) {
+	x := tones(80, 5000, 1100)
+	g := NewGoertzel(1100, Rate)
+	want := (g.Power(x[:40]) + g.Power(x[40:])) / 2
+	if got := g.PowerHalves(x); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("PowerHalves = %v, want the mean of the halves %v", got, want)
+	}
+	ms := 0.0
+	for _, v := range x {
+		ms += float64(v) * float64(v)
+	}
+	ms /= float64(len(x))
+	if share := g.PowerHalves(x) / ms; share < 0.9 || share > 1.1 {
+		t.Errorf("a pure 1100 Hz tone holds %.2f of its power at 1100 Hz, want ~1", share)
+	}
+	if got := g.PowerHalves(x[:1]); got != 0 {
+		t.Errorf("PowerHalves of one sample = %v, want 0", got)
+	}
+}

@@ -13,7 +13,8 @@ import (
 // Calls whose early media is a caller tune or a "please hold" notice and
 // that a person or a voicemail then answers: replayed, each is what
 // answered; live, the provisional announcement heard before the answer is
-// followed by the answered verdict, inline and with audio workers.
+// followed by the answered verdict, inline and with audio workers. Calls
+// that rang to a caller tune until the caller gave up stay no_answer.
 func TestEarlyMediaThenAnswerLive(t *testing.T) {
 	cache := needAudioTools(t)
 	dir := t.TempDir()
@@ -55,7 +56,7 @@ func TestEarlyMediaThenAnswerLive(t *testing.T) {
 		if n := st.AudioShedPackets; n > 0 {
 			t.Fatalf("workers %d: %d packets shed", workers, n)
 		}
-		provisional := 0
+		provisional, unanswered := 0, 0
 		for id, tr := range want {
 			c := calls[id]
 			if c == nil || string(c.Outcome) != tr.Outcome {
@@ -63,6 +64,17 @@ func TestEarlyMediaThenAnswerLive(t *testing.T) {
 				continue
 			}
 			vs := verdicts[id]
+			if tr.Outcome == string(outcome.NoAnswer) {
+				// A caller tune until the caller gave up: live, at most the
+				// provisional announcement was said.
+				unanswered++
+				for _, v := range vs {
+					if !v.Provisional {
+						t.Errorf("workers %d: %s (no answer after a caller tune): live verdict %+v", workers, id, v)
+					}
+				}
+				continue
+			}
 			if len(vs) == 0 {
 				t.Errorf("workers %d: %s: no live verdict", workers, id)
 				continue
@@ -80,6 +92,9 @@ func TestEarlyMediaThenAnswerLive(t *testing.T) {
 		if provisional == 0 {
 			t.Errorf("workers %d: no call had a provisional announcement before its answer", workers)
 		}
-		t.Logf("workers %d: %d calls after a caller tune or a notice, %d with a provisional announcement first", workers, len(want), provisional)
+		if unanswered == 0 {
+			t.Errorf("workers %d: no unanswered call rang to a caller tune", workers)
+		}
+		t.Logf("workers %d: %d calls with a caller tune or a notice (%d unanswered), %d answered after a provisional announcement", workers, len(want), unanswered, provisional)
 	}
 }

@@ -14,7 +14,10 @@ import (
 //   - an answered call takes the detector's class: human, machine, fax or
 //     silence; an announcement after answer is switched_off;
 //   - an unanswered call (unknown, no_answer) whose early media held an
-//     operator announcement or SIT is switched_off; more specific signaling
+//     operator announcement or SIT is switched_off, except that speech or
+//     music in early media (no SIT) while the caller gave up, or with cause
+//     19 (user alerted), is a caller tune and the call stays no_answer;
+//     more specific signaling
 //     outcomes (busy, unallocated, congestion, rejected) stand, with the
 //     audio as evidence;
 //   - decided_ms is the capture-time delay from answer to the verdict, or
@@ -121,8 +124,14 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 			c.Outcome = outcome.Outcome(v.Class.String())
 		}
 	case amd.Announcement:
-		switch c.Outcome {
-		case outcome.Answered, outcome.Unknown, outcome.NoAnswer:
+		switch {
+		case c.Outcome == outcome.NoAnswer && v.Provisional && callerGaveUp(c):
+			// Voice or music in early media while the caller gave up (or
+			// the network said the user was alerted) is a caller tune, not
+			// an operator's message: those end with the network's release.
+			c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, v.DecidedAt)), Source: outcome.SrcRule,
+				What: "speech or music in early media until the caller gave up: a caller tune, not an announcement"})
+		case c.Outcome == outcome.Answered, c.Outcome == outcome.Unknown, c.Outcome == outcome.NoAnswer:
 			c.Outcome = outcome.SwitchedOff
 		}
 	}
@@ -159,6 +168,13 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, v.BeepEnd)), Source: outcome.SrcAudio,
 			What: fmt.Sprintf("beep ended %d ms after answer: start speaking", *c.BeepEndMS)})
 	}
+}
+
+// callerGaveUp reports whether an unanswered call ended on the caller's
+// side (CANCEL, or a release from the caller) or with Q.850 cause 19, "no
+// answer from user (user alerted)": the phone rang.
+func callerGaveUp(c *outcome.Call) bool {
+	return c.ReleasedBy == "caller" || c.Q850 != nil && *c.Q850 == 19
 }
 
 // clock formats a sample index as seconds from the stream start.

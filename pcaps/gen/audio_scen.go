@@ -259,6 +259,9 @@ func (g *audioGen) plan(class, variant string) *audioPlan {
 	if !g.short && (class == Human || class == Machine) && p.early == "ringback" && r.Intn(5) == 0 {
 		p.early = []string{"tune", "notice"}[r.Intn(2)] // audio_early.go
 	}
+	if !g.short && class == NoAnswer && r.Intn(3) == 0 {
+		p.early = "tune" // the phone rings to a caller tune until the caller gives up
+	}
 	return p
 }
 
@@ -697,7 +700,11 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 			if g.short {
 				dur = ms(4000, 6000)
 			}
-			early = g.tones(p, "ringback", msToN(float64(dur)/1e6))
+			if p.early == "tune" {
+				early = tune(rnd, msToN(float64(dur)/1e6), dbToAmp(g.uni(-24, -14)))
+			} else {
+				early = g.tones(p, "ringback", msToN(float64(dur)/1e6))
+			}
 			c.cancel, c.cancelReasons, q850, status = true, []string{`Q.850;cause=19;text="No answer from user"`}, 19, 487
 		default:
 			return fmt.Errorf("gen: audio: unknown class %q", p.class)
