@@ -506,7 +506,10 @@ func (d *Detector) frame(start int64) {
 	// The fax calling tone on a noisy line: the tone tracker wants a
 	// frame mostly made of one tone, which CNG 6 dB above loud noise is
 	// not, but the 1100 Hz band still holds most of the frame's power.
-	if !lost && db >= d.cfg.ToneMinDBFS && (single && abs(freq-1100) <= 40 || !single && g1100.PowerHalves(x)/ms >= cngShare) {
+	// A fax speaks no words: once the callee has said more than 0.9 s,
+	// the check stops (it costs a tenth of the frame).
+	if !lost && db >= d.cfg.ToneMinDBFS && d.answered(start) && d.sp.frames < 3*cngSpeech &&
+		(single && abs(freq-1100) <= 40 || !single && g1100.PowerHalves(x)/ms >= cngShare) {
 		if d.nbEnd < start-3*frameLen {
 			d.nbStart = start
 		}

@@ -251,7 +251,8 @@
 // dB above loud noise) the tone tracker's purity fails; a second, narrow
 // check follows runs of frames holding 45% of their power at 1100 Hz (a
 // Goertzel filter over each half frame), and two such runs of 0.3-0.9 s,
-// 2.5-4.5 s apart, decide Fax too.
+// 2.5-4.5 s apart, decide Fax too. It runs after the answer, until the
+// callee has said 0.9 s (a fax speaks no words).
 //
 // # Confidence
 //
