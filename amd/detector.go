@@ -616,9 +616,10 @@ func (d *Detector) frame(start int64) {
 		d.rawLast = end
 	}
 	if d.pendOK && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen) &&
-		start >= d.pend.End && raw && !single && (d.pend.Freq >= lowBeepHz || voice >= voicedR || voice < 0) {
-		// (After a low tone only vowels count: a held vowel is followed
-		// by words, a beep by the line's noise.)
+		start >= d.pend.End && raw && !single && (voice >= voicedR || voice < 0 || d.pend.Freq >= lowBeepHz && over >= loudVoiceDB) {
+		// (Only vowels count, and above 380 Hz loud frames too: a held
+		// vowel or a voice's harmonic is followed by words, a beep by the
+		// line's noise, however much that swings.)
 		d.verifyVoice++
 	}
 	idx := int(d.nFrames % ringSize)

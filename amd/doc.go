@@ -183,7 +183,9 @@
 // the next frame still holding the tone (the Goertzel share of a partly
 // filled frame is the filled fraction), so the end is found to a few ms. A
 // candidate is confirmed when the 100 ms after it are not voice (a voicemail
-// records after its beep; a vowel's harmonic is followed by more voice):
+// records after its beep; a vowel's harmonic is followed by more voice;
+// only voiced or loud frames count, so babble or rumble on the line after
+// the beep does not undo it):
 // BeepEnd is therefore known about 100-150 ms after the tone stops.
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
