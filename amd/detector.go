@@ -748,7 +748,7 @@ const lowBeepHz = 380
 const verifyFrames = 10
 
 // lowVerifyFrames after a beep below lowBeepHz must hold fewer than three
-// voice-active frames.
+// voiced frames.
 const lowVerifyFrames = 30
 
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
@@ -828,13 +828,9 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if cngLike && d.cngLast >= 0 && cngStart-d.cngLast >= samples(2500e6) && cngStart-d.cngLast <= samples(4500e6) {
 		// The calling tone's cadence (0.5 s on, 3 s off): a fax, whatever
 		// was decided from the noise between the bursts.
-		d.addEvent(Event{Kind: EventFaxCNG, Start: cngStart, End: s.End, Freq: s.Freq, Level: s.Level})
 		d.cngN++
 		d.cngLast = s.End
-		if d.v.Class != Fax && d.v.Class != Announcement {
-			d.decide(Fax, 0.95, "cng 1100 Hz cadence")
-			d.unbeepCNG()
-		}
+		d.cngCadence(Event{Kind: EventFaxCNG, Start: cngStart, End: s.End, Freq: s.Freq, Level: s.Level}, 0.95, "cng 1100 Hz cadence")
 		return
 	}
 	if cngLike {
@@ -855,9 +851,10 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 		return
 	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz,
 		// Below 380 Hz a steady tone is as often a low voice's held vowel
-		// or its harmonic: a beep there must last 150 ms and follow a
-		// greeting after a pause of 200 ms.
-		// (The second of a "bee-beep" pair is as short as the first.)
+		// or its harmonic: a beep there must last 150 ms, follow a
+		// greeting after a pause of 120 ms and not glide out of another
+		// tone; the second of a "bee-beep" pair is exempt (it is as short
+		// as the first).
 		s.Freq < lowBeepHz && (dur < samples(150e6) || !d.sp.everConfirmed || s.Start-d.sp.lastSpeech < samples(120e6) || glide) &&
 			!(d.v.BeepEnd >= 0 && s.Start-d.v.BeepEnd <= SampleRate/2):
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
@@ -890,11 +887,19 @@ func (d *Detector) cngBand(start, end int64) {
 		return
 	}
 	if d.nbLast >= 0 && start-d.nbLast >= samples(2500e6) && start-d.nbLast <= samples(4500e6) && d.v.Class != Fax && d.v.Class != Announcement {
-		d.addEvent(Event{Kind: EventFaxCNG, Start: start, End: end, Freq: 1100})
-		d.decide(Fax, 0.9, "cng 1100 Hz cadence in noise")
-		d.unbeepCNG()
+		d.cngCadence(Event{Kind: EventFaxCNG, Start: start, End: end, Freq: 1100}, 0.9, "cng 1100 Hz cadence in noise")
 	}
 	d.nbLast = end
+}
+
+// cngCadence records a CNG burst that repeats the calling tone's cadence
+// and decides Fax over anything but an announcement.
+func (d *Detector) cngCadence(e Event, conf float64, reason string) {
+	d.addEvent(e)
+	if d.v.Class != Fax && d.v.Class != Announcement {
+		d.decide(Fax, conf, reason)
+		d.unbeepCNG()
+	}
 }
 
 // unbeepCNG forgets a beep that was a burst of the fax calling tone.
@@ -972,7 +977,6 @@ func (d *Detector) flushPending(now int64, force bool) {
 
 // verify holds a beep candidate for verifyFrames to check what follows.
 func (d *Detector) verify(s tone.Segment) {
-	d.verifyVoice = 0
 	n := int64(verifyFrames)
 	if s.Freq < lowBeepHz {
 		n = lowVerifyFrames
@@ -1021,7 +1025,7 @@ func (d *Detector) lowEnded(s tone.Segment) {
 		return
 	}
 	if d.pendOK && d.pend.Freq <= 480 && s.Start >= d.pend.End && s.Start-d.pend.End <= samples(800e6) {
-		d.pendOK = false // the held 400..480 Hz tone repeats: a cadence, not a beep
+		d.pendOK = false // the held 300..480 Hz tone repeats: a cadence, not a beep
 	}
 	copy(d.cad[:], d.cad[1:])
 	d.cad[3] = s

@@ -16,7 +16,7 @@ func babble(rng *rand.Rand, n int, db float64) []float64 {
 		ph := rng.Float64() * 2 * math.Pi
 		for i := range x {
 			lp = 0.85*lp + 0.15*rng.NormFloat64()
-			env := 0.5 + 0.5*math.Sin(2*math.Pi*rate*float64(i)/rate8k+ph)
+			env := 0.5 + 0.5*math.Sin(2*math.Pi*rate*float64(i)/rate+ph)
 			x[i] += lp * env * env
 		}
 	}
@@ -30,8 +30,6 @@ func babble(rng *rand.Rand, n int, db float64) []float64 {
 	}
 	return x
 }
-
-const rate8k = 8000
 
 // Vowels are voiced at any pitch a voice has; noise of every colour is not.
 func TestVoicing(t *testing.T) {
@@ -64,8 +62,8 @@ func TestVoicing(t *testing.T) {
 		var x []float64
 		ph := 0.0
 		for i := range ms(500) {
-			f := f0 * (1 + 0.05*math.Sin(2*math.Pi*3*float64(i)/rate8k))
-			ph += 2 * math.Pi * f / rate8k
+			f := f0 * (1 + 0.05*math.Sin(2*math.Pi*3*float64(i)/rate))
+			ph += 2 * math.Pi * f / rate
 			v := 0.0
 			for h := 1.0; h*f0 < 3500; h++ {
 				// Formant-like weights: strong below 1 kHz.

@@ -204,10 +204,8 @@ func (g Goertzel) PowerHalves(x []int16) float64 {
 		a2, a1 = a1, a0
 		b2, b1 = b1, b0
 	}
-	n := float64(h)
-	pa := a1*a1 + a2*a2 - k*a1*a2
-	pb := b1*b1 + b2*b2 - k*b1*b2
-	return (pa + pb) / (n * n)
+	s := 1 / (float64(h) * float64(h))
+	return power(a1, a2, k, s) + power(b1, b2, k, s)
 }
 
 // Power4 returns the Power of x at four filters in one pass: the four

@@ -24,7 +24,7 @@ func tune(rnd *rand.Rand, n int, amp float64) []float64 {
 	scale := []float64{261.6, 293.7, 329.6, 392, 440, 523.3, 587.3}
 	beat := msToN(300 + float64(rnd.Intn(200)))
 	root := scale[rnd.Intn(3)]
-	for p, k := 0, 0; p < n; p, k = p+beat, k+1 {
+	for p := 0; p < n; p += beat {
 		f := scale[rnd.Intn(len(scale))]
 		l := min(beat, n-p)
 		for i := 0; i < l; i++ {
@@ -46,6 +46,11 @@ func tune(rnd *rand.Rand, n int, amp float64) []float64 {
 		}
 	}
 	return x
+}
+
+// callerTune is n samples of a caller tune at a level of its own.
+func (g *audioGen) callerTune(n int) []float64 {
+	return tune(g.rnd(), n, dbToAmp(g.uni(-24, -14)))
 }
 
 // notice synthesises a "please hold" notice in the plan's language (or

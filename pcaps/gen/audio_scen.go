@@ -587,7 +587,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 		switch n := msToN(float64(c.answer-earlyStart) / 1e6); p.early {
 		case "":
 		case "tune":
-			early = tune(rnd, n, dbToAmp(g.uni(-24, -14)))
+			early = g.callerTune(n)
 		case "notice":
 			x, err := g.notice(p)
 			if err != nil {
@@ -701,7 +701,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 				dur = ms(4000, 6000)
 			}
 			if p.early == "tune" {
-				early = tune(rnd, msToN(float64(dur)/1e6), dbToAmp(g.uni(-24, -14)))
+				early = g.callerTune(msToN(float64(dur) / 1e6))
 			} else {
 				early = g.tones(p, "ringback", msToN(float64(dur)/1e6))
 			}
