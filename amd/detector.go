@@ -174,6 +174,7 @@ type Detector struct {
 	lastRing     int64
 
 	v21Run, v21Miss int
+	v21Mix          int // frames of the run that mix mark and space
 	v21Start        int64
 	v21Last         int64
 	v21Fired        bool
@@ -400,7 +401,7 @@ func (d *Detector) frame(start int64) {
 		raw = false
 	}
 
-	single, low, v21, stationary, dtmfLike := false, false, false, false, false
+	single, low, v21, v21Mix, stationary, dtmfLike := false, false, false, false, false, false
 	freq, partial := 0.0, 0.0
 	if !lost && db >= d.cfg.ToneMinDBFS {
 		est, ok := tone.Pisarenko(lags, SampleRate)
@@ -453,11 +454,14 @@ func (d *Detector) frame(start int64) {
 				}
 			}
 			low = est.Fraction >= 0.85 && freq >= 300 && freq <= 700
-			if single {
-				v21 = abs(freq-1650) <= 40 || abs(freq-1850) <= 40
-			} else if freq >= 1500 && freq <= 2000 {
+			// V.21 flags (0x7E at 300 bit/s) hold 20 ms of mark and 6.7
+			// ms of space in every 27 ms: most frames carry some of both,
+			// though the tone tracker may take them for one tone. A
+			// steady tone near 1650 or 1850 Hz (a beep) carries one.
+			if single && (abs(freq-1650) <= 40 || abs(freq-1850) <= 40) || !single && freq >= 1500 && freq <= 2000 {
 				p1, p2 := g1650.Power(x)/ms, g1850.Power(x)/ms
-				v21 = p1+p2 >= 0.6 && p1 >= 0.05 && p2 >= 0.05
+				v21Mix = p1+p2 >= 0.4 && p1 >= 0.05 && p2 >= 0.05
+				v21 = single || v21Mix
 			}
 		}
 		if lags.R0 > 0 {
@@ -521,15 +525,16 @@ func (d *Detector) frame(start int64) {
 
 	// V.21 flags.
 	if v21 {
-		if !single {
-			d.v21Last = end // a mark/space mix: not a run of one frequency
-		}
 		if d.v21Run == 0 {
-			d.v21Start = start
+			d.v21Start, d.v21Mix = start, 0
+		}
+		if v21Mix {
+			d.v21Last = end // a mark/space mix: not a run of one frequency
+			d.v21Mix++
 		}
 		d.v21Run++
 		d.v21Miss = 0
-		if d.v21Run >= 30 && !d.v21Fired {
+		if d.v21Run >= 30 && 3*d.v21Mix >= d.v21Run && !d.v21Fired {
 			d.v21Fired = true
 			d.addEvent(Event{Kind: EventV21, Start: d.v21Start, End: end, Freq: 1650, Freq2: 1850, Level: db})
 			if d.open() || d.v.Class == Human {

@@ -205,3 +205,25 @@ func TestCNGInNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestSteadyToneIsNoV21: a beep on V.21's mark or space frequency, after a
+// greeting too short to decide, is the beep, not fax flags. Flags switch
+// between 1650 and 1850 Hz every 27 ms; a steady tone never does.
+func TestSteadyToneIsNoV21(t *testing.T) {
+	need(t, "espeak-ng")
+	g := &gen{t: t, rng: rand.New(rand.NewPCG(11, 11))}
+	greeting := g.say("Leave a message.", false)
+	for _, hz := range []float64{1650, 1660, 1850, 1868} {
+		var s signal = silence(ms(300))
+		s = s.add(speechAt(greeting, -18)).add(silence(ms(300))).add(tones(ms(540), -15, hz))
+		end := len(s)
+		s = s.add(silence(ms(2000)))
+		for _, codec := range []string{"", "alaw"} {
+			r, ev := run(scenario{pcm: impair(s, g.rng, -50, false, codec, 0), answer: 0, beepStart: -1, beepEnd: -1}, 160)
+			if r.final.Class != Machine || abs64(r.final.BeepEnd-int64(end)) > int64(ms(30)) {
+				t.Errorf("%.0f Hz (%q): %s (%s), beep end %d, want machine with the beep ending at %d; events %v",
+					hz, codec, r.final.Class, r.final.Reason, r.final.BeepEnd, end, brief(ev))
+			}
+		}
+	}
+}
