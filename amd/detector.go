@@ -16,7 +16,7 @@ const (
 	peakSNR     = 14 // dB above the background a burst must reach somewhere to be an utterance
 	overDB      = 11 // and this far above the median background (babble peaks are not)
 	contOverDB  = 6  // a burst continuing a chain: this far above the median background
-	chainSpanDB = 12 // and within this of the chain's loudest burst
+	chainSpanDB = 12 // and peak within this of the chain's loudest frame (dBFS)
 	contGap     = 40 // frames: a burst starting later than this after the chain's last speech must qualify as a fresh utterance
 	loudSpanDB  = 8  // a chain starts where its voice comes within this of its loudest: quieter bursts before it may be the background
 	youngFrames = 50 // frames of background before its estimate is trusted
@@ -69,7 +69,9 @@ type speech struct {
 	burstLow    float64 // lowest frame SNR in the burst
 	burstOver   float64 // highest level above the typical background
 	burstYoung  bool    // it began while the background was young
+	burstDB     float64 // its loudest frame, dBFS
 	chainOver   float64 // the loudest burst of the chain, above the typical background
+	chainDB     float64 // the loudest frame of the chain, dBFS
 	chainOn     bool
 	chainStart  int64
 	voiceStart  int64   // where the chain's voice starts: chainStart, or later when quieter background bursts came first
@@ -1139,6 +1141,7 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			sp.inBurst, sp.confirmed, sp.burstStart, sp.burstFrames, sp.burstLevel, sp.burstPeak, sp.burstLow, sp.burstOver, sp.burstYoung = true, false, r.start, 0, 0, r.snr, r.snr, r.over, r.young
 			sp.burstVoiced, sp.voicedRun = 0, 0
 			sp.loudStart, sp.loudOver = r.start, r.over
+			sp.burstDB = r.db
 		}
 		if sp.burstYoung && r.over > sp.loudOver+onsetJumpDB && r.start-sp.loudStart >= loudPrefix*frameLen {
 			sp.loudStart, sp.loudOver = r.start, r.over
@@ -1153,11 +1156,13 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 		sp.burstLast = end
 		sp.burstLevel += r.db
 		sp.burstPeak, sp.burstLow, sp.burstOver = max(sp.burstPeak, r.snr), min(sp.burstLow, r.snr), max(sp.burstOver, r.over)
+		sp.burstDB = max(sp.burstDB, r.db)
 		if !sp.confirmed && sp.burstFrames >= burstMin && voiced(sp) && d.utterance(sp) {
 			sp.confirmed = true
 			sp.everConfirmed = true
 			if !sp.chainOn {
 				sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, sp.burstStart, sp.burstStart, 0, 0, 0
+				sp.chainDB = -200
 				sp.utterances++
 			}
 			sp.chainFrames += sp.burstFrames - 1
@@ -1186,7 +1191,7 @@ func (sp *speech) track() {
 	i := sp.nBursts - 1
 	if i < 0 || sp.bursts[i].start < sp.burstStart {
 		if sp.nBursts == len(sp.bursts) {
-			sp.chainOver = max(sp.chainOver, sp.burstOver)
+			sp.chainOver, sp.chainDB = max(sp.chainOver, sp.burstOver), max(sp.chainDB, sp.burstDB)
 			sp.everVoice = true
 			return // the voice started long before: later bursts cannot move it
 		}
@@ -1198,7 +1203,7 @@ func (sp *speech) track() {
 		start = max(start, sp.voiceStart)
 	}
 	sp.bursts[i] = chainBurst{start: start, over: sp.burstOver, young: sp.burstYoung}
-	sp.chainOver = max(sp.chainOver, sp.burstOver)
+	sp.chainOver, sp.chainDB = max(sp.chainOver, sp.burstOver), max(sp.chainDB, sp.burstDB)
 	if sp.chainFrames >= tinyChain || sp.chainOver >= strongDB {
 		sp.everVoice = true
 	}
@@ -1228,14 +1233,15 @@ func voiced(sp *speech) bool {
 // not), and, while the background is young, swing by swingDB (a flat rise
 // is the background changing, as when comfort noise starts). A burst that
 // continues a chain within contGap (400 ms) of its last speech need only
-// come within chainSpanDB of the chain's loudest burst and contOverDB above
-// the median: the quiet syllables of a voice already heard, not the
+// peak within chainSpanDB of the chain's loudest frame (in dBFS: the
+// background estimate may have moved in the pause, the voice has not) and
+// reach contOverDB above the median: the quiet syllables of a voice already heard, not the
 // background after it. After a longer pause the next burst must be a voice
 // on its own terms, so a swing of the background after a long hello does
 // not stretch it into a greeting.
 func (d *Detector) utterance(sp *speech) bool {
 	if sp.chainOn {
-		near := sp.burstOver >= max(contOverDB, sp.chainOver-chainSpanDB)
+		near := sp.burstOver >= contOverDB && sp.burstDB >= sp.chainDB-chainSpanDB
 		if sp.burstStart-sp.lastSpeech <= contGap*frameLen || !near {
 			return near
 		}

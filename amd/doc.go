@@ -94,9 +94,11 @@
 // 0.5 s, its level must swing by 4 dB (a flat rise is the background
 // changing, as when comfort noise starts after the answer). A burst that
 // continues a chain need only reach 6 dB above the typical background and
-// come within 12 dB of the chain's loudest burst: the quiet syllables of a
-// voice already heard (a speech-level tracker), not the background after
-// it; that leniency holds for 400 ms after the chain's last speech, after
+// peak within 12 dB of the chain's loudest frame, in dBFS: the quiet
+// syllables of a voice already heard (a speech-level tracker), not the
+// background after it. The levels are compared as heard, not above the
+// background, since the background estimate moves in a pause (babble
+// learnt there) while the voice does not. That leniency holds for 400 ms after the chain's last speech, after
 // which a burst must also pass the tests of a chain's first burst (a swing
 // of babble after a long hello does not stretch it into a greeting).
 //

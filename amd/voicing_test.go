@@ -12,11 +12,11 @@ func babble(rng *rand.Rand, n int, db float64) []float64 {
 	x := make([]float64, n)
 	for range 5 {
 		lp := 0.0
-		rate := 3 + rng.Float64()*3
+		syl := 3 + rng.Float64()*3 // syllables per second
 		ph := rng.Float64() * 2 * math.Pi
 		for i := range x {
 			lp = 0.85*lp + 0.15*rng.NormFloat64()
-			env := 0.5 + 0.5*math.Sin(2*math.Pi*rate*float64(i)/rate+ph)
+			env := 0.5 + 0.5*math.Sin(2*math.Pi*syl*float64(i)/rate+ph)
 			x[i] += lp * env * env
 		}
 	}
@@ -122,6 +122,31 @@ func TestNoiseIsNotAVoice(t *testing.T) {
 		r, ev := run(scenario{pcm: impair(s, g.rng, -200, false, "ulaw", 0), answer: 0, beepStart: -1, beepEnd: -1}, 160)
 		if r.first.Class != Human {
 			t.Errorf("\"Yes?\" with %s 14 dB below: first %s (%s), want human; events %v", kind, r.first.Class, r.first.Reason, brief(ev))
+		}
+	}
+}
+
+// TestGreetingOverRisingBabble: babble that starts in a greeting's first
+// sentence pause, on a line quiet until then, must not cut the greeting
+// there: the next sentence is the same voice at the same level, whatever
+// the background estimate does in the pause. The greeting is a machine,
+// not a short utterance then silence.
+func TestGreetingOverRisingBabble(t *testing.T) {
+	need(t, "espeak-ng")
+	g := &gen{t: t, rng: rand.New(rand.NewPCG(13, 13))}
+	first := g.say("Nobody is available.", false) // under MachineSpeech
+	second := g.say("Please leave a message after the beep.", false)
+	for _, pause := range []float64{250, 350} {
+		s := signal(silence(ms(800))).add(speechAt(first, -15))
+		from := len(s)
+		s = s.add(silence(ms(pause))).add(speechAt(second, -15)).add(silence(ms(3000)))
+		b := babble(g.rng, len(s), -42)
+		for i := from; i < len(s); i++ {
+			s[i] += b[i]
+		}
+		r, ev := run(scenario{pcm: impair(s, g.rng, -60, false, "alaw", 0), answer: 0, beepStart: -1, beepEnd: -1}, 160)
+		if r.first.Class != Machine {
+			t.Errorf("%.0f ms pause: first %s (%s), final %s, want machine; events %v", pause, r.first.Class, r.first.Reason, r.final.Class, brief(ev))
 		}
 	}
 }
