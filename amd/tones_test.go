@@ -206,6 +206,27 @@ func TestCNGInNoise(t *testing.T) {
 	}
 }
 
+// The answer tone (with its phase reversals) and V.21 flags 5 dB above
+// white or pink line noise: the tracker sees no pure tone, the 2100 Hz
+// band still holds most of the power. Fax, within a second and a half;
+// noise alone is not.
+func TestCEDInNoise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	s := signal(silence(ms(400))).add(ced(ms(3000), -15, true)).add(silence(ms(75))).add(v21Flags(ms(3000), -15)).add(silence(ms(500)))
+	for _, pink := range []bool{false, true} {
+		for _, codec := range []string{"ulaw", "alaw"} {
+			r, ev := run(scenario{pcm: impair(s, rng, -20, pink, codec, 0), answer: 0}, 160)
+			if r.first.Class != Fax || r.first.DecidedAt > int64(ms(1500)) {
+				t.Errorf("pink %v, %s: first %s (%s) at %d, want fax by 1.5 s; events %v", pink, codec, r.first.Class, r.first.Reason, r.first.DecidedAt, brief(ev))
+			}
+			r, ev = run(scenario{pcm: impair(make(signal, len(s)), rng, -20, pink, codec, 0), answer: 0}, 160)
+			if r.final.Class == Fax {
+				t.Errorf("pink %v, %s: noise alone decided fax; events %v", pink, codec, brief(ev))
+			}
+		}
+	}
+}
+
 // TestSteadyToneIsNoV21: a beep on V.21's mark or space frequency, after a
 // greeting too short to decide, is the beep, not fax flags. Flags switch
 // between 1650 and 1850 Hz every 27 ms; a steady tone never does.
