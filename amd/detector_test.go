@@ -223,3 +223,28 @@ func FuzzDetector(f *testing.F) {
 		}
 	})
 }
+
+// TestHangUpAfterLongHello: a 1.9 s hello, then a pause the caller's
+// hang-up cuts at 0.9 s (short of the pause that decides a long hello) is
+// a person; the same speech running into the hang-up is a machine.
+func TestHangUpAfterLongHello(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	hello := voiceLike(ms(1900), -18, rng)
+	for _, c := range []struct {
+		pause int
+		want  Class
+	}{{ms(900), Human}, {ms(100), Machine}} {
+		s := signal(silence(ms(700))).add(hello).add(silence(c.pause))
+		d := New(DefaultConfig())
+		d.Answer(0)
+		pcm := impair(s, rng, -60, false, "ulaw", 0)
+		d.Write(pcm, 0)
+		if v := d.Verdict(); v.Decided {
+			t.Fatalf("pause %d: decided %s (%s) before the hang-up", c.pause, v.Class, v.Reason)
+		}
+		d.End(int64(len(pcm)))
+		if v := d.Verdict(); v.Class != c.want {
+			t.Errorf("pause %d ms: %s (%s), want %s", c.pause/8, v.Class, v.Reason, c.want)
+		}
+	}
+}

@@ -163,8 +163,10 @@
 //     heard; a voice after that reopens the decision, a click or a swing of
 //     the noise does not (a chain of less than 250 ms of speech that never
 //     rises 14 dB above the typical background).
-//   - At hang-up an undecided call is a Human if it spoke briefly, a Machine if
-//     it spoke to the end, Silence if it said nothing for a second or more.
+//   - At hang-up an undecided call is a Machine if it spoke 1.7 s or more
+//     and was still speaking HumanSilence before the end, a Human if it
+//     spoke otherwise (briefly, or a long hello whose pause the hang-up cut
+//     short), Silence if it said nothing for a second or more.
 //
 // Asterisk's AMD() counts words and greeting length in 20 ms frames against
 // a fixed amplitude threshold: "Hello, this is John" is two or more words, so
