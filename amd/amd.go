@@ -192,3 +192,9 @@ func (c Config) Validate() error {
 }
 
 func samples(d time.Duration) int64 { return int64(d) * SampleRate / int64(time.Second) }
+
+// ReasonLongHelloHangUp is the Reason of a Human decided at hang-up after
+// 1.7 s or more of speech that had stopped HumanSilence before the end: a
+// long hello, or an announcement the network cut off. Who released the
+// call tells them apart, which the detector does not know.
+const ReasonLongHelloHangUp = "long speech, then a pause, then hang-up"

@@ -343,11 +343,17 @@ func (d *Detector) End(sample int64) {
 	if d.answerAt >= 0 && now > d.answerAt {
 		if !d.v.Decided {
 			switch {
-			case d.sp.everConfirmed && d.sp.chainOn && d.sp.lastSpeech-d.sp.chainStart >= d.machineSpeech*4/5 && now-d.sp.lastSpeech < d.humanSil:
-				// Speech up to the hang-up; speech that had stopped
-				// HumanSilence before it was a person's long hello, cut
-				// short of the longer pause that decides it.
-				d.decide(Machine, 0.6, "speech until hang-up")
+			case d.sp.everConfirmed && d.sp.chainOn && d.sp.lastSpeech-d.sp.chainStart >= d.machineSpeech*4/5:
+				if now-d.sp.lastSpeech < d.humanSil {
+					d.decide(Machine, 0.6, "speech until hang-up")
+				} else {
+					// Speech that had stopped HumanSilence before the
+					// hang-up: a person's long hello, cut short of the
+					// longer pause that decides it (or an announcement the
+					// network ended: the caller's fusion tells them apart
+					// by who released).
+					d.decide(Human, 0.6, ReasonLongHelloHangUp)
+				}
 			case d.sp.everConfirmed:
 				d.decide(Human, 0.6, "short speech then hang-up")
 			case now-d.answerAt >= SampleRate:

@@ -243,7 +243,7 @@ func TestHangUpAfterLongHello(t *testing.T) {
 			t.Fatalf("pause %d: decided %s (%s) before the hang-up", c.pause, v.Class, v.Reason)
 		}
 		d.End(int64(len(pcm)))
-		if v := d.Verdict(); v.Class != c.want {
+		if v := d.Verdict(); v.Class != c.want || c.want == Human && v.Reason != ReasonLongHelloHangUp {
 			t.Errorf("pause %d ms: %s (%s), want %s", c.pause/8, v.Class, v.Reason, c.want)
 		}
 	}

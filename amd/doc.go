@@ -166,7 +166,10 @@
 //   - At hang-up an undecided call is a Machine if it spoke 1.7 s or more
 //     and was still speaking HumanSilence before the end, a Human if it
 //     spoke otherwise (briefly, or a long hello whose pause the hang-up cut
-//     short), Silence if it said nothing for a second or more.
+//     short: Reason ReasonLongHelloHangUp, which fusion turns into
+//     switched_off when the network released right after it, as it does
+//     an answered announcement), Silence if it said nothing for a second or
+//     more.
 //
 // Asterisk's AMD() counts words and greeting length in 20 ms frames against
 // a fixed amplitude threshold: "Hello, this is John" is two or more words, so

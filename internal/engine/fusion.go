@@ -138,7 +138,8 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	// An answered announcement without SIT sounds like a greeting, but a
 	// voicemail waits to record after it (behind a beep or not), while the
 	// network releases the call as soon as its announcement ends.
-	if c.Outcome == outcome.Machine && v.BeepEnd < 0 && c.End != nil && (c.ReleasedBy == "callee" || c.ReleasedBy == "network") {
+	longHello := c.Outcome == outcome.Human && v.Reason == amd.ReasonLongHelloHangUp
+	if (c.Outcome == outcome.Machine || longHello) && v.BeepEnd < 0 && c.End != nil && (c.ReleasedBy == "callee" || c.ReleasedBy == "network") {
 		if last := lastSpeechEnd(a, evs[:0]); !last.IsZero() {
 			if gap := c.End.Sub(last); gap >= 0 && gap <= announcementHangup {
 				c.Outcome = outcome.SwitchedOff
