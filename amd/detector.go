@@ -49,6 +49,28 @@ type frameRec struct {
 	vlike bool    // voiced, loud, or a consonant next to a voiced frame
 }
 
+// bandRun is a run of frames holding most of their power in one band (a
+// fax tone on a noisy line), bridging gaps of up to three frames.
+type bandRun struct {
+	start, end    int64 // end -1: no run
+	frames, noisy int   // its frames, and those not a pure tone
+}
+
+// add extends the run with the frame [start, end), or begins a new one.
+func (b *bandRun) add(start, end int64, pure bool) {
+	if b.end < start-3*frameLen {
+		b.start, b.frames, b.noisy = start, 0, 0
+	}
+	b.end = end
+	b.frames++
+	if !pure {
+		b.noisy++
+	}
+}
+
+// over reports whether a run ended more than three frames before start.
+func (b *bandRun) over(start int64) bool { return b.end >= 0 && start-b.end > 3*frameLen }
+
 // chainBurst is one burst of a chain, for finding where the voice starts.
 type chainBurst struct {
 	start int64
@@ -158,11 +180,10 @@ type Detector struct {
 	lastToneEnd int64   // end of the last single tone of beep length, -1 none
 	lastToneHz  float64 // its frequency
 
-	cngPieceStart, cngPieceEnd int64 // the 1100 Hz burst being pieced together (-1 none)
-	nbStart, nbEnd             int64 // the run of frames with most of their power at 1100 Hz (nbEnd -1 none)
-	nbLast                     int64 // end of the last such run of CNG length, -1 none
-	cbStart, cbEnd             int64 // the run of frames with most of their power at 2100 Hz (cbEnd -1 none)
-	cbFrames, cbNoisy          int   // its frames, and those not a pure tone
+	cngPieceStart, cngPieceEnd int64   // the 1100 Hz burst being pieced together (-1 none)
+	nb                         bandRun // frames with most of their power at 1100 Hz
+	nbLast                     int64   // end of the last such run of CNG length, -1 none
+	cb                         bandRun // frames with most of their power at 2100 Hz
 
 	cngN    int
 	cngLast int64 // end of the last 1100 Hz burst of CNG length, -1 none
@@ -236,8 +257,8 @@ func (d *Detector) Reset() {
 	d.lastRing = -1
 	d.cngLast, d.cngHold = -1, -1
 	d.cngPieceEnd = -1
-	d.nbEnd, d.nbLast = -1, -1
-	d.cbEnd = -1
+	d.nb.end, d.nbLast = -1, -1
+	d.cb.end = -1
 	d.lastToneEnd = -1
 	d.lastVoiced = -1
 }
@@ -530,13 +551,10 @@ func (d *Detector) frame(start int64) {
 	// the check stops (it costs a tenth of the frame).
 	if !lost && db >= d.cfg.ToneMinDBFS && d.answered(start) && d.sp.frames < 3*cngSpeech &&
 		(single && abs(freq-1100) <= 40 || !single && g1100.PowerHalves(x)/ms >= cngShare) {
-		if d.nbEnd < start-3*frameLen {
-			d.nbStart = start
-		}
-		d.nbEnd = end
-	} else if d.nbEnd >= 0 && start-d.nbEnd > 3*frameLen {
-		d.cngBand(d.nbStart, d.nbEnd)
-		d.nbEnd = -1
+		d.nb.add(start, end, single)
+	} else if d.nb.over(start) {
+		d.cngBand(d.nb.start, d.nb.end)
+		d.nb.end = -1
 	}
 
 	// The fax answer tone on a noisy line, likewise: frames of the pure
@@ -546,17 +564,10 @@ func (d *Detector) frame(start int64) {
 	// every frame until the callee has said 0.9 s.
 	if !lost && db >= d.cfg.ToneMinDBFS && d.answered(start) && (single && abs(freq-2100) <= 40 ||
 		!single && (abs(freq-2100) <= 200 || d.sp.frames < 3*cngSpeech) && g2100.PowerHalves(x)/ms >= cngShare) {
-		if d.cbEnd < start-3*frameLen {
-			d.cbStart, d.cbFrames, d.cbNoisy = start, 0, 0
-		}
-		d.cbEnd = end
-		d.cbFrames++
-		if !single {
-			d.cbNoisy++
-		}
+		d.cb.add(start, end, single)
 		// A clean tone (mostly pure frames) is the tone tracker's.
-		if end-d.cbStart >= d.cedMin && 4*d.cbNoisy >= d.cbFrames && (d.open() || d.v.Class == Human) {
-			d.addEvent(Event{Kind: EventFaxCED, Start: d.cbStart, End: end, Freq: 2100, Level: db})
+		if end-d.cb.start >= d.cedMin && 4*d.cb.noisy >= d.cb.frames && (d.open() || d.v.Class == Human) {
+			d.addEvent(Event{Kind: EventFaxCED, Start: d.cb.start, End: end, Freq: 2100, Level: db})
 			d.decide(Fax, 0.9, "ced 2100 Hz in noise")
 		}
 	}
