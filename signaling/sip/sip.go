@@ -110,6 +110,13 @@ type Message struct {
 	// ISUP holds the application/isup bodies, one per body part.
 	ISUP []ISUPBody
 
+	// Forwarded is true when the message says the call was forwarded: a
+	// 181, a Diversion, or an RFC 4458 cause in History-Info or the
+	// Request-URI (forward.go). ForwardReason is why, as a Q.763 §3.45
+	// redirecting reason (ForwardBusy, ForwardNoReply...).
+	Forwarded     bool
+	ForwardReason int
+
 	// UserAgent and Server are the User-Agent and Server header values.
 	UserAgent, Server string
 
@@ -218,9 +225,17 @@ func (m *Message) Decode(b []byte) (err error) {
 		m.Request = true
 		m.Method = string(r.Method)
 		m.RequestURIUser = uriUser(&r.Recipient)
+		if c, ok := r.Recipient.UriParams.Get("cause"); ok {
+			if fr, ok := forwardByCause(atoi(c)); ok {
+				m.forward(fr) // an RFC 4458 voicemail URI
+			}
+		}
 	case *sipgo.Response:
 		m.Status = r.StatusCode
 		m.ReasonPhrase = r.Reason
+		if r.StatusCode == 181 {
+			m.forward(ForwardUnknown) // Call Is Being Forwarded
+		}
 		if r.StatusCode < 100 || r.StatusCode > 699 {
 			note(fmt.Errorf("sip: status code %d: %w", r.StatusCode, ErrMalformed))
 		}
@@ -315,6 +330,10 @@ func (m *Message) genericHeader(name, value string) error {
 		if m.PAIUser == "" {
 			m.PAIUser = firstAddressUser(value)
 		}
+	case strings.EqualFold(name, "diversion"):
+		m.diversion(value)
+	case strings.EqualFold(name, "history-info"):
+		m.historyInfo(value)
 	case strings.EqualFold(name, "rseq"):
 		n, err := strconv.ParseUint(strings.TrimSpace(value), 10, 32)
 		if err != nil {
