@@ -126,6 +126,12 @@ type Config struct {
 	// MachineSpeech is the length of speech without a HumanSilence pause that
 	// decides Machine.
 	MachineSpeech time.Duration
+	// ForwardedSpeech replaces MachineSpeech on a call the network
+	// forwarded on busy, no reply or unreachability before the answer
+	// (Detector.Forwarded): that is how mobile networks reach voicemail,
+	// so a greeting is likely and less of it is needed. Zero keeps
+	// MachineSpeech.
+	ForwardedSpeech time.Duration
 	// SilenceTimeout after answer with no speech decides Silence.
 	SilenceTimeout time.Duration
 	// GreetingSilence after a machine's speech marks the greeting's end.
@@ -152,6 +158,7 @@ func DefaultConfig() Config {
 		HumanSilenceLong: 900 * time.Millisecond,
 		LongUtterance:    time.Second,
 		MachineSpeech:    2100 * time.Millisecond,
+		ForwardedSpeech:  1600 * time.Millisecond,
 		SilenceTimeout:   3 * time.Second,
 		GreetingSilence:  1200 * time.Millisecond,
 		EarlyMediaSpeech: time.Second,
@@ -172,6 +179,9 @@ func (c Config) Validate() error {
 	pos("HumanSilence", c.HumanSilence)
 	pos("HumanSilenceLong", c.HumanSilenceLong)
 	pos("MachineSpeech", c.MachineSpeech)
+	if c.ForwardedSpeech < 0 {
+		errs = append(errs, fmt.Errorf("amd: ForwardedSpeech must not be negative, got %v", c.ForwardedSpeech))
+	}
 	pos("SilenceTimeout", c.SilenceTimeout)
 	pos("GreetingSilence", c.GreetingSilence)
 	pos("EarlyMediaSpeech", c.EarlyMediaSpeech)
@@ -198,3 +208,8 @@ func samples(d time.Duration) int64 { return int64(d) * SampleRate / int64(time.
 // long hello, or an announcement the network cut off. Who released the
 // call tells them apart, which the detector does not know.
 const ReasonLongHelloHangUp = "long speech, then a pause, then hang-up"
+
+// ReasonForwardedGreeting is the Reason of a Machine decided after
+// Config.ForwardedSpeech of speech on a call the network forwarded
+// (Detector.Forwarded).
+const ReasonForwardedGreeting = "greeting after forwarding"

@@ -119,7 +119,7 @@ type speech struct {
 type Detector struct {
 	cfg Config
 	// derived, in samples
-	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
+	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, fwdSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
 
 	buf     [frameLen]int16
 	fill    int
@@ -142,8 +142,9 @@ type Detector struct {
 	nFrames   int64 // frames analysed
 	nConsumed int64 // frames through the speech logic
 
-	answerAt int64
-	v        Verdict
+	answerAt  int64
+	forwarded bool // Forwarded: ForwardedSpeech decides Machine
+	v         Verdict
 
 	ev      [maxEvents]Event
 	evFirst int
@@ -230,6 +231,10 @@ func New(cfg Config) *Detector {
 	d.minBeep, d.maxBeep = samples(cfg.MinBeep), samples(cfg.MaxBeep)
 	d.humanSil, d.humanSilLong, d.longUtt = samples(cfg.HumanSilence), samples(cfg.HumanSilenceLong), samples(cfg.LongUtterance)
 	d.machineSpeech, d.silenceTimeout = samples(cfg.MachineSpeech), samples(cfg.SilenceTimeout)
+	d.fwdSpeech = d.machineSpeech
+	if cfg.ForwardedSpeech > 0 {
+		d.fwdSpeech = samples(cfg.ForwardedSpeech)
+	}
 	d.greetingSil, d.earlySpeech, d.cedMin = samples(cfg.GreetingSilence), samples(cfg.EarlyMediaSpeech), samples(cfg.CEDMin)
 	d.Reset()
 	return d
@@ -240,7 +245,7 @@ func (d *Detector) Reset() {
 	cfg := d.cfg
 	*d = Detector{cfg: cfg,
 		minBeep: d.minBeep, maxBeep: d.maxBeep, humanSil: d.humanSil, humanSilLong: d.humanSilLong, longUtt: d.longUtt,
-		machineSpeech: d.machineSpeech, silenceTimeout: d.silenceTimeout, greetingSil: d.greetingSil,
+		machineSpeech: d.machineSpeech, fwdSpeech: d.fwdSpeech, silenceTimeout: d.silenceTimeout, greetingSil: d.greetingSil,
 		earlySpeech: d.earlySpeech, cedMin: d.cedMin}
 	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
 	d.bg.Percentile, d.bgHP.Percentile = 0.5, 0.5
@@ -275,6 +280,15 @@ func (d *Detector) Answer(sample int64) {
 	}
 	d.answerAt = sample
 }
+
+// Forwarded tells the detector that the network forwarded the call on
+// busy, no reply or because the subscriber was not reachable, before it
+// was answered: how mobile networks reach voicemail (a Diversion or
+// History-Info in SIP, a redirection in ISUP). A greeting is then likely,
+// and Config.ForwardedSpeech of speech decides Machine instead of
+// MachineSpeech. Nothing else changes: a person reached by forwarding who
+// says a short hello is still Human. Call it before the answer's audio.
+func (d *Detector) Forwarded() { d.forwarded = true }
 
 // Samples returns the number of samples written so far (the sample index
 // after the last one written).
@@ -1401,9 +1415,13 @@ func (d *Detector) decideSpeech(now int64) {
 			heard = d.rawLast - sp.voiceStart
 		}
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
-		if d.open() && !hold && d.v.Class != Silence && heard >= d.machineSpeech {
+		switch {
+		case !d.open() || hold || d.v.Class == Silence:
+		case heard >= d.machineSpeech:
 			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
 			d.decide(Machine, min(conf, 0.95), "long greeting")
+		case d.forwarded && heard >= d.fwdSpeech:
+			d.decide(Machine, 0.8, ReasonForwardedGreeting)
 		}
 		if sil >= d.silenceFor(chainLen) {
 			// A tone in progress may be the beep that ends a short greeting.

@@ -31,13 +31,19 @@ func TestConfigValidate(t *testing.T) {
 	bad := DefaultConfig()
 	bad.MaxBeep = time.Millisecond
 	bad.TonePurity = 2
+	bad.ForwardedSpeech = -time.Second
 	err := bad.Validate()
-	if err == nil || !strings.Contains(err.Error(), "MaxBeep") || !strings.Contains(err.Error(), "TonePurity") {
-		t.Errorf("Validate() = %v, want errors about MaxBeep and TonePurity", err)
+	if err == nil || !strings.Contains(err.Error(), "MaxBeep") || !strings.Contains(err.Error(), "TonePurity") || !strings.Contains(err.Error(), "ForwardedSpeech") {
+		t.Errorf("Validate() = %v, want errors about MaxBeep, TonePurity and ForwardedSpeech", err)
 	}
 	var joined interface{ Unwrap() []error }
-	if !errors.As(err, &joined) || len(joined.Unwrap()) != 2 {
-		t.Errorf("Validate() = %v, want two joined errors", err)
+	if !errors.As(err, &joined) || len(joined.Unwrap()) != 3 {
+		t.Errorf("Validate() = %v, want three joined errors", err)
+	}
+	zero := DefaultConfig()
+	zero.ForwardedSpeech = 0 // keeps MachineSpeech
+	if err := zero.Validate(); err != nil {
+		t.Errorf("ForwardedSpeech 0: %v", err)
 	}
 	// New falls back to the defaults on an invalid Config.
 	if d := New(bad); d.cfg != DefaultConfig() {
@@ -246,5 +252,46 @@ func TestHangUpAfterLongHello(t *testing.T) {
 		if v := d.Verdict(); v.Class != c.want || c.want == Human && v.Reason != ReasonLongHelloHangUp {
 			t.Errorf("pause %d ms: %s (%s), want %s", c.pause/8, v.Class, v.Reason, c.want)
 		}
+	}
+}
+
+// TestForwarded: on a call the network forwarded to a likely voicemail,
+// ForwardedSpeech of continuous speech decides Machine, sooner than
+// MachineSpeech does on the same audio unforwarded; a short hello is
+// still a person; and Reset forgets the forwarding.
+func TestForwarded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 16))
+	v := voice{"espeak-ng", "en-us"}
+	say := func(text string) []int16 {
+		x := speechAt(tts(t, v, 160, text), -20)
+		return impair(signal(silence(ms(500))).add(x).add(silence(ms(1500))), rng, -55, false, "alaw", 0)
+	}
+	greeting := say("The person you are calling is not available at the moment so please leave your message after the tone")
+	hello := say("Hello?")
+	run := func(d *Detector, x []int16, fwd bool) Verdict {
+		d.Reset()
+		if fwd {
+			d.Forwarded()
+		}
+		d.Answer(0)
+		feed(d, x, 0, 160)
+		return d.Verdict()
+	}
+	d := New(DefaultConfig())
+	plain := run(d, greeting, false)
+	fwd := run(d, greeting, true)
+	if plain.Class != Machine || fwd.Class != Machine || fwd.Reason != ReasonForwardedGreeting {
+		t.Fatalf("greeting: plain %s (%s), forwarded %s (%s); want machine both, forwarded by %q", plain.Class, plain.Reason, fwd.Class, fwd.Reason, ReasonForwardedGreeting)
+	}
+	cfg := DefaultConfig()
+	gain := samples(cfg.MachineSpeech - cfg.ForwardedSpeech)
+	if got := plain.DecidedAt - fwd.DecidedAt; got < gain-samples(40e6) || got > gain+samples(40e6) {
+		t.Errorf("forwarded decided %d ms sooner (%d, %d), want about %d", got/8, fwd.DecidedAt/8, plain.DecidedAt/8, gain/8)
+	}
+	if again := run(d, greeting, false); again.DecidedAt != plain.DecidedAt || again.Reason != plain.Reason {
+		t.Errorf("after Reset: decided at %d (%s), want %d (%s)", again.DecidedAt, again.Reason, plain.DecidedAt, plain.Reason)
+	}
+	if v := run(d, hello, true); v.Class != Human {
+		t.Errorf("short hello on a forwarded call: %s (%s), want human", v.Class, v.Reason)
 	}
 }
