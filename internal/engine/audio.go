@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"net/netip"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/media"
 	"github.com/callsight/callsight/outcome"
+	"github.com/callsight/callsight/signaling/isup"
 	"github.com/callsight/callsight/signaling/sdp"
 	"github.com/callsight/callsight/signaling/sip"
 )
@@ -65,8 +67,16 @@ type audioLeg struct {
 
 	// w is the audio worker that owns stream and det, nil when the engine
 	// runs them itself. ans is the answer time as the processor knows it.
-	w   *audioWorker
-	ans time.Time
+	w      *audioWorker
+	ans    time.Time
+	fwdAns bool // the processor's copy of forward at the answer
+
+	// forward is why the network forwarded the call before its answer
+	// (a Q.763 redirecting reason), forwardVM whether that is how a
+	// voicemail is reached (sipForward). Engine side.
+	forward   int
+	forwardAt time.Time // zero when no forwarding was signaled
+	forwardVM bool
 }
 
 // VerdictEvent is a call's audio verdict at the moment it is reached (Kind
@@ -247,6 +257,55 @@ func (e *Engine) sipAnswer(p *capture.Payload, m *sip.Message) {
 	}
 }
 
+// sipForward notes, before the answer, that the network forwarded the
+// call: a 181, Diversion or History-Info (sip/forward.go), or a SIP-I
+// body's ISUP redirection information or CPG "call forwarded" event.
+// Forwarding on busy, no reply or unreachability is how mobile networks
+// reach voicemail, and the detector is told so at the answer
+// (amd.Detector.Forwarded). Unconditional forwarding and deflection,
+// which reach other phones as often, and a 181 that gives no reason, are
+// kept as evidence only.
+func (e *Engine) sipForward(p *capture.Payload, m *sip.Message, bodies []*isup.Message) {
+	a := e.audio[m.CallID]
+	if a == nil || !a.answer.IsZero() || m.CSeqMethod != "INVITE" {
+		return
+	}
+	seen, reason := m.Forwarded, m.ForwardReason
+	for _, b := range bodies {
+		switch {
+		case b.HasRedirection:
+			seen, reason = true, int(b.Redirection.Reason)
+		case b.HasEvent && b.Event.Event == isup.EventForwardedOnBusy:
+			seen, reason = true, isup.RedirectReasonUserBusy
+		case b.HasEvent && b.Event.Event == isup.EventForwardedNoReply:
+			seen, reason = true, isup.RedirectReasonNoReply
+		case b.HasEvent && b.Event.Event == isup.EventForwardedUncond:
+			seen, reason = true, isup.RedirectReasonUnconditional
+		}
+	}
+	if !seen || a.forwardVM {
+		return
+	}
+	if a.forwardAt.IsZero() || reason != sip.ForwardUnknown {
+		a.forward, a.forwardAt = reason, p.Time
+	}
+	switch reason {
+	case sip.ForwardBusy, sip.ForwardNoReply, sip.ForwardNotReachable:
+		a.forwardVM = true
+	}
+}
+
+// forwardNames names Q.763 §3.45 redirecting reasons for evidence.
+var forwardNames = [...]string{"reason not given", "on busy", "on no reply", "unconditionally",
+	"by deflection during alerting", "by immediate deflection", "as the subscriber was not reachable"}
+
+func forwardName(r int) string {
+	if r >= 0 && r < len(forwardNames) {
+		return forwardNames[r]
+	}
+	return fmt.Sprintf("redirecting reason %d", r)
+}
+
 // setAnswer records the answer time once and tells the leg's processor.
 func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
 	if !a.answer.IsZero() {
@@ -260,10 +319,10 @@ func (e *Engine) setAnswer(a *audioLeg, t time.Time) {
 		return // told when the first SDP creates the stream (bindMedia)
 	}
 	if a.w == nil {
-		e.inline.answer(a, t)
+		e.inline.answer(a, t, a.forwardVM)
 		return
 	}
-	a.w.send(audioJob{a: a, op: opAnswer, t: t})
+	a.w.send(audioJob{a: a, op: opAnswer, t: t, fwd: a.forwardVM})
 }
 
 // rtp feeds one UDP payload to the audio leg it belongs to, if any, and

@@ -18,6 +18,7 @@ const (
 type detector interface {
 	Write(pcm []int16, sample int64)
 	Answer(sample int64)
+	Forwarded()
 	End(sample int64)
 	Samples() int64
 	Verdict() amd.Verdict
@@ -56,6 +57,9 @@ func validDetector(name string) error {
 // answered) with the cause as the reason. There are no events, no beep and
 // no confidence.
 type asteriskDetector struct{ *asterisk.Detector }
+
+// Forwarded does nothing: AMD() knows no signaling.
+func (a asteriskDetector) Forwarded() {}
 
 // Verdict returns AMD()'s verdict as the call's audio verdict.
 func (a asteriskDetector) Verdict() amd.Verdict { return asteriskVerdict(a.Detector.Verdict()) }

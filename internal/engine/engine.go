@@ -504,6 +504,7 @@ func (e *Engine) sipMsg(p *capture.Payload, b []byte) {
 	if mid {
 		dialogs = e.corr.Stats().SIPDialogs
 	}
+	e.sipForward(p, m, e.bptr) // before sdpBind: a 2xx answers
 	e.sdpBind(p, m, e.sptr)
 	e.sipAnswer(p, m)
 	e.corr.SIP(p.Time, m, e.bptr, e.sptr)

@@ -61,6 +61,13 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 		e.traces[a.callID] = a
 	}
 	defer fuseT38(c, a)
+	if !a.forwardAt.IsZero() {
+		what := "forwarded " + forwardName(a.forward) + " before the answer"
+		if a.forwardVM {
+			what += ": a voicemail is likely, a shorter greeting decides machine"
+		}
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(a.forwardAt), Source: outcome.SrcSIP, What: what})
+	}
 	if !a.started {
 		return // SDP offered media but no RTP reached the capture
 	}

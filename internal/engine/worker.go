@@ -41,6 +41,9 @@ func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
 	if !a.started {
 		a.started = true
 		if !a.ans.IsZero() && !a.answered {
+			if a.fwdAns {
+				a.det.Forwarded()
+			}
 			a.det.Answer(sampleAt(a.stream, a.ans))
 			a.answered = true
 		}
@@ -48,12 +51,16 @@ func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
 	return nil
 }
 
-// answer tells a's detector when the call was answered.
-func (pr *proc) answer(a *audioLeg, t time.Time) {
+// answer tells a's detector when the call was answered, and whether the
+// network had forwarded it to a likely voicemail (fwd).
+func (pr *proc) answer(a *audioLeg, t time.Time, fwd bool) {
 	if a.ans.IsZero() {
-		a.ans = t
+		a.ans, a.fwdAns = t, fwd
 	}
 	if a.started && !a.answered {
+		if a.fwdAns {
+			a.det.Forwarded()
+		}
 		a.det.Answer(sampleAt(a.stream, a.ans))
 		a.answered = true
 	}
@@ -86,6 +93,7 @@ type audioJob struct {
 	codec media.Codec
 	done  chan struct{}
 	call  *outcome.Call // opFinish: the call to fuse and emit once the leg is finished
+	fwd   bool          // opAnswer: forwarded to a likely voicemail (Engine.sipForward)
 }
 
 const (
@@ -255,7 +263,7 @@ func (w *audioWorker) run(wg *sync.WaitGroup) {
 				runtime.Gosched()
 			}
 		case opAnswer:
-			w.pr.answer(j.a, j.t)
+			w.pr.answer(j.a, j.t, j.fwd)
 		case opPT:
 			j.a.stream.SetPayloadType(j.pt, j.codec)
 		case opFinish:
