@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,12 @@ func withPT(pt byte, more ...func(*audioPlan)) func(*audioPlan) {
 func lang(l string) func(*audioPlan)            { return func(p *audioPlan) { p.lang = l } }
 func set(f func(p *audioPlan)) func(*audioPlan) { return f }
 
+// fwd has the network forward the call for an RFC 5806 reason, said in
+// hdr (diversion or history-info) of the 2xx, and in a 181 first.
+func fwd(reason, hdr string, with181 bool) func(*audioPlan) {
+	return func(p *audioPlan) { p.forward, p.fwdHdr, p.fwd181 = reason, hdr, with181 }
+}
+
 // audioCommitted lists the committed audio corpus.
 func audioCommitted() []audioSpec {
 	a, u := byte(ptPCMA), byte(ptPCMU)
@@ -87,14 +94,14 @@ func audioCommitted() []audioSpec {
 				{Fax, "cng", withPT(a)},
 				{Fax, "ced", withPT(a)},
 			}},
-		{name: "audio-pcmu.pcap.gz", readme: "G.711 µ-law, 20 ms, clean. Humans and machines with flite and espeak-ng voices, announcements after a 200 OK (signaling says answered, the audio says switched off; one with SIT tones, one without), dead air, fax CNG.",
+		{name: "audio-pcmu.pcap.gz", readme: "G.711 µ-law, 20 ms, clean. Humans and machines with flite and espeak-ng voices (one person reached by unconditional forwarding, a Diversion; two voicemails reached by forwarding on no reply, a 181 and a Diversion, and on busy, a History-Info with the RFC 4458 cause), announcements after a 200 OK (signaling says answered, the audio says switched off; one with SIT tones, one without), dead air, fax CNG.",
 			entries: []audioEntry{
 				{Human, "", withPT(u, lang("en"))},
-				{Human, "", withPT(u, lang("en"))},
+				{Human, "", withPT(u, lang("en"), fwd("unconditional", "diversion", false))},
 				{Human, "", withPT(u, lang("ru"))},
+				{Machine, "", withPT(u, lang("en"), set(func(p *audioPlan) { p.beeps = 1 }), fwd("no-answer", "diversion", true))},
 				{Machine, "", withPT(u, lang("en"), set(func(p *audioPlan) { p.beeps = 1 }))},
-				{Machine, "", withPT(u, lang("en"), set(func(p *audioPlan) { p.beeps = 1 }))},
-				{Machine, "", withPT(u, lang("ru"), set(func(p *audioPlan) { p.beeps = 1 }))},
+				{Machine, "", withPT(u, lang("ru"), set(func(p *audioPlan) { p.beeps = 1 }), fwd("user-busy", "history-info", false))},
 				{SwitchedOff, "answered", withPT(u, lang("ru"), set(func(p *audioPlan) { p.sit = true }))},
 				{SwitchedOff, "answered", withPT(u, lang("en"), set(func(p *audioPlan) { p.sit = false }))},
 				{Silence, "noise", withPT(u)},
@@ -139,6 +146,9 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 	fs := fileSpec{name: spec.name, format: fmtPcapMicro, gz: strings.HasSuffix(spec.name, ".gz"), links: []link{{typ: linkEthernet}},
 		build: func(b *builder) {
 			g := &audioGen{b: b, tts: t, shared: shared, short: short, real: real}
+			if !short {
+				g.fwd = rand.New(rand.NewSource(seedFor(cfg.Seed, "forward "+spec.name)))
+			}
 			t0 := b.at(1)
 			do := func(class, variant string, mod func(*audioPlan)) {
 				if genErr != nil {

@@ -60,6 +60,10 @@ type AudioTruth struct {
 	SNRDB    *float64 `json:"snr_db"`
 	Noise    string   `json:"noise,omitempty"`
 	GainDBFS *float64 `json:"gain_dbfs,omitempty"`
+	// Forward is how the network said it forwarded the call before the
+	// answer ("no-answer via Diversion", "user-busy via History-Info,
+	// 181"...), empty when it did not.
+	Forward string `json:"forward,omitempty"`
 	// TTS is engine:voice of the synthesised speech.
 	TTS string `json:"tts,omitempty"`
 	// Source names recorded prompts used instead of TTS.
@@ -123,6 +127,9 @@ type audioPlan struct {
 	textOf     string
 	sdp        string // how the SIP announces media: SDPAsSent, SDPNAT, SDPNone (audio_sdp.go)
 	real       []int  // human: indexes of real utterances (realSpeech.utts) instead of TTS
+	forward    string // RFC 5806 diversion reason the network forwarded the call for, "" when not
+	fwdHdr     string // "diversion" or "history-info": how the 200 OK says so
+	fwd181     bool   // a 181 Call Is Being Forwarded before the answer
 }
 
 // audioGen builds audio calls into one capture.
@@ -135,6 +142,7 @@ type audioGen struct {
 	t       time.Time
 	pending *Truth
 	real    *realSpeech // real human utterances (evaluation sets with the shared corpus)
+	fwd     *rand.Rand  // evaluation sets: draws of forwarding (their own, so the other draws stay put)
 }
 
 func (g *audioGen) rnd() *rand.Rand { return g.b.n.rnd }
@@ -173,6 +181,47 @@ var (
 		"ru": {"Неправильно набран номер."},
 	}
 )
+
+// forwarding draws whether the network forwarded an answered call, and
+// why. Mobile networks reach voicemail by forwarding (on no reply, on
+// busy, when the phone is not reachable); whether the caller's SIP leg
+// is told depends on the interconnect, so half of the voicemail calls
+// say so. A person is sometimes reached by forwarding too: to another
+// phone unconditionally, or on no reply to a colleague.
+func (g *audioGen) forwarding(p *audioPlan) {
+	r := g.fwd
+	x := r.Float64()
+	switch p.class {
+	case Machine:
+		if x < 0.5 {
+			p.forward = []string{"no-answer", "no-answer", "no-answer", "user-busy", "user-busy", "unavailable"}[r.Intn(6)]
+		}
+	case Human:
+		switch {
+		case x < 0.05:
+			p.forward = "unconditional"
+		case x < 0.08:
+			p.forward = "no-answer"
+		}
+	}
+	p.fwdHdr = []string{"diversion", "history-info"}[r.Intn(2)]
+	p.fwd181 = r.Intn(5) < 2
+}
+
+// forwardHeader is the header of a 2xx or 181 that says the call was
+// forwarded for the RFC 5806 reason: Diversion, or History-Info with the
+// RFC 4458 cause on the voicemail or forwarded-to URI.
+func forwardHeader(p *audioPlan, called string) string {
+	if p.fwdHdr == "diversion" {
+		return fmt.Sprintf("Diversion: <tel:+%s>;reason=%s;counter=1;privacy=off", called, p.forward)
+	}
+	cause := map[string]int{"no-answer": 408, "user-busy": 486, "unavailable": 503, "unconditional": 302}[p.forward]
+	target := "vms." + imsDomain
+	if p.class == Human {
+		target = imsDomain
+	}
+	return fmt.Sprintf("History-Info: <sip:+%s@%s>;index=1, <sip:+%s@%s;cause=%d>;index=1.1;mp=1", called, imsDomain, called, target, cause)
+}
 
 // plan draws the random choices of a call of class (variant may be "").
 func (g *audioGen) plan(class, variant string) *audioPlan {
@@ -255,6 +304,9 @@ func (g *audioGen) plan(class, variant string) *audioPlan {
 		p.sit = r.Intn(2) == 0
 	case NoAnswer:
 		p.early = "ringback"
+	}
+	if g.fwd != nil {
+		g.forwarding(p)
 	}
 	if !g.short && (class == Human || class == Machine) && p.early == "ringback" && r.Intn(5) == 0 {
 		p.early = []string{"tune", "notice"}[r.Intn(2)] // audio_early.go
@@ -560,6 +612,13 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 		Loss: p.loss, JitterMS: p.jitter, Reorder: p.reorder, Lang: p.lang, SIT: p.sit, Beeps: p.beeps,
 		SSRCChange: p.ssrcChange, CN: p.cn || p.calleeCN, EarlyMedia: p.early, SDP: p.sdp}
 	im := impair{loss: p.loss, jitter: time.Duration(p.jitter) * time.Millisecond, reorder: p.reorder}
+	if p.forward != "" {
+		c.answerHdrs = []string{forwardHeader(p, c.toUser)}
+		at.Forward = p.forward + " via " + p.fwdHdr
+		if p.fwd181 {
+			at.Forward += ", 181"
+		}
+	}
 	answeredClass := p.class == Human || p.class == Machine || p.class == Fax || p.class == Silence ||
 		(p.class == SwitchedOff && p.variant == "answered")
 
@@ -584,6 +643,15 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 			ring = ms(1000, 2500)
 		}
 		c.answer = pdd + ring
+		if p.forward != "" && p.fwd181 {
+			// The forwarding point tells the caller as it forwards: on no
+			// reply after the ringing, shortly before the voicemail answers.
+			before := 500 * time.Millisecond
+			if g.fwd != nil {
+				before = time.Duration(300+g.fwd.Intn(900)) * time.Millisecond
+			}
+			c.fwd181 = max(pdd+10*time.Millisecond, c.answer-before)
+		}
 		switch n := msToN(float64(c.answer-earlyStart) / 1e6); p.early {
 		case "":
 		case "tune":

@@ -126,7 +126,9 @@ type sipCall struct {
 	byeREL         byte
 	rtp            time.Duration
 	hostileHdr     []string
-	media          *sdpMedia // overrides the default audio m-line (audio_sip.go)
+	answerHdrs     []string      // extra headers of the 2xx to the INVITE (and of the 181)
+	fwd181         time.Duration // when > 0, a 181 Call Is Being Forwarded then
+	media          *sdpMedia     // overrides the default audio m-line (audio_sip.go)
 
 	fromTag, toTag, toTag2, branch string
 	cseq                           int
@@ -336,6 +338,9 @@ func (c *sipCall) run() {
 			c.tr.send(t(c.alert+250*time.Millisecond), false, c.response(180, "Ringing", 1, "INVITE", c.branch, c.toTag2, false, nil, nil, nil))
 		}
 	}
+	if c.fwd181 > 0 {
+		c.tr.send(t(c.fwd181), false, c.response(181, "Call Is Being Forwarded", 1, "INVITE", c.branch, c.toTag, false, c.answerHdrs, nil, nil))
+	}
 	switch {
 	case c.answer > 0:
 		var isup []byte
@@ -346,7 +351,7 @@ func (c *sipCall) run() {
 			cb := c.branch
 			c.tr.send(t(c.answer-3*time.Millisecond), true, c.request("CANCEL", 1, true, cb, "", nil, nil, nil))
 		}
-		c.tr.send(t(c.answer), false, c.response(200, "OK", 1, "INVITE", c.branch, c.toTag, false, nil, c.sdp(c.callee, 2), isup))
+		c.tr.send(t(c.answer), false, c.response(200, "OK", 1, "INVITE", c.branch, c.toTag, false, c.answerHdrs, c.sdp(c.callee, 2), isup))
 		if c.cancelRace {
 			c.tr.send(t(c.answer+20*time.Millisecond), false, c.response(200, "OK", 1, "CANCEL", c.branch, c.toTag, false, nil, nil, nil))
 		}
