@@ -26,13 +26,13 @@ import (
 
 // Redirecting reasons (Q.763 §3.45), as Message.ForwardReason holds them.
 const (
-	ForwardUnknown        = 0
-	ForwardBusy           = 1
-	ForwardNoReply        = 2
-	ForwardUnconditional  = 3
-	ForwardDeflectAlert   = 4
-	ForwardDeflectNow     = 5
-	ForwardNotReachable   = 6
+	ForwardUnknown       = 0
+	ForwardBusy          = 1
+	ForwardNoReply       = 2
+	ForwardUnconditional = 3
+	ForwardDeflectAlert  = 4
+	ForwardDeflectNow    = 5
+	ForwardNotReachable  = 6
 )
 
 // forwardByCause maps RFC 4458 §3.1 cause values to redirecting reasons.
