@@ -151,6 +151,11 @@
 //     the worst error; lowering it to 2.0 s makes machines faster by 0.1 s
 //     and costs about 1% of long hellos. Speech still inside the 120 ms lag
 //     that continues the chain counts, so the lag does not delay this.
+//   - On a call the network forwarded on busy, no reply or unreachability
+//     (Forwarded: the caller learnt it from the signaling), 1.6 s
+//     (ForwardedSpeech) is enough: that is how mobile networks reach
+//     voicemail, so a greeting is the likely answer, and only a person
+//     reached by such forwarding who says a long hello pays for it.
 //   - A chain followed by silence is a Human: after 650 ms of silence when the
 //     chain is up to 1 s long, 900 ms up to 1.5 s, 1050 ms beyond (a long
 //     utterance with a pause is how greetings go on; a person who said a long
