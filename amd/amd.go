@@ -213,3 +213,7 @@ const ReasonLongHelloHangUp = "long speech, then a pause, then hang-up"
 // Config.ForwardedSpeech of speech on a call the network forwarded
 // (Detector.Forwarded).
 const ReasonForwardedGreeting = "greeting after forwarding"
+
+// ReasonKnownGreeting is the Reason of a Machine whose first 1.2 s of
+// speech was a greeting heard before to its beep (Detector.UseGreetings).
+const ReasonKnownGreeting = "known greeting"

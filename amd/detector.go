@@ -138,6 +138,17 @@ type Detector struct {
 	single         tone.Tracker
 	low            tone.Tracker
 
+	// Known greetings (greetings.go): the store; the PCM since the answer
+	// and the levels of its frames, while the call's print is awaited; the
+	// print, until it is learnt or of no more use.
+	greetings *Greetings
+	gRing     *[printRingSamples]int16
+	gLevel    [printEnvRing]float32
+	gAt       [printEnvRing]int64
+	gN        int64
+	gPrint    *printData
+	gDone     bool
+
 	ring      [ringSize]frameRec
 	nFrames   int64 // frames analysed
 	nConsumed int64 // frames through the speech logic
@@ -242,11 +253,12 @@ func New(cfg Config) *Detector {
 
 // Reset prepares the Detector for a new call, keeping its Config.
 func (d *Detector) Reset() {
+	d.releasePrint()
 	cfg := d.cfg
 	*d = Detector{cfg: cfg,
 		minBeep: d.minBeep, maxBeep: d.maxBeep, humanSil: d.humanSil, humanSilLong: d.humanSilLong, longUtt: d.longUtt,
 		machineSpeech: d.machineSpeech, fwdSpeech: d.fwdSpeech, silenceTimeout: d.silenceTimeout, greetingSil: d.greetingSil,
-		earlySpeech: d.earlySpeech, cedMin: d.cedMin}
+		earlySpeech: d.earlySpeech, cedMin: d.cedMin, greetings: d.greetings}
 	d.act = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS}
 	d.bg.Percentile, d.bgHP.Percentile = 0.5, 0.5
 	d.actHP = energy.Activity{OnDB: cfg.SpeechOnDB, OffDB: cfg.SpeechOffDB, MinDBFS: cfg.SpeechMinDBFS - 3}
@@ -279,6 +291,9 @@ func (d *Detector) Answer(sample int64) {
 		return
 	}
 	d.answerAt = sample
+	if d.greetings != nil && !d.gDone {
+		d.gRing = printRingPool.Get().(*[printRingSamples]int16)
+	}
 }
 
 // Forwarded tells the detector that the network forwarded the call on
@@ -289,6 +304,12 @@ func (d *Detector) Answer(sample int64) {
 // MachineSpeech. Nothing else changes: a person reached by forwarding who
 // says a short hello is still Human. Call it before the answer's audio.
 func (d *Detector) Forwarded() { d.forwarded = true }
+
+// UseGreetings makes the detector recognise the known greetings of g and
+// teach it the greetings of the machines it hears to their beep
+// (greetings.go). nil, the default, turns that off. Call it before Answer;
+// Reset keeps it.
+func (d *Detector) UseGreetings(g *Greetings) { d.greetings = g }
 
 // Samples returns the number of samples written so far (the sample index
 // after the last one written).
@@ -339,6 +360,9 @@ func (d *Detector) Write(pcm []int16, sample int64) {
 		d.next = sample
 		d.fill = 0
 	}
+	if d.gRing != nil {
+		d.keepPCM(pcm, sample)
+	}
 	for len(pcm) > 0 {
 		n := copy(d.buf[d.fill:], pcm)
 		d.fill += n
@@ -375,6 +399,7 @@ func (d *Detector) End(sample int64) {
 	d.flushPending(now, true)
 	d.endBurst(&d.sp)
 	d.endBurst(&d.early)
+	defer d.releasePrint()
 	if d.answerAt >= 0 && now > d.answerAt {
 		if !d.v.Decided {
 			switch {
@@ -399,6 +424,9 @@ func (d *Detector) End(sample int64) {
 		if d.v.Class == Machine && d.v.BeepEnd < 0 && d.v.GreetingEnd < 0 && d.sp.everConfirmed {
 			d.v.GreetingEnd = d.sp.lastSpeech
 		}
+	}
+	if d.greetings != nil {
+		d.learnGreeting()
 	}
 	d.ended = true
 }
@@ -689,6 +717,14 @@ func (d *Detector) frame(start int64) {
 		// vowel or a voice's harmonic is followed by words, a beep by the
 		// line's noise, however much that swings.)
 		d.verifyVoice++
+	}
+	if d.gRing != nil && start >= d.answerAt {
+		k := d.gN % printEnvRing
+		d.gLevel[k], d.gAt[k] = printQuietDB, start
+		if raw && !lost {
+			d.gLevel[k] = float32(vdb)
+		}
+		d.gN++
 	}
 	idx := int(d.nFrames % ringSize)
 	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike}
@@ -1171,6 +1207,9 @@ func (d *Detector) consume() {
 		}
 		d.step(&d.sp, r, isSpeech)
 		d.decideSpeech(end)
+		if d.greetings != nil {
+			d.knownGreeting(end)
+		}
 	} else {
 		d.step(&d.early, r, isSpeech)
 		// Voice for EarlyMediaSpeech, at least half of it active (not the
@@ -1181,6 +1220,107 @@ func (d *Detector) consume() {
 			d.earlyVoice, d.v.Provisional = true, true
 			d.addEvent(Event{Kind: EventAnnouncement, Start: e.chainStart, End: e.lastSpeech, Level: e.burstLevel / float64(max(1, e.burstFrames))})
 		}
+	}
+}
+
+// knownGreeting takes the call's print once printSamples (and the slack
+// after them) from the first chain's voice start have been written and the
+// speech logic has reached their end (now is the end of the frame it took
+// last), and decides Machine when the print is a known greeting's and the
+// speech went on to its end. Without a print it teaches the store what
+// the beep proved a greeting.
+func (d *Detector) knownGreeting(now int64) {
+	if d.gDone {
+		d.learnGreeting()
+		return
+	}
+	if d.v.Decided && d.v.Class != Unknown {
+		d.releasePrint() // decided before a print: no use for one
+		d.gDone = true
+		return
+	}
+	if !d.sp.chainOn {
+		return
+	}
+	from := d.sp.voiceStart
+	last := from + printSamples
+	if now < last || d.next < last+printPad || d.gN == 0 || d.gAt[(d.gN-1)%printEnvRing] < last-frameLen {
+		return
+	}
+	d.gDone = true
+	if d.next-(from-printPad) > printRingSamples {
+		d.releasePrint() // the voice started too long before (a moved start)
+		return
+	}
+	p := printPool.Get().(*printData)
+	for i := range printFrames {
+		at := from + int64(i)*frameLen
+		back := (d.gAt[(d.gN-1)%printEnvRing] - at) / frameLen
+		if back < 0 || back >= min(d.gN, printEnvRing) || d.gAt[(d.gN-1-back)%printEnvRing] != at {
+			printPool.Put(p) // a jump in the sample clock: no print
+			d.releasePrint()
+			return
+		}
+		p.level[i] = d.gLevel[(d.gN-1-back)%printEnvRing]
+	}
+	for j := range p.pcm {
+		p.pcm[j] = 0
+		if s := from - printPad + int64(j); s >= d.answerAt {
+			p.pcm[j] = d.gRing[s%printRingSamples]
+		}
+	}
+	printRingPool.Put(d.gRing)
+	d.gRing = nil
+	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(200e6) && d.greetings.match(p) {
+		d.decide(Machine, 0.9, ReasonKnownGreeting)
+		printPool.Put(p)
+		return
+	}
+	d.gPrint = p
+}
+
+// learnGreeting teaches the store the call's print once the beep after a
+// machine's greeting is heard; the print is let go when the call turns out
+// to be no machine.
+func (d *Detector) learnGreeting() {
+	if d.gPrint == nil || !d.v.Decided {
+		return
+	}
+	switch {
+	case d.v.Class == Machine && d.v.BeepEnd >= 0:
+		if !d.greetings.learn(d.gPrint) {
+			printPool.Put(d.gPrint)
+		}
+		d.gPrint = nil
+	case d.v.Class != Machine && d.v.Class != Human && d.v.Class != Unknown:
+		d.releasePrint() // fax, dead air, an announcement: no greeting
+	}
+}
+
+// keepPCM copies the samples from the answer on into the print ring.
+func (d *Detector) keepPCM(pcm []int16, sample int64) {
+	if skip := d.answerAt - sample; skip > 0 {
+		if skip >= int64(len(pcm)) {
+			return
+		}
+		pcm, sample = pcm[skip:], d.answerAt
+	}
+	for len(pcm) > 0 {
+		at := int(sample % printRingSamples)
+		n := copy(d.gRing[at:], pcm)
+		pcm, sample = pcm[n:], sample+int64(n)
+	}
+}
+
+// releasePrint returns what the known-greeting check holds to its pools.
+func (d *Detector) releasePrint() {
+	if d.gRing != nil {
+		printRingPool.Put(d.gRing)
+		d.gRing = nil
+	}
+	if d.gPrint != nil {
+		printPool.Put(d.gPrint)
+		d.gPrint = nil
 	}
 }
 

@@ -1,0 +1,277 @@
+package amd
+
+import (
+	"math"
+	"sync"
+)
+
+// Known greetings. Most voicemails a dialer reaches play one of a few
+// recordings: the network's default greeting ("The person you are calling
+// is not available..."), a company's voicemail system, the same
+// subscriber called again. A recording heard once to its beep is known:
+// the next call that plays it is a machine after printDur of it, instead
+// of MachineSpeech.
+//
+// A call's print is its first printDur of audio from the first chain's
+// voice start after the answer: the samples, and the level of each frame
+// (dBFS, or quiet when the frame was not speech). A recording played again
+// is the same samples under other noise, gain and codec, so its waveform
+// correlates with the known one; other words do not, whoever says them,
+// even the same synthetic voice starting with the same "Hello, this is".
+// Two prints match when
+//
+//   - their level contours correlate (printLevelR) at a shift of up to
+//     printShift frames (where the voice is found to start moves with the
+//     noise), which is cheap and picks the candidates and the shift; then
+//   - their waveforms, aligned to the sample around that shift, correlate
+//     by printWaveR or more in every printPart of the known print that is
+//     speech. Every part must: a person who says the first words of a
+//     known greeting in its voice ("Hello, this is John" against "Hello,
+//     this is Mark. I cannot...") fails on the words that differ.
+//
+// Greetings is the store, shared by the detectors of a process and safe
+// for concurrent use. A call whose detector decided Machine and heard its
+// beep teaches it its print. Replaying a capture through one engine feeds
+// its calls in capture order, so what is known when, and every verdict, is
+// the same on every run.
+
+const (
+	printFrames  = 120 // 1.2 s
+	printSamples = printFrames * frameLen
+	printShift   = 6                                // frames tried each way
+	printPad     = printShift*frameLen + frameLen/2 // samples kept each side of the print, for the shifts
+	printPart    = 20 * frameLen                    // 200 ms
+	printParts   = printFrames / 20                 // 6
+	printLevelR  = 0.4
+	printWaveR   = 0.5
+	printQuietDB = -100.0
+	// printCandidates known prints, those whose level contours correlate
+	// best with a call's, have their waveforms compared.
+	printCandidates = 8
+	// The ring of PCM kept after the answer until the print is taken: the
+	// speech logic lags and the voice start moves later, up to a couple of
+	// seconds behind the newest sample.
+	printRingSamples = 4 * SampleRate
+	printEnvRing     = 256 // frames of levels kept, likewise
+)
+
+// printData is a print: the levels of its frames and its samples, with
+// printPad more on each side for alignment.
+type printData struct {
+	level [printFrames]float32
+	pcm   [printSamples + 2*printPad]int16
+}
+
+var (
+	printRingPool = sync.Pool{New: func() any { return new([printRingSamples]int16) }}
+	printPool     = sync.Pool{New: func() any { return new(printData) }}
+)
+
+// Greetings holds known greetings' prints, at most max (the least recently
+// matched give way).
+type Greetings struct {
+	mu      sync.Mutex
+	entries []greeting
+	max     int
+	clock   uint64
+}
+
+type greeting struct {
+	p    *printData
+	used uint64
+}
+
+// NewGreetings returns an empty store of up to max prints (256 when max
+// is not positive; each holds 1.2 s of audio, about 20 kB).
+func NewGreetings(max int) *Greetings {
+	if max <= 0 {
+		max = 256
+	}
+	return &Greetings{max: max}
+}
+
+// Len returns how many greetings are known.
+func (g *Greetings) Len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.entries)
+}
+
+// match reports whether p is a known greeting.
+func (g *Greetings) match(p *printData) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.clock++
+	if i := g.bestMatch(p); i >= 0 {
+		g.entries[i].used = g.clock
+		return true
+	}
+	return false
+}
+
+// learn adds p unless it is known already (then p is not kept). It
+// reports whether it kept p.
+func (g *Greetings) learn(p *printData) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.clock++
+	if i := g.bestMatch(p); i >= 0 {
+		g.entries[i].used = g.clock
+		return false
+	}
+	if len(g.entries) < g.max {
+		g.entries = append(g.entries, greeting{p: p, used: g.clock})
+		return true
+	}
+	old := 0
+	for i := range g.entries {
+		if g.entries[i].used < g.entries[old].used {
+			old = i
+		}
+	}
+	printPool.Put(g.entries[old].p)
+	g.entries[old] = greeting{p: p, used: g.clock}
+	return true
+}
+
+// bestMatch returns the index of the known print that matches p, -1 for
+// none. Only the printCandidates whose level contours correlate best with
+// p's have their waveforms compared.
+func (g *Greetings) bestMatch(p *printData) int {
+	type cand struct {
+		i, shift int
+		r        float64
+	}
+	var top [printCandidates]cand
+	n := 0
+	for i := range g.entries {
+		k := g.entries[i].p
+		for sh := -printShift; sh <= printShift; sh++ {
+			r := levelR(k, p, sh)
+			if r < printLevelR {
+				continue
+			}
+			// Keep the best printCandidates (entry, shift) pairs, best
+			// first: insert c, dropping the last when full.
+			j := min(n, len(top)-1)
+			if n == len(top) && r <= top[j].r {
+				continue
+			}
+			for ; j > 0 && top[j-1].r < r; j-- {
+				top[j] = top[j-1]
+			}
+			top[j] = cand{i, sh, r}
+			n = min(n+1, len(top))
+		}
+	}
+	for _, c := range top[:n] {
+		if wavesMatch(g.entries[c.i].p, p, c.shift) {
+			return c.i
+		}
+	}
+	return -1
+}
+
+// levelR is the correlation of k's frame levels with p's shifted by sh
+// frames (p[i+sh] against k[i]), over the frames where either is speech.
+func levelR(k, p *printData, sh int) float64 {
+	var n, sx, sy, sxx, syy, sxy float64
+	for i := range printFrames {
+		j := i + sh
+		if j < 0 || j >= printFrames {
+			continue
+		}
+		x, y := float64(k.level[i]), float64(p.level[j])
+		if x <= printQuietDB && y <= printQuietDB {
+			continue
+		}
+		// A quiet frame counts at the other's level less 30 dB: speech
+		// against a pause is a large difference, not an unknown.
+		if x <= printQuietDB {
+			x = y - 30
+		}
+		if y <= printQuietDB {
+			y = x - 30
+		}
+		n++
+		sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+	}
+	if n < printFrames/4 {
+		return 0
+	}
+	vx, vy := sxx-sx*sx/n, syy-sy*sy/n
+	if vx <= 0 || vy <= 0 {
+		return 0
+	}
+	return (sxy - sx*sy/n) / math.Sqrt(vx*vy)
+}
+
+// wavesMatch aligns p's samples with k's around a shift of sh frames (to
+// the sample, on k's loudest part) and checks every part of k that is
+// speech.
+func wavesMatch(k, p *printData, sh int) bool {
+	// The loudest part of k aligns best.
+	loud, loudE := 0, -1.0
+	var energies [printParts]float64
+	for q := range printParts {
+		e := 0.0
+		for _, v := range k.pcm[printPad+q*printPart : printPad+(q+1)*printPart] {
+			e += float64(v) * float64(v)
+		}
+		energies[q] = e
+		if e > loudE {
+			loud, loudE = q, e
+		}
+	}
+	if loudE <= 0 {
+		return false
+	}
+	// Every other lag on every other sample, then the lags around the
+	// best on all of them.
+	best, lag := -1.0, 0
+	for l := sh*frameLen - frameLen/2; l <= sh*frameLen+frameLen/2; l += 2 {
+		if r := waveRStep(k, p, loud, l, 2); r > best {
+			best, lag = r, l
+		}
+	}
+	best, at := -1.0, lag
+	for l := max(at-2, sh*frameLen-frameLen/2); l <= min(at+2, sh*frameLen+frameLen/2); l++ {
+		if r := waveR(k, p, loud, l); r > best {
+			best, lag = r, l
+		}
+	}
+	if best < printWaveR {
+		return false
+	}
+	parts := 0
+	for q := range printParts {
+		if energies[q] < loudE/1000 { // 30 dB under the loudest: a pause
+			continue
+		}
+		if waveR(k, p, q, lag) < printWaveR {
+			return false
+		}
+		parts++
+	}
+	return parts >= printParts/2
+}
+
+// waveR is the normalised correlation of k's part q with p's samples lag
+// later (|lag| <= printPad, so p has them).
+func waveR(k, p *printData, q, lag int) float64 { return waveRStep(k, p, q, lag, 1) }
+
+// waveRStep is waveR on every step-th sample.
+func waveRStep(k, p *printData, q, lag, step int) float64 {
+	x := k.pcm[printPad+q*printPart : printPad+(q+1)*printPart]
+	y := p.pcm[printPad+q*printPart+lag : printPad+(q+1)*printPart+lag]
+	y = y[:len(x)]
+	var c, ex, ey int64
+	for i := 0; i < len(x); i += step {
+		a, b := int64(x[i]), int64(y[i])
+		c, ex, ey = c+a*b, ex+a*a, ey+b*b
+	}
+	if ex <= 0 || ey <= 0 {
+		return 0
+	}
+	return float64(c) / math.Sqrt(float64(ex)*float64(ey))
+}

@@ -1,0 +1,59 @@
+package amd
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestKnownGreeting: a greeting heard to its beep is known the next time,
+// under other noise, gain, codec and alignment, and decided a machine after
+// 1.2 s of it; another greeting, and a person who says a known greeting's
+// first words in its voice ("Hello, this is John speaking" after "Hello,
+// this is Mark. I cannot..."), are not.
+func TestKnownGreeting(t *testing.T) {
+	need(t, "espeak-ng")
+	rng := rand.New(rand.NewPCG(21, 21))
+	v := voice{"espeak-ng", "en-us"}
+	call := func(lead float64, text string, db, noise float64, codec string, beep bool) []int16 {
+		s := signal(silence(ms(lead))).add(speechAt(tts(t, v, 160, text), db)).add(silence(ms(400)))
+		if beep {
+			s = s.add(tones(ms(300), db, 1000))
+		}
+		s = s.add(silence(ms(1500)))
+		return impair(s, rng, noise, false, codec, 0)
+	}
+	g := NewGreetings(10)
+	d := New(DefaultConfig())
+	d.UseGreetings(g)
+	hear := func(pcm []int16) Verdict {
+		d.Reset()
+		d.Answer(0)
+		feed(d, pcm, 0, 160)
+		d.End(int64(len(pcm)))
+		return d.Verdict()
+	}
+	const (
+		greeting = "The person you are calling is not available. Please leave a message after the tone."
+		mark     = "Hello, this is Mark. I cannot answer the phone right now. Leave a message."
+	)
+	first := hear(call(600, greeting, -18, -60, "alaw", true))
+	if first.Class != Machine || first.Reason == ReasonKnownGreeting || g.Len() != 1 {
+		t.Fatalf("first hearing: %s (%s), %d known; want a machine by its length, learnt", first.Class, first.Reason, g.Len())
+	}
+	again := hear(call(605, greeting, -26, -40, "ulaw", false)) // 20 dB SNR, half a frame later
+	if again.Class != Machine || again.Reason != ReasonKnownGreeting || again.DecidedAt >= first.DecidedAt-samples(600e6) {
+		t.Errorf("second hearing: %s (%s) at %d ms, first at %d ms; want known greeting 0.6 s sooner or more", again.Class, again.Reason, again.DecidedAt/8, first.DecidedAt/8)
+	}
+	if v := hear(call(600, "Hi, you have reached Anna. I cannot take your call right now.", -18, -60, "alaw", false)); v.Reason == ReasonKnownGreeting {
+		t.Errorf("another greeting matched the known one")
+	}
+	if v := hear(call(700, mark, -20, -55, "alaw", true)); v.Class != Machine || g.Len() != 2 {
+		t.Fatalf("Mark's greeting: %s (%s), %d known; want a machine, learnt", v.Class, v.Reason, g.Len())
+	}
+	if v := hear(call(650, "Hello, this is John speaking.", -20, -55, "alaw", false)); v.Class != Human {
+		t.Errorf("a person saying a known greeting's first words: %s (%s), want human", v.Class, v.Reason)
+	}
+	if v := hear(call(650, "Hello, who is this?", -18, -60, "alaw", false)); v.Class != Human {
+		t.Errorf("a hello: %s (%s), want human", v.Class, v.Reason)
+	}
+}
