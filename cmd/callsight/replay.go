@@ -37,6 +37,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
 	detector := fs.String("amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
 	machineSpeech := fs.Duration("machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
+	knownGreetings := fs.Int("known-greetings", engine.DefaultConfig().KnownGreetings, "voicemail greetings to learn and recognise (a recording heard to its beep is a machine after 1.2 s of it the next time); 0 turns that off")
 	forwardedSpeech := fs.Duration("forwarded-speech", amd.DefaultConfig().ForwardedSpeech, "machine-speech for calls the network forwarded on busy, no reply or unreachability (how voicemail is reached); 0 keeps machine-speech")
 	mapping := fs.String("sip-mapping", "rfc3398", "SIP status to Q.850 mapping for calls without a raw cause: rfc3398 or q1912.5")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
@@ -68,6 +69,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	cfg.NoAudio = *noAudio
 	cfg.AMD.MachineSpeech = *machineSpeech
 	cfg.AMD.ForwardedSpeech = *forwardedSpeech
+	cfg.KnownGreetings = *knownGreetings
 	if err := cfg.AMD.Validate(); err != nil {
 		return usageError{err}
 	}

@@ -39,7 +39,11 @@ func (e *Engine) newDetector() detector {
 	if e.cfg.Detector == DetectorAsterisk {
 		return asteriskDetector{asterisk.New(e.cfg.Asterisk)}
 	}
-	return amd.New(e.cfg.AMD)
+	d := amd.New(e.cfg.AMD)
+	if e.greetings != nil {
+		d.UseGreetings(e.greetings)
+	}
+	return d
 }
 
 func validDetector(name string) error {

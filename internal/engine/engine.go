@@ -58,6 +58,10 @@ type Config struct {
 	// once to learn which call they belong to (learn.go); zero turns
 	// learning off.
 	MaxLearnFlows int
+	// KnownGreetings is how many voicemail greetings the engine's detectors
+	// learn and recognise (amd.Greetings: a recording heard to its beep is
+	// a machine after 1.2 s of it the next time); zero turns that off.
+	KnownGreetings int
 	// ExplainCall keeps an energy trace for the call with this Call-ID.
 	ExplainCall string
 	// OnVerdict, when set, is called the moment a call's audio verdict is
@@ -98,6 +102,7 @@ func DefaultConfig() Config {
 		MaxAudioLegs:    100000,
 		MaxLearnFlows:   4096,
 		AudioQueue:      16384,
+		KnownGreetings:  256,
 	}
 }
 
@@ -128,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAudioLegs <= 0 {
 		errs = append(errs, errors.New("engine: max audio legs must be positive"))
+	}
+	if c.KnownGreetings < 0 {
+		errs = append(errs, fmt.Errorf("engine: known greetings %d must not be negative", c.KnownGreetings))
 	}
 	if c.MaxLearnFlows < 0 {
 		errs = append(errs, errors.New("engine: max learn flows must not be negative"))
@@ -167,12 +175,13 @@ type Stats struct {
 
 // Engine replays captures into calls.
 type Engine struct {
-	cfg    Config
-	log    *slog.Logger
-	corr   *signaling.Correlator
-	events io.Writer
-	calls  func(*outcome.Call) // the correlator's sink: fuse, then emitted
-	sink   func(*outcome.Call) // the caller's
+	greetings *amd.Greetings // known greetings, shared by the detectors; nil when off
+	cfg       Config
+	log       *slog.Logger
+	corr      *signaling.Correlator
+	events    io.Writer
+	calls     func(*outcome.Call) // the correlator's sink: fuse, then emitted
+	sink      func(*outcome.Call) // the caller's
 
 	// Calls whose audio legs the workers finished, waiting to be fused
 	// and emitted on the engine goroutine (worker.go).
@@ -235,6 +244,9 @@ func New(cfg Config, log *slog.Logger, events io.Writer, calls func(*outcome.Cal
 		traces: map[string]*audioLeg{}, learn: map[flowKey]*learnFlow{}, pending: map[*audioLeg]struct{}{},
 		byHost: map[netip.Addr][]*audioLeg{}, byPort: map[uint16][]*audioLeg{}}
 	e.inline = newProc(e)
+	if cfg.KnownGreetings > 0 {
+		e.greetings = amd.NewGreetings(cfg.KnownGreetings)
+	}
 	if cfg.AudioWorkers > 0 {
 		e.startWorkers(cfg.AudioWorkers)
 	}
