@@ -151,6 +151,9 @@
 //     the worst error; lowering it to 2.0 s makes machines faster by 0.1 s
 //     and costs about 1% of long hellos. Speech still inside the 120 ms lag
 //     that continues the chain counts, so the lag does not delay this.
+//   - A known greeting (UseGreetings, greetings.go) is a Machine after 1.2 s
+//     of it: a recording heard before to its beep, recognised by its
+//     waveform under other noise, gain and codec.
 //   - On a call the network forwarded on busy, no reply or unreachability
 //     (Forwarded: the caller learnt it from the signaling), 1.6 s
 //     (ForwardedSpeech) is enough: that is how mobile networks reach

@@ -49,9 +49,9 @@ const (
 	// best with a call's, have their waveforms compared.
 	printCandidates = 8
 	// The ring of PCM kept after the answer until the print is taken: the
-	// speech logic lags and the voice start moves later, up to a couple of
-	// seconds behind the newest sample.
-	printRingSamples = 4 * SampleRate
+	// print, its padding and the speech logic's lag behind the newest
+	// sample (ringSize frames) fit with room to spare.
+	printRingSamples = 2 * SampleRate
 	printEnvRing     = 256 // frames of levels kept, likewise
 )
 
