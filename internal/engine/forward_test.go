@@ -1,14 +1,10 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/callsight/callsight/internal/capture"
-	"github.com/callsight/callsight/outcome"
 )
 
 // A SIP-I call whose 183 carries an ISUP CPG "call forwarded on no reply"
@@ -20,32 +16,15 @@ func TestSIPIForwardingEvidence(t *testing.T) {
 		event byte
 		want  string
 	}{{5, "forwarded on no reply before the answer: a voicemail is likely"}, {2, ""}} {
-		var got *outcome.Call
-		e, err := New(DefaultConfig(), nil, nil, func(c *outcome.Call) { got = c })
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := newFeeder(t)
+		send := f.send
 		caller := netip.MustParseAddrPort("10.0.0.1:5060")
 		callee := netip.MustParseAddrPort("10.0.0.2:5060")
-		t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
-		frame := int64(0)
-		send := func(at time.Duration, src, dst netip.AddrPort, data []byte) {
-			frame++
-			e.Payload(&capture.Payload{Frame: frame, Time: t0.Add(at), Transport: capture.UDP, Src: src, Dst: dst, Data: data})
-		}
 		sdp := func(addr string) string {
 			return "v=0\r\no=- 1 1 IN IP4 " + addr + "\r\ns=-\r\nc=IN IP4 " + addr + "\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
 		}
 		msg := func(first, cseq, toTag, ct, body string) []byte {
-			to := "<sip:79161234567@10.0.0.2>"
-			if toTag != "" {
-				to += ";tag=" + toTag
-			}
-			if ct != "" {
-				ct = "Content-Type: " + ct + "\r\n"
-			}
-			return []byte(fmt.Sprintf("%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:74951112233@10.0.0.1>;tag=a1\r\nTo: %s\r\n"+
-				"Call-ID: fwd-sipi-1\r\nCSeq: %s\r\n%sContent-Length: %d\r\n\r\n%s", first, to, cseq, ct, len(body), body))
+			return sipMessage(first, "fwd-sipi-1", cseq, toTag, ct, body)
 		}
 		// CPG (0x2c): event information, then no optional part (pointer 0).
 		cpg := string([]byte{0x2c, tc.event, 0x00})
@@ -53,7 +32,8 @@ func TestSIPIForwardingEvidence(t *testing.T) {
 		send(time.Second, callee, caller, msg("SIP/2.0 183 Session Progress", "1 INVITE", "b2", "application/ISUP;version=itu-t92+;base=itu-t92+", cpg))
 		send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", sdp("10.0.0.2")))
 		send(9*time.Second, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", "", ""))
-		e.Finish()
+		f.e.Finish()
+		got := f.got
 		if got == nil {
 			t.Fatal("no call")
 		}

@@ -8,44 +8,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callsight/callsight/internal/capture"
 	"github.com/callsight/callsight/media/g711"
-	"github.com/callsight/callsight/outcome"
 )
 
 // A late offer: the INVITE carries no SDP, the 200 OK makes the offer and
 // the ACK answers it. The callee's RTP must still be bound and analysed.
 func TestLateOfferBindsAudio(t *testing.T) {
-	var got *outcome.Call
-	e, err := New(DefaultConfig(), nil, nil, func(c *outcome.Call) { got = c })
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFeeder(t)
+	send := f.send
 	caller := netip.MustParseAddrPort("10.0.0.1:5060")
 	callee := netip.MustParseAddrPort("10.0.0.2:5060")
 	callerRTP := netip.MustParseAddrPort("10.0.0.1:40000")
 	calleeRTP := netip.MustParseAddrPort("10.0.0.2:50000")
-	t0 := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
-	frame := int64(0)
-	send := func(at time.Duration, src, dst netip.AddrPort, data []byte) {
-		frame++
-		e.Payload(&capture.Payload{Frame: frame, Time: t0.Add(at), Transport: capture.UDP, Src: src, Dst: dst, Data: data})
-	}
 	sdp := func(addr netip.AddrPort) string {
 		return fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n",
 			addr.Addr(), addr.Addr(), addr.Port())
 	}
 	msg := func(first, cseq, toTag, body string) []byte {
-		to := "<sip:79161234567@10.0.0.2>"
-		if toTag != "" {
-			to += ";tag=" + toTag
-		}
 		ct := ""
 		if body != "" {
-			ct = "Content-Type: application/sdp\r\n"
+			ct = "application/sdp"
 		}
-		return []byte(fmt.Sprintf("%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:74951112233@10.0.0.1>;tag=a1\r\nTo: %s\r\n"+
-			"Call-ID: late-offer-1\r\nCSeq: %s\r\n%sContent-Length: %d\r\n\r\n%s", first, to, cseq, ct, len(body), body))
+		return sipMessage(first, "late-offer-1", cseq, toTag, ct, body)
 	}
 	send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", ""))
 	send(2*time.Second, callee, caller, msg("SIP/2.0 180 Ringing", "1 INVITE", "b2", ""))
@@ -71,7 +55,8 @@ func TestLateOfferBindsAudio(t *testing.T) {
 		send(5*time.Second+100*time.Millisecond+time.Duration(i)*20*time.Millisecond, calleeRTP, callerRTP, pkt)
 	}
 	send(12*time.Second, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", ""))
-	e.Finish()
+	f.e.Finish()
+	got := f.got
 	if got == nil {
 		t.Fatal("no call")
 	}
