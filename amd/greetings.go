@@ -1,6 +1,11 @@
 package amd
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
 	"math"
 	"sync"
 )
@@ -274,4 +279,83 @@ func waveRStep(k, p *printData, q, lag, step int) float64 {
 		return 0
 	}
 	return float64(c) / math.Sqrt(float64(ex)*float64(ey))
+}
+
+// The known greetings' file: greetingsMagic, then little-endian uint32s
+// version 1, frames per print, samples per print and the count, then each
+// print's levels (float32) and samples (int16).
+const greetingsMagic = "callsight known greetings\n"
+
+// WriteTo writes the known greetings to w in the form ReadFrom reads, so
+// that a service keeps what it learnt across restarts.
+func (g *Greetings) WriteTo(w io.Writer) (int64, error) {
+	var b bytes.Buffer
+	g.mu.Lock()
+	b.Grow(len(greetingsMagic) + 16 + len(g.entries)*(4*printFrames+2*len(printData{}.pcm)))
+	b.WriteString(greetingsMagic)
+	for _, v := range []uint32{1, printFrames, uint32(len(printData{}.pcm)), uint32(len(g.entries))} {
+		b.Write(binary.LittleEndian.AppendUint32(nil, v))
+	}
+	for _, e := range g.entries {
+		for _, l := range e.p.level {
+			b.Write(binary.LittleEndian.AppendUint32(nil, math.Float32bits(l)))
+		}
+		for _, s := range e.p.pcm {
+			b.Write(binary.LittleEndian.AppendUint16(nil, uint16(s)))
+		}
+	}
+	g.mu.Unlock()
+	return b.WriteTo(w)
+}
+
+// ReadFrom adds the greetings written by WriteTo to the store (up to its
+// size). A file of another version or print size is refused whole; a
+// truncated one keeps the greetings read before the cut, and says so.
+func (g *Greetings) ReadFrom(r io.Reader) (int64, error) {
+	br := &countReader{r: r}
+	head := make([]byte, len(greetingsMagic)+16)
+	if _, err := io.ReadFull(br, head); err != nil {
+		return br.n, fmt.Errorf("amd: known greetings: header: %w", err)
+	}
+	if string(head[:len(greetingsMagic)]) != greetingsMagic {
+		return br.n, errors.New("amd: known greetings: not a known-greetings file")
+	}
+	u := func(i int) uint32 { return binary.LittleEndian.Uint32(head[len(greetingsMagic)+4*i:]) }
+	if u(0) != 1 || u(1) != printFrames || u(2) != uint32(len(printData{}.pcm)) {
+		return br.n, fmt.Errorf("amd: known greetings: version %d with prints of %d frames and %d samples; this build reads version 1 with %d and %d",
+			u(0), u(1), u(2), printFrames, len(printData{}.pcm))
+	}
+	n := int(u(3))
+	buf := make([]byte, 4*printFrames+2*len(printData{}.pcm))
+	for i := range n {
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return br.n, fmt.Errorf("amd: known greetings: greeting %d of %d: %w (the %d before it are kept)", i+1, n, err, i)
+		}
+		p := new(printData)
+		for j := range p.level {
+			p.level[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:]))
+		}
+		off := 4 * printFrames
+		for j := range p.pcm {
+			p.pcm[j] = int16(binary.LittleEndian.Uint16(buf[off+2*j:]))
+		}
+		g.mu.Lock()
+		if len(g.entries) < g.max { // they were told apart when learnt
+			g.clock++
+			g.entries = append(g.entries, greeting{p: p, used: g.clock})
+		}
+		g.mu.Unlock()
+	}
+	return br.n, nil
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

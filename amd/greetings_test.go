@@ -1,7 +1,9 @@
 package amd
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +57,63 @@ func TestKnownGreeting(t *testing.T) {
 	}
 	if v := hear(call(650, "Hello, who is this?", -18, -60, "alaw", false)); v.Class != Human {
 		t.Errorf("a hello: %s (%s), want human", v.Class, v.Reason)
+	}
+}
+
+// TestGreetingsFile: the known greetings written and read back are known
+// to a new store; a file cut short keeps the greetings before the cut and
+// says so; another file is refused.
+func TestGreetingsFile(t *testing.T) {
+	need(t, "espeak-ng")
+	rng := rand.New(rand.NewPCG(22, 22))
+	v := voice{"espeak-ng", "en-gb"}
+	call := func(text string, beep bool) []int16 {
+		s := signal(silence(ms(500))).add(speechAt(tts(t, v, 160, text), -20))
+		if beep {
+			s = s.add(silence(ms(400))).add(tones(ms(300), -20, 1200))
+		}
+		return impair(s.add(silence(ms(1500))), rng, -55, false, "alaw", 0)
+	}
+	hear := func(g *Greetings, pcm []int16) Verdict {
+		d := New(DefaultConfig())
+		d.UseGreetings(g)
+		d.Answer(0)
+		feed(d, pcm, 0, 160)
+		d.End(int64(len(pcm)))
+		return d.Verdict()
+	}
+	texts := []string{"The person you are calling is not available. Please leave a message after the tone.",
+		"You have reached the voicemail of John Smith. I am not available at the moment."}
+	g := NewGreetings(0)
+	for _, tx := range texts {
+		hear(g, call(tx, true))
+	}
+	if g.Len() != 2 {
+		t.Fatalf("learnt %d greetings, want 2", g.Len())
+	}
+	var b bytes.Buffer
+	if _, err := g.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	full := b.Bytes()
+	g2 := NewGreetings(0)
+	if _, err := g2.ReadFrom(bytes.NewReader(full)); err != nil || g2.Len() != 2 {
+		t.Fatalf("read back: %d greetings, %v", g2.Len(), err)
+	}
+	if v := hear(g2, call(texts[1], false)); v.Reason != ReasonKnownGreeting {
+		t.Errorf("a greeting read from the file: %s (%s), want %q", v.Class, v.Reason, ReasonKnownGreeting)
+	}
+	g3 := NewGreetings(0)
+	_, err := g3.ReadFrom(bytes.NewReader(full[:len(full)-100]))
+	if err == nil || !strings.Contains(err.Error(), "greeting 2 of 2") || g3.Len() != 1 {
+		t.Errorf("cut file: %d greetings, %v; want 1 and an error naming greeting 2 of 2", g3.Len(), err)
+	}
+	bad := bytes.Clone(full)
+	bad[len(greetingsMagic)+4] = 99 // frames per print
+	if _, err := NewGreetings(0).ReadFrom(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "99 frames") {
+		t.Errorf("another print size: %v", err)
+	}
+	if _, err := NewGreetings(0).ReadFrom(strings.NewReader("not a greetings file at all, nope")); err == nil {
+		t.Errorf("garbage accepted")
 	}
 }

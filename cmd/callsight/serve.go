@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/callsight/callsight/amd"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/callsight/callsight/amd"
 	"github.com/callsight/callsight/analytics"
 	"github.com/callsight/callsight/callctl"
 	"github.com/callsight/callsight/internal/capture"
@@ -76,6 +77,7 @@ type serveOptions struct {
 	machineSpeech               time.Duration
 	forwardedSpeech             time.Duration
 	knownGreetings              int
+	greetingsFile               string
 	detector                    string
 	sipRec                      string
 	sipRecMedia                 string
@@ -128,6 +130,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.detector, "amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
 	fs.DurationVar(&o.machineSpeech, "machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
 	fs.IntVar(&o.knownGreetings, "known-greetings", engine.DefaultConfig().KnownGreetings, "voicemail greetings to learn and recognise (a recording heard to its beep is a machine after 1.2 s of it the next time); 0 turns that off")
+	fs.StringVar(&o.greetingsFile, "greetings-file", "", "keep the known greetings in this file: read at start, written every 5 minutes and at shutdown (empty: learnt afresh each start)")
 	fs.DurationVar(&o.forwardedSpeech, "forwarded-speech", amd.DefaultConfig().ForwardedSpeech, "machine-speech for calls the network forwarded on busy, no reply or unreachability (how voicemail is reached); 0 keeps machine-speech")
 	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
@@ -409,6 +412,25 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
 	}
 	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(pl.queued.Load()) })
+	if g := pl.eng.Greetings(); g != nil {
+		reg.NewGaugeFunc("callsight_amd_known_greetings", "Voicemail greetings known (heard to their beep).", func() float64 { return float64(g.Len()) })
+		if o.greetingsFile != "" {
+			loadGreetings(g, o.greetingsFile, log)
+			defer saveGreetings(g, o.greetingsFile, log) // after the engine drained (deferred before it)
+			go func() {
+				t := time.NewTicker(5 * time.Minute)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						saveGreetings(g, o.greetingsFile, log)
+					}
+				}
+			}()
+		}
+	}
 	reg.NewCounterFunc("callsight_audio_settled_total", "Calls whose audio analysis stopped once their verdict was final (--settle-after).",
 		func() float64 { return float64(pl.eng.SettledCalls()) })
 	engineDone := make(chan struct{})
@@ -1372,4 +1394,51 @@ func startSIPREC(ctx context.Context, o serveOptions, pl *pipeline, log *slog.Lo
 	fmt.Fprintf(stdout, "callsight serve: SIPREC on %s://%s\n", network, bound)
 	log.Info("siprec listening", "network", network, "addr", bound.String(), "media", o.sipRecMedia, "ports", o.sipRecPorts)
 	return nil
+}
+
+// loadGreetings reads the known greetings saved by an earlier run. A
+// missing file is a first start; a damaged one is reported and what could
+// be read is kept.
+func loadGreetings(g *amd.Greetings, path string, log *slog.Logger) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		log.Info("known greetings: no file yet, starting empty", "file", path)
+		return
+	}
+	if err != nil {
+		log.Error("known greetings: not read", "file", path, "err", err)
+		return
+	}
+	defer f.Close()
+	if _, err := g.ReadFrom(bufio.NewReader(f)); err != nil {
+		log.Error("known greetings: file damaged", "file", path, "err", err, "kept", g.Len())
+		return
+	}
+	log.Info("known greetings: read", "file", path, "greetings", g.Len())
+}
+
+// saveGreetings writes the known greetings to path atomically: a
+// temporary file beside it, synced, then renamed over it.
+func saveGreetings(g *amd.Greetings, path string, log *slog.Logger) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err == nil {
+		_, err = g.WriteTo(tmp)
+		if err == nil {
+			err = tmp.Sync()
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		log.Error("known greetings: not saved", "file", path, "err", err)
+		return
+	}
+	log.Debug("known greetings: saved", "file", path, "greetings", g.Len())
 }

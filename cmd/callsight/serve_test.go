@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callsight/callsight/amd"
 	"github.com/callsight/callsight/analytics"
 	"github.com/callsight/callsight/callctl"
 	"github.com/callsight/callsight/internal/capture"
@@ -971,5 +972,49 @@ func TestServeAsteriskMatchesReplay(t *testing.T) {
 		if got[id] != w {
 			t.Errorf("call %s: serve %q, replay %q", id, got[id], w)
 		}
+	}
+}
+
+// TestServeKnownGreetingsFile: serve saves the greetings it learnt to
+// --greetings-file at shutdown and reads them at the next start; a damaged
+// file is reported and serve runs on.
+func TestServeKnownGreetingsFile(t *testing.T) {
+	file := filepath.Join("..", "..", "pcaps", "audio", "audio-answered.pcap.gz")
+	if _, err := os.Stat(file); err != nil {
+		t.Skipf("no committed audio corpus: %v", err)
+	}
+	gf := filepath.Join(t.TempDir(), "greetings.bin")
+	serveOnce := func() string {
+		var mu sync.Mutex
+		var stderr bytes.Buffer
+		err := cmdServe([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " t", "--pcap", file,
+			"--speed", "0", "--exit-after", "1s", "--greetings-file", gf, "--log-level", "info"}, io.Discard, lockedWriter{&mu, &stderr})
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		return stderr.String()
+	}
+	first := serveOnce()
+	if !strings.Contains(first, "no file yet") {
+		t.Errorf("first start did not say it starts empty:\n%s", first)
+	}
+	f, err := os.Open(gf)
+	if err != nil {
+		t.Fatalf("greetings not saved: %v", err)
+	}
+	g := amd.NewGreetings(0)
+	_, err = g.ReadFrom(f)
+	f.Close()
+	if err != nil || g.Len() < 2 {
+		t.Fatalf("saved file: %d greetings, %v; want the 2 or more voicemails with a beep of %s", g.Len(), err, file)
+	}
+	if second := serveOnce(); !strings.Contains(second, fmt.Sprintf(`"greetings":%d`, g.Len())) {
+		t.Errorf("second start did not read the %d greetings:\n%s", g.Len(), second)
+	}
+	if err := os.WriteFile(gf, []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if third := serveOnce(); !strings.Contains(third, "file damaged") {
+		t.Errorf("a damaged file was not reported:\n%s", third)
 	}
 }

@@ -106,6 +106,10 @@ func DefaultConfig() Config {
 	}
 }
 
+// Greetings returns the engine's known-greetings store (nil when
+// KnownGreetings is 0), for saving and loading it.
+func (e *Engine) Greetings() *amd.Greetings { return e.greetings }
+
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
 	var errs []error
