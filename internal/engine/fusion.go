@@ -127,8 +127,17 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	before := c.Outcome
 	switch v.Class {
 	case amd.Human, amd.Machine, amd.Fax, amd.Silence:
-		if c.Outcome == outcome.Answered {
+		switch {
+		case c.Outcome == outcome.Answered:
 			c.Outcome = outcome.Outcome(v.Class.String())
+		case c.Outcome == outcome.SwitchedOff && answered && v.Class == amd.Machine && v.BeepEnd >= 0:
+			// The network forwarded the call because the phone was not
+			// reachable (an ISUP redirection, outcome rule 4), and what
+			// answered was a voicemail, not the network's announcement:
+			// its beep says so, and the caller may leave a message.
+			c.Outcome = outcome.Machine
+			c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, v.BeepEnd)), Source: outcome.SrcRule,
+				What: "a voicemail answered after forwarding for the phone not being reachable (greeting and beep): machine"})
 		}
 	case amd.Announcement:
 		switch {
