@@ -217,3 +217,7 @@ const ReasonForwardedGreeting = "greeting after forwarding"
 // ReasonKnownGreeting is the Reason of a Machine whose first 1.2 s of
 // speech was a greeting heard before to its beep (Detector.UseGreetings).
 const ReasonKnownGreeting = "known greeting"
+
+// ReasonHelloOverVoices is the Reason of a Human whose hello was followed,
+// without a pause, by quieter voices (a television, people in the room).
+const ReasonHelloOverVoices = "hello, then quieter voices"

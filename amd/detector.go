@@ -149,6 +149,14 @@ type Detector struct {
 	gPrint    *printData
 	gDone     bool
 
+	// The levels of the answered chain's speech frames in its first 0.8 s
+	// from the voice start and in 1-2 s (fgAt: the voice start they are
+	// of): a hello over background voices (backgroundAfterHello).
+	fgAt       int64
+	fgA        [fgAFrames]float32
+	fgB        [fgBFrames]float32
+	fgNA, fgNB int
+
 	ring      [ringSize]frameRec
 	nFrames   int64 // frames analysed
 	nConsumed int64 // frames through the speech logic
@@ -1206,6 +1214,7 @@ func (d *Detector) consume() {
 			d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1}
 		}
 		d.step(&d.sp, r, isSpeech)
+		d.noteLevel(r, isSpeech)
 		d.decideSpeech(end)
 		if d.greetings != nil {
 			d.knownGreeting(end)
@@ -1322,6 +1331,65 @@ func (d *Detector) releasePrint() {
 		printPool.Put(d.gPrint)
 		d.gPrint = nil
 	}
+}
+
+// Background voices. A person who answers with a television on, or with
+// people talking nearby, says "Hello?" over voices that go on after it:
+// the chain of speech never pauses, and by its length it would be a
+// greeting. The person's close voice is louder than the voices behind:
+// when the loudest fifth of the speech frames of the 0.8 s from the voice
+// start stands fgDropDB or more over that of 1-2 s in (where a greeting
+// goes on at its level: a spoken or synthetic greeting's drops measure at
+// most 4.3 dB on amd's suite), the voice stopped and others went on, and
+// the verdict is Human, ReasonHelloOverVoices.
+const (
+	fgAFrames = 80  // 0.8 s
+	fgBFrames = 100 // 1-2 s
+	fgDropDB  = 6
+	fgOverDB  = 10 // a frame counts this far over the line's noise
+)
+
+// noteLevel keeps the levels of the answered chain's speech frames.
+func (d *Detector) noteLevel(r frameRec, speech bool) {
+	sp := &d.sp
+	if !sp.chainOn {
+		return
+	}
+	if sp.voiceStart != d.fgAt {
+		d.fgAt, d.fgNA, d.fgNB = sp.voiceStart, 0, 0
+	}
+	off := (r.start - sp.voiceStart) / frameLen
+	inA, inB := off >= 0 && off < fgAFrames, off >= 100 && off < 100+fgBFrames
+	if !speech || !inA && !inB || r.db < d.noise.Value(energy.SilenceDBFS)+fgOverDB {
+		return
+	}
+	if inA {
+		d.fgA[d.fgNA] = float32(r.db)
+		d.fgNA++
+	} else {
+		d.fgB[d.fgNB] = float32(r.db)
+		d.fgNB++
+	}
+}
+
+// backgroundAfterHello reports whether the chain's first 0.8 s stood
+// fgDropDB over what followed (a voice, then quieter ones).
+func (d *Detector) backgroundAfterHello() bool {
+	if d.fgAt != d.sp.voiceStart || d.fgNA < 20 || d.fgNB < 30 {
+		return false
+	}
+	return loudFifth(d.fgA[:d.fgNA])-loudFifth(d.fgB[:d.fgNB]) >= fgDropDB
+}
+
+// loudFifth returns the level at the 80th percentile of x (which it
+// sorts).
+func loudFifth(x []float32) float32 {
+	for i := 1; i < len(x); i++ { // insertion sort: at most 100, once a call
+		for j := i; j > 0 && x[j] < x[j-1]; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
+	return x[len(x)*8/10]
 }
 
 func (d *Detector) silenceFor(chainLen int64) int64 {
@@ -1557,6 +1625,8 @@ func (d *Detector) decideSpeech(now int64) {
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
 		switch {
 		case !d.open() || hold || d.v.Class == Silence:
+		case heard >= d.machineSpeech && d.backgroundAfterHello():
+			d.decide(Human, 0.6, ReasonHelloOverVoices)
 		case heard >= d.machineSpeech:
 			conf := 0.7 + 0.3*min(1, float64(sp.chainFrames*frameLen)/float64(chainLen+1))
 			d.decide(Machine, min(conf, 0.95), "long greeting")
