@@ -162,7 +162,8 @@ type Detector struct {
 	nConsumed int64 // frames through the speech logic
 
 	answerAt  int64
-	forwarded bool // Forwarded: ForwardedSpeech decides Machine
+	newSrc    int64 // where the latest new source (RTP SSRC) began, -1 none
+	forwarded bool  // Forwarded: ForwardedSpeech decides Machine
 	v         Verdict
 
 	ev      [maxEvents]Event
@@ -276,6 +277,7 @@ func (d *Detector) Reset() {
 	// Cadence tones: 425 Hz or a close pair (440+480 beats, so no level check).
 	d.low = tone.Tracker{Sticky: true, FreqTol: 0.06, MinTol: 25, MaxMiss: 3, MaxLostMiss: 6}
 	d.answerAt = -1
+	d.newSrc = -1
 	d.v = Verdict{DecidedAt: -1, BeepStart: -1, BeepEnd: -1, GreetingEnd: -1}
 	d.busyTill = -1
 	d.cedEnd = -1
@@ -312,6 +314,14 @@ func (d *Detector) Answer(sample int64) {
 // MachineSpeech. Nothing else changes: a person reached by forwarding who
 // says a short hello is still Human. Call it before the answer's audio.
 func (d *Detector) Forwarded() { d.forwarded = true }
+
+// NewSource tells the detector that the audio from sample on comes from
+// another source than before (a new RTP SSRC took over the stream: early
+// media came from an announcement server or a caller tune platform, the
+// callee's phone sends after the answer). Speech of a new source that
+// begins around the answer is the callee's, never an early announcement
+// going on.
+func (d *Detector) NewSource(sample int64) { d.newSrc = sample }
 
 // UseGreetings makes the detector recognise the known greetings of g and
 // teach it the greetings of the machines it hears to their beep
@@ -1588,7 +1598,7 @@ func (d *Detector) decideSpeech(now int64) {
 		d.tailLevel = sp.burstLevel / float64(sp.burstFrames)
 	}
 	if sp.chainOn && d.earlyAnn && d.open() && sp.chainStart <= d.answerAt+tailGap && d.early.lastSpeech >= d.answerAt-tailLead &&
-		abs(d.tailLevel-d.earlyLevel) <= tailLevelDB {
+		abs(d.tailLevel-d.earlyLevel) <= tailLevelDB && !(d.newSrc >= d.answerAt-tailLead && d.newSrc <= sp.chainStart) {
 		// Speech running across the answer is the early announcement going
 		// on (a network that answers to play it), not the callee: long
 		// enough, it is the announcement; a tail cut short by the answer

@@ -156,3 +156,47 @@ func TestEarlyMediaThenAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestNewSourceAtAnswer: early media (here a notice; in the evaluation
+// sets a caller tune) plays up to the answer and the person says "Hello
+// there" at once. By level and timing that is the early media going on,
+// the network answering in the middle of its announcement; but the
+// callee's phone is another RTP source than the early media's platform,
+// and speech of a new source is the callee's.
+func TestNewSourceAtAnswer(t *testing.T) {
+	need(t, "espeak-ng")
+	g := &gen{t: t, rng: rand.New(rand.NewPCG(9, 9))}
+	notice := speechAt(g.say("The subscriber you are calling is switched off or out of the coverage area. Please call again later.", false), -18)
+	hello := speechAt(g.say("Hello there", false), -18)
+	early := signal(silence(ms(300))).add(notice[:loudest(notice)])
+	s := append(signal{}, early...)
+	s = s.add(silence(ms(20))).add(hello).add(silence(ms(3000)))
+	rng := rand.New(rand.NewPCG(10, 10))
+	pcm := impair(s, rng, -60, false, "alaw", 0)
+	answer := int64(len(early))
+	for _, tc := range []struct {
+		newSource bool
+		want      Class
+	}{{true, Human}, {false, Announcement}} {
+		d := New(DefaultConfig())
+		for p := int64(0); p < int64(len(pcm)); {
+			n := min(160, int64(len(pcm))-p)
+			if p <= answer && answer < p+n {
+				if p < answer {
+					n = answer - p
+				} else {
+					d.Answer(answer)
+					if tc.newSource {
+						d.NewSource(answer)
+					}
+				}
+			}
+			d.Write(pcm[p:p+n], p)
+			p += n
+		}
+		d.End(int64(len(pcm)))
+		if v := d.Verdict(); v.Class != tc.want {
+			t.Errorf("new source %v: %s (%s), want %s", tc.newSource, v.Class, v.Reason, tc.want)
+		}
+	}
+}

@@ -196,7 +196,9 @@ type Stream struct {
 	start      time.Time
 	srcs       [maxSources]source
 	nsrc       int
-	active     int // index in srcs, -1 before the first packet
+	active     int   // index in srcs, -1 before the first packet
+	takeovers  int   // times a new SSRC took over from an active one
+	takeoverAt int64 // capture sample position where the latest began
 	seg        segment
 	held       []slot
 	free       [][]byte
@@ -360,12 +362,14 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 		if s.active >= 0 {
 			s.srcs[s.active].superseded = true
 			s.srcs[s.active].run = 0
+			s.takeovers++
 		}
 		s.active = si
 		if verdict != seqRestart {
 			s.flushHeld(out)
 			s.newSegment(si, ext, h.Timestamp, t, codec, payload, ext-maxMisorder)
 		}
+		s.takeoverAt = floorDiv(t, nsPerSample)
 	}
 	if verdict == seqRestart {
 		s.flushHeld(out)
@@ -744,6 +748,12 @@ func (s *Stream) source(ssrc uint32, t int64) (int, bool) {
 // Advance releases the packets that have waited the reorder window at
 // capture time now, for a caller that has no packet to give (a stream gone
 // quiet). It never inserts audio that no packet announced.
+// Takeovers returns how many times a new SSRC took over the stream from
+// an active one (early media from an announcement server, then the
+// callee's own phone after the answer) and the sample position, on the
+// capture clock, where the latest began.
+func (s *Stream) Takeovers() (n int, at int64) { return s.takeovers, s.takeoverAt }
+
 func (s *Stream) Advance(now time.Time, out func(pcm []int16, sample int64)) {
 	if s.started {
 		s.releaseReady(int64(now.Sub(s.start)), false, out)

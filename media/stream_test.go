@@ -635,3 +635,28 @@ func TestAdvance(t *testing.T) {
 		t.Fatalf("Advance(60ms) released %d samples, want 320", got)
 	}
 }
+
+// TestTakeovers: a new SSRC taking over is counted with where it began on
+// the sample clock; a straggler of the old one, and a restart of the same
+// SSRC's sequence, are not takeovers.
+func TestTakeovers(t *testing.T) {
+	s := NewStream(DefaultConfig())
+	out := func([]int16, int64) {}
+	feed := func(ps []pkt) {
+		for _, p := range ps {
+			if err := s.Process(t0.Add(p.at), p.bytes(), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	feed(stream(3, 20))
+	if n, _ := s.Takeovers(); n != 0 {
+		t.Fatalf("first source: %d takeovers, want 0", n)
+	}
+	feed([]pkt{{at: ms(60), seq: 500, ts: 9000, ssrc: 2, pt: 8, payload: alaw(10, 160)},
+		{at: ms(65), seq: 3, ts: 480, ssrc: 1, pt: 8, payload: alaw(3, 160)}, // straggler of SSRC 1
+		{at: ms(80), seq: 501, ts: 9160, ssrc: 2, pt: 8, payload: alaw(11, 160)}})
+	if n, at := s.Takeovers(); n != 1 || at != 480 {
+		t.Errorf("after SSRC 2: %d takeovers at sample %d, want 1 at 480 (60 ms)", n, at)
+	}
+}

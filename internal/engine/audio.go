@@ -67,9 +67,10 @@ type audioLeg struct {
 
 	// w is the audio worker that owns stream and det, nil when the engine
 	// runs them itself. ans is the answer time as the processor knows it.
-	w      *audioWorker
-	ans    time.Time
-	fwdAns bool // the processor's copy of forward at the answer
+	w         *audioWorker
+	ans       time.Time
+	fwdAns    bool // the processor's copy of forward at the answer
+	takeovers int  // the stream's SSRC takeovers told to the detector
 
 	// forward is why the network forwarded the call before its answer
 	// (a Q.763 redirecting reason), forwardVM whether that is how a

@@ -19,6 +19,7 @@ type detector interface {
 	Write(pcm []int16, sample int64)
 	Answer(sample int64)
 	Forwarded()
+	NewSource(sample int64)
 	End(sample int64)
 	Samples() int64
 	Verdict() amd.Verdict
@@ -64,6 +65,9 @@ type asteriskDetector struct{ *asterisk.Detector }
 
 // Forwarded does nothing: AMD() knows no signaling.
 func (a asteriskDetector) Forwarded() {}
+
+// NewSource does nothing: AMD() listens from the answer only.
+func (a asteriskDetector) NewSource(int64) {}
 
 // Verdict returns AMD()'s verdict as the call's audio verdict.
 func (a asteriskDetector) Verdict() amd.Verdict { return asteriskVerdict(a.Detector.Verdict()) }

@@ -38,6 +38,10 @@ func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
 	if err != nil {
 		return err
 	}
+	if n, at := a.stream.Takeovers(); n != a.takeovers {
+		a.takeovers = n
+		a.det.NewSource(at)
+	}
 	if !a.started {
 		a.started = true
 		if !a.ans.IsZero() && !a.answered {
