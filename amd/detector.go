@@ -1246,8 +1246,10 @@ func (d *Detector) consume() {
 // after them) from the first chain's voice start have been written and the
 // speech logic has reached their end (now is the end of the frame it took
 // last), and decides Machine when the print is a known greeting's and the
-// speech went on to its end. Without a print it teaches the store what
-// the beep proved a greeting.
+// speech went on to within 400 ms of its end (a greeting's pause between
+// sentences may fall there; a hello that stopped long before is not one).
+// Once the print is taken, it teaches the store what the beep proved a
+// greeting.
 func (d *Detector) knownGreeting(now int64) {
 	if d.gDone {
 		d.learnGreeting()
@@ -1290,7 +1292,7 @@ func (d *Detector) knownGreeting(now int64) {
 	}
 	printRingPool.Put(d.gRing)
 	d.gRing = nil
-	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(200e6) && d.greetings.match(p) {
+	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(400e6) && d.greetings.match(p) {
 		d.decide(Machine, 0.9, ReasonKnownGreeting)
 		printPool.Put(p)
 		return
