@@ -221,3 +221,8 @@ const ReasonKnownGreeting = "known greeting"
 // ReasonHelloOverVoices is the Reason of a Human whose hello was followed,
 // without a pause, by quieter voices (a television, people in the room).
 const ReasonHelloOverVoices = "hello, then quieter voices"
+
+// ReasonKnownAnnouncement is the Reason of an Announcement whose first 1.2
+// s after the answer was a network announcement heard before (its call
+// released by the network right after it; Detector.Taught).
+const ReasonKnownAnnouncement = "known announcement"

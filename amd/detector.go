@@ -417,7 +417,17 @@ func (d *Detector) End(sample int64) {
 	d.flushPending(now, true)
 	d.endBurst(&d.sp)
 	d.endBurst(&d.early)
-	defer d.releasePrint()
+	defer func() {
+		// A machine without a beep may be the network's announcement:
+		// its print waits for Taught.
+		if d.v.Class != Machine || d.v.BeepEnd >= 0 || d.gPrint == nil {
+			d.releasePrint()
+		}
+		if d.gRing != nil {
+			printRingPool.Put(d.gRing)
+			d.gRing = nil
+		}
+	}()
 	if d.answerAt >= 0 && now > d.answerAt {
 		if !d.v.Decided {
 			switch {
@@ -1292,10 +1302,17 @@ func (d *Detector) knownGreeting(now int64) {
 	}
 	printRingPool.Put(d.gRing)
 	d.gRing = nil
-	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(400e6) && d.greetings.match(p) {
-		d.decide(Machine, 0.9, ReasonKnownGreeting)
-		printPool.Put(p)
-		return
+	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(400e6) {
+		switch d.greetings.match(p) {
+		case Machine:
+			d.decide(Machine, 0.9, ReasonKnownGreeting)
+			printPool.Put(p)
+			return
+		case Announcement:
+			d.decide(Announcement, 0.9, ReasonKnownAnnouncement)
+			printPool.Put(p)
+			return
+		}
 	}
 	d.gPrint = p
 }
@@ -1309,13 +1326,29 @@ func (d *Detector) learnGreeting() {
 	}
 	switch {
 	case d.v.Class == Machine && d.v.BeepEnd >= 0:
-		if !d.greetings.learn(d.gPrint) {
+		if !d.greetings.learn(d.gPrint, Machine) {
 			printPool.Put(d.gPrint)
 		}
 		d.gPrint = nil
 	case d.v.Class != Machine && d.v.Class != Human && d.v.Class != Unknown:
 		d.releasePrint() // fax, dead air, an announcement: no greeting
 	}
+}
+
+// Taught tells the detector, after End, what its caller made of the call.
+// An answered announcement sounds like a greeting without a beep: the
+// caller tells them apart by who released the call and when. When it says
+// Announcement, the print the detector still holds is learnt as the
+// network's, and the next call that plays it is an Announcement after
+// 1.2 s (ReasonKnownAnnouncement); anything else lets the print go.
+func (d *Detector) Taught(c Class) {
+	if d.greetings != nil && d.gPrint != nil && c == Announcement {
+		if !d.greetings.learn(d.gPrint, Announcement) {
+			printPool.Put(d.gPrint)
+		}
+		d.gPrint = nil
+	}
+	d.releasePrint()
 }
 
 // keepPCM copies the samples from the answer on into the print ring.

@@ -82,8 +82,9 @@ type Greetings struct {
 }
 
 type greeting struct {
-	p    *printData
-	used uint64
+	p     *printData
+	class Class // Machine (a voicemail greeting) or Announcement (the network's)
+	used  uint64
 }
 
 // NewGreetings returns an empty store of up to max prints (256 when max
@@ -102,21 +103,23 @@ func (g *Greetings) Len() int {
 	return len(g.entries)
 }
 
-// match reports whether p is a known greeting.
-func (g *Greetings) match(p *printData) bool {
+// match returns the class of the known recording p plays (Machine or
+// Announcement), Unknown when it is none.
+func (g *Greetings) match(p *printData) Class {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.clock++
 	if i := g.bestMatch(p); i >= 0 {
 		g.entries[i].used = g.clock
-		return true
+		return g.entries[i].class
 	}
-	return false
+	return Unknown
 }
 
-// learn adds p unless it is known already (then p is not kept). It
-// reports whether it kept p.
-func (g *Greetings) learn(p *printData) bool {
+// learn adds p as a recording of class unless it is known already (then p
+// is not kept; a recording learnt both ways keeps the first). It reports
+// whether it kept p.
+func (g *Greetings) learn(p *printData, class Class) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.clock++
@@ -125,7 +128,7 @@ func (g *Greetings) learn(p *printData) bool {
 		return false
 	}
 	if len(g.entries) < g.max {
-		g.entries = append(g.entries, greeting{p: p, used: g.clock})
+		g.entries = append(g.entries, greeting{p: p, class: class, used: g.clock})
 		return true
 	}
 	old := 0
@@ -135,7 +138,7 @@ func (g *Greetings) learn(p *printData) bool {
 		}
 	}
 	printPool.Put(g.entries[old].p)
-	g.entries[old] = greeting{p: p, used: g.clock}
+	g.entries[old] = greeting{p: p, class: class, used: g.clock}
 	return true
 }
 
@@ -282,8 +285,9 @@ func waveRStep(k, p *printData, q, lag, step int) float64 {
 }
 
 // The known greetings' file: greetingsMagic, then little-endian uint32s
-// version 1, frames per print, samples per print and the count, then each
-// print's levels (float32) and samples (int16).
+// version 2, frames per print, samples per print and the count, then each
+// print's class (a byte: 2 machine, 3 announcement), levels (float32) and
+// samples (int16).
 const greetingsMagic = "callsight known greetings\n"
 
 // WriteTo writes the known greetings to w in the form ReadFrom reads, so
@@ -293,10 +297,11 @@ func (g *Greetings) WriteTo(w io.Writer) (int64, error) {
 	g.mu.Lock()
 	b.Grow(len(greetingsMagic) + 16 + len(g.entries)*(4*printFrames+2*len(printData{}.pcm)))
 	b.WriteString(greetingsMagic)
-	for _, v := range []uint32{1, printFrames, uint32(len(printData{}.pcm)), uint32(len(g.entries))} {
+	for _, v := range []uint32{2, printFrames, uint32(len(printData{}.pcm)), uint32(len(g.entries))} {
 		b.Write(binary.LittleEndian.AppendUint32(nil, v))
 	}
 	for _, e := range g.entries {
+		b.WriteByte(byte(e.class))
 		for _, l := range e.p.level {
 			b.Write(binary.LittleEndian.AppendUint32(nil, math.Float32bits(l)))
 		}
@@ -321,28 +326,32 @@ func (g *Greetings) ReadFrom(r io.Reader) (int64, error) {
 		return br.n, errors.New("amd: known greetings: not a known-greetings file")
 	}
 	u := func(i int) uint32 { return binary.LittleEndian.Uint32(head[len(greetingsMagic)+4*i:]) }
-	if u(0) != 1 || u(1) != printFrames || u(2) != uint32(len(printData{}.pcm)) {
-		return br.n, fmt.Errorf("amd: known greetings: version %d with prints of %d frames and %d samples; this build reads version 1 with %d and %d",
+	if u(0) != 2 || u(1) != printFrames || u(2) != uint32(len(printData{}.pcm)) {
+		return br.n, fmt.Errorf("amd: known greetings: version %d with prints of %d frames and %d samples; this build reads version 2 with %d and %d",
 			u(0), u(1), u(2), printFrames, len(printData{}.pcm))
 	}
 	n := int(u(3))
-	buf := make([]byte, 4*printFrames+2*len(printData{}.pcm))
+	buf := make([]byte, 1+4*printFrames+2*len(printData{}.pcm))
 	for i := range n {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return br.n, fmt.Errorf("amd: known greetings: greeting %d of %d: %w (the %d before it are kept)", i+1, n, err, i)
 		}
+		class := Class(buf[0])
+		if class != Machine && class != Announcement {
+			return br.n, fmt.Errorf("amd: known greetings: greeting %d of %d: class %d (the %d before it are kept)", i+1, n, buf[0], i)
+		}
 		p := new(printData)
 		for j := range p.level {
-			p.level[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*j:]))
+			p.level[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[1+4*j:]))
 		}
-		off := 4 * printFrames
+		off := 1 + 4*printFrames
 		for j := range p.pcm {
 			p.pcm[j] = int16(binary.LittleEndian.Uint16(buf[off+2*j:]))
 		}
 		g.mu.Lock()
 		if len(g.entries) < g.max { // they were told apart when learnt
 			g.clock++
-			g.entries = append(g.entries, greeting{p: p, used: g.clock})
+			g.entries = append(g.entries, greeting{p: p, class: class, used: g.clock})
 		}
 		g.mu.Unlock()
 	}

@@ -117,3 +117,38 @@ func TestGreetingsFile(t *testing.T) {
 		t.Errorf("garbage accepted")
 	}
 }
+
+// TestKnownAnnouncement: an answered announcement sounds like a greeting
+// without a beep; once the caller says it was one (Taught), the next call
+// that plays it is an Announcement after 1.2 s. A call the caller does not
+// call an announcement teaches nothing.
+func TestKnownAnnouncement(t *testing.T) {
+	need(t, "espeak-ng")
+	rng := rand.New(rand.NewPCG(23, 23))
+	v := voice{"espeak-ng", "en-us+f3"}
+	const text = "The subscriber you are calling is switched off or out of the coverage area. Please call again later."
+	call := func(noise float64) []int16 {
+		s := signal(silence(ms(300))).add(speechAt(tts(t, v, 160, text), -18)).add(silence(ms(800)))
+		return impair(s, rng, noise, false, "alaw", 0)
+	}
+	g := NewGreetings(0)
+	hear := func(pcm []int16, taught Class) Verdict {
+		d := New(DefaultConfig())
+		d.UseGreetings(g)
+		d.Answer(0)
+		feed(d, pcm, 0, 160)
+		d.End(int64(len(pcm)))
+		v := d.Verdict()
+		d.Taught(taught)
+		return v
+	}
+	if v := hear(call(-60), Unknown); v.Class != Machine || g.Len() != 0 {
+		t.Fatalf("first hearing, not taught: %s (%s), %d known; want a machine by its length, nothing learnt", v.Class, v.Reason, g.Len())
+	}
+	if v := hear(call(-55), Announcement); v.Class != Machine || g.Len() != 1 {
+		t.Fatalf("second hearing, taught an announcement: %s (%s), %d known; want machine, 1 learnt", v.Class, v.Reason, g.Len())
+	}
+	if v := hear(call(-45), Unknown); v.Class != Announcement || v.Reason != ReasonKnownAnnouncement || v.DecidedAt > samples(2e9) {
+		t.Errorf("third hearing: %s (%s) at %d ms, want a known announcement within 2 s", v.Class, v.Reason, v.DecidedAt/8)
+	}
+}

@@ -20,6 +20,7 @@ type detector interface {
 	Answer(sample int64)
 	Forwarded()
 	NewSource(sample int64)
+	Taught(c amd.Class)
 	End(sample int64)
 	Samples() int64
 	Verdict() amd.Verdict
@@ -68,6 +69,9 @@ func (a asteriskDetector) Forwarded() {}
 
 // NewSource does nothing: AMD() listens from the answer only.
 func (a asteriskDetector) NewSource(int64) {}
+
+// Taught does nothing: AMD() learns nothing.
+func (a asteriskDetector) Taught(amd.Class) {}
 
 // Verdict returns AMD()'s verdict as the call's audio verdict.
 func (a asteriskDetector) Verdict() amd.Verdict { return asteriskVerdict(a.Detector.Verdict()) }

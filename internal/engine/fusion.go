@@ -60,6 +60,14 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	if a.trace != nil {
 		e.traces[a.callID] = a
 	}
+	// What the call turned out to be, for the detector's known greetings:
+	// an answered announcement is learnt as the network's.
+	taught := amd.Unknown
+	defer func() {
+		if a.det != nil {
+			a.det.Taught(taught)
+		}
+	}()
 	defer fuseT38(c, a)
 	if !a.forwardAt.IsZero() {
 		what := "forwarded " + forwardName(a.forward) + " before the answer"
@@ -159,6 +167,7 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 		if last := lastSpeechEnd(a, evs[:0]); !last.IsZero() {
 			if gap := c.End.Sub(last); gap >= 0 && gap <= announcementHangup {
 				c.Outcome = outcome.SwitchedOff
+				taught = amd.Announcement
 				decidedAt = c.End.Time // known only when the call was released
 				c.Evidence = append(c.Evidence, outcome.Evidence{At: *c.End, Source: outcome.SrcRule,
 					What: fmt.Sprintf("the callee released %d ms after the speech ended, with no beep: an announcement, not a voicemail", gap.Milliseconds())})
