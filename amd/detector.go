@@ -454,7 +454,7 @@ func (d *Detector) End(sample int64) {
 		}
 	}
 	if d.greetings != nil {
-		d.learnGreeting()
+		d.learnGreeting(now)
 	}
 	d.ended = true
 }
@@ -1262,7 +1262,7 @@ func (d *Detector) consume() {
 // greeting.
 func (d *Detector) knownGreeting(now int64) {
 	if d.gDone {
-		d.learnGreeting()
+		d.learnGreeting(now)
 		return
 	}
 	if d.v.Decided && d.v.Class != Unknown {
@@ -1319,9 +1319,15 @@ func (d *Detector) knownGreeting(now int64) {
 
 // learnGreeting teaches the store the call's print once the beep after a
 // machine's greeting is heard; the print is let go when the call turns out
-// to be no machine.
-func (d *Detector) learnGreeting() {
+// to be no machine, or a person for printKeepHuman (a greeting taken for a
+// hello has its beep, an announcement its release, within that time; a
+// conversation must not hold 20 kB for its whole length).
+func (d *Detector) learnGreeting(now int64) {
 	if d.gPrint == nil || !d.v.Decided {
+		return
+	}
+	if d.v.Class == Human && now-d.v.DecidedAt > printKeepHuman {
+		d.releasePrint()
 		return
 	}
 	switch {
@@ -1352,6 +1358,9 @@ func (d *Detector) Taught(c Class) {
 }
 
 // keepPCM copies the samples from the answer on into the print ring.
+// printKeepHuman is how long a print is kept after a Human verdict.
+var printKeepHuman = samples(8e9)
+
 func (d *Detector) keepPCM(pcm []int16, sample int64) {
 	if skip := d.answerAt - sample; skip > 0 {
 		if skip >= int64(len(pcm)) {
