@@ -369,7 +369,7 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 			s.flushHeld(out)
 			s.newSegment(si, ext, h.Timestamp, t, codec, payload, ext-maxMisorder)
 		}
-		s.takeoverAt = floorDiv(t, nsPerSample)
+		s.takeoverAt = capPos
 	}
 	if verdict == seqRestart {
 		s.flushHeld(out)
@@ -745,15 +745,15 @@ func (s *Stream) source(ssrc uint32, t int64) (int, bool) {
 	return i, true
 }
 
-// Advance releases the packets that have waited the reorder window at
-// capture time now, for a caller that has no packet to give (a stream gone
-// quiet). It never inserts audio that no packet announced.
 // Takeovers returns how many times a new SSRC took over the stream from
 // an active one (early media from an announcement server, then the
 // callee's own phone after the answer) and the sample position, on the
 // capture clock, where the latest began.
 func (s *Stream) Takeovers() (n int, at int64) { return s.takeovers, s.takeoverAt }
 
+// Advance releases the packets that have waited the reorder window at
+// capture time now, for a caller that has no packet to give (a stream gone
+// quiet). It never inserts audio that no packet announced.
 func (s *Stream) Advance(now time.Time, out func(pcm []int16, sample int64)) {
 	if s.started {
 		s.releaseReady(int64(now.Sub(s.start)), false, out)
