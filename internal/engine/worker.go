@@ -44,13 +44,7 @@ func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
 	}
 	if !a.started {
 		a.started = true
-		if !a.ans.IsZero() && !a.answered {
-			if a.fwdAns {
-				a.det.Forwarded()
-			}
-			a.det.Answer(sampleAt(a.stream, a.ans))
-			a.answered = true
-		}
+		pr.tellAnswer(a)
 	}
 	return nil
 }
@@ -61,13 +55,23 @@ func (pr *proc) answer(a *audioLeg, t time.Time, fwd bool) {
 	if a.ans.IsZero() {
 		a.ans, a.fwdAns = t, fwd
 	}
-	if a.started && !a.answered {
-		if a.fwdAns {
-			a.det.Forwarded()
-		}
-		a.det.Answer(sampleAt(a.stream, a.ans))
-		a.answered = true
+	if a.started {
+		pr.tellAnswer(a)
 	}
+}
+
+// tellAnswer tells a's detector, once, of the answer and of a forwarding
+// before it: on the first packet when the answer came first, else at the
+// answer.
+func (pr *proc) tellAnswer(a *audioLeg) {
+	if a.ans.IsZero() || a.answered {
+		return
+	}
+	if a.fwdAns {
+		a.det.Forwarded()
+	}
+	a.det.Answer(sampleAt(a.stream, a.ans))
+	a.answered = true
 }
 
 // finish releases what the stream holds and closes the detector at end.
