@@ -273,15 +273,8 @@ func (e *Engine) sipForward(p *capture.Payload, m *sip.Message, bodies []*isup.M
 	}
 	seen, reason := m.Forwarded, m.ForwardReason
 	for _, b := range bodies {
-		switch {
-		case b.HasRedirection:
-			seen, reason = true, int(b.Redirection.Reason)
-		case b.HasEvent && b.Event.Event == isup.EventForwardedOnBusy:
-			seen, reason = true, isup.RedirectReasonUserBusy
-		case b.HasEvent && b.Event.Event == isup.EventForwardedNoReply:
-			seen, reason = true, isup.RedirectReasonNoReply
-		case b.HasEvent && b.Event.Event == isup.EventForwardedUncond:
-			seen, reason = true, isup.RedirectReasonUnconditional
+		if r, ok := b.Forwarding(); ok {
+			seen, reason = true, r
 		}
 	}
 	if !seen || a.forwardVM {

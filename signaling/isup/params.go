@@ -368,3 +368,25 @@ func decodeRedirection(r *RedirectionInformation, data []byte) bool {
 	}
 	return true
 }
+
+// Forwarding reports whether m says the call was forwarded, and why as a
+// redirecting reason (Q.763 §3.45): from its redirection information, or
+// from a CPG's event "call forwarded on busy / on no reply /
+// unconditional" (§3.21), which carries no redirection information.
+func (m *Message) Forwarding() (reason int, ok bool) {
+	switch {
+	case m.HasRedirection:
+		return int(m.Redirection.Reason), true
+	case !m.HasEvent:
+		return 0, false
+	}
+	switch m.Event.Event {
+	case EventForwardedOnBusy:
+		return RedirectReasonUserBusy, true
+	case EventForwardedNoReply:
+		return RedirectReasonNoReply, true
+	case EventForwardedUncond:
+		return RedirectReasonUnconditional, true
+	}
+	return 0, false
+}
