@@ -323,12 +323,6 @@ func (d *Detector) Forwarded() { d.forwarded = true }
 // going on.
 func (d *Detector) NewSource(sample int64) { d.newSrc = sample }
 
-// UseGreetings makes the detector recognise the known greetings of g and
-// teach it the greetings of the machines it hears to their beep
-// (greetings.go). nil, the default, turns that off. Call it before Answer;
-// Reset keeps it.
-func (d *Detector) UseGreetings(g *Greetings) { d.greetings = g }
-
 // Samples returns the number of samples written so far (the sample index
 // after the last one written).
 func (d *Detector) Samples() int64 { return d.next }
@@ -417,17 +411,6 @@ func (d *Detector) End(sample int64) {
 	d.flushPending(now, true)
 	d.endBurst(&d.sp)
 	d.endBurst(&d.early)
-	defer func() {
-		// A machine without a beep may be the network's announcement:
-		// its print waits for Taught.
-		if d.v.Class != Machine || d.v.BeepEnd >= 0 || d.gPrint == nil {
-			d.releasePrint()
-		}
-		if d.gRing != nil {
-			printRingPool.Put(d.gRing)
-			d.gRing = nil
-		}
-	}()
 	if d.answerAt >= 0 && now > d.answerAt {
 		if !d.v.Decided {
 			switch {
@@ -454,7 +437,7 @@ func (d *Detector) End(sample int64) {
 		}
 	}
 	if d.greetings != nil {
-		d.learnGreeting(now)
+		d.endPrint(now)
 	}
 	d.ended = true
 }
@@ -1252,141 +1235,6 @@ func (d *Detector) consume() {
 	}
 }
 
-// knownGreeting takes the call's print once printSamples (and the slack
-// after them) from the first chain's voice start have been written and the
-// speech logic has reached their end (now is the end of the frame it took
-// last), and decides Machine when the print is a known greeting's and the
-// speech went on to within 400 ms of its end (a greeting's pause between
-// sentences may fall there; a hello that stopped long before is not one).
-// Once the print is taken, it teaches the store what the beep proved a
-// greeting.
-func (d *Detector) knownGreeting(now int64) {
-	if d.gDone {
-		d.learnGreeting(now)
-		return
-	}
-	if d.v.Decided && d.v.Class != Unknown {
-		d.releasePrint() // decided before a print: no use for one
-		d.gDone = true
-		return
-	}
-	if !d.sp.chainOn {
-		return
-	}
-	from := d.sp.voiceStart
-	last := from + printSamples
-	if now < last || d.next < last+printPad || d.gN == 0 || d.gAt[(d.gN-1)%printEnvRing] < last-frameLen {
-		return
-	}
-	d.gDone = true
-	if d.next-(from-printPad) > printRingSamples {
-		d.releasePrint() // the voice started too long before (a moved start)
-		return
-	}
-	p := printPool.Get().(*printData)
-	for i := range printFrames {
-		at := from + int64(i)*frameLen
-		back := (d.gAt[(d.gN-1)%printEnvRing] - at) / frameLen
-		if back < 0 || back >= min(d.gN, printEnvRing) || d.gAt[(d.gN-1-back)%printEnvRing] != at {
-			printPool.Put(p) // a jump in the sample clock: no print
-			d.releasePrint()
-			return
-		}
-		p.level[i] = d.gLevel[(d.gN-1-back)%printEnvRing]
-	}
-	for j := range p.pcm {
-		p.pcm[j] = 0
-		if s := from - printPad + int64(j); s >= d.answerAt {
-			p.pcm[j] = d.gRing[s%printRingSamples]
-		}
-	}
-	printRingPool.Put(d.gRing)
-	d.gRing = nil
-	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(400e6) {
-		switch d.greetings.match(p) {
-		case Machine:
-			d.decide(Machine, 0.9, ReasonKnownGreeting)
-			printPool.Put(p)
-			return
-		case Announcement:
-			d.decide(Announcement, 0.9, ReasonKnownAnnouncement)
-			printPool.Put(p)
-			return
-		}
-	}
-	d.gPrint = p
-}
-
-// learnGreeting teaches the store the call's print once the beep after a
-// machine's greeting is heard; the print is let go when the call turns out
-// to be no machine, or a person for printKeepHuman (a greeting taken for a
-// hello has its beep, an announcement its release, within that time; a
-// conversation must not hold 20 kB for its whole length).
-func (d *Detector) learnGreeting(now int64) {
-	if d.gPrint == nil || !d.v.Decided {
-		return
-	}
-	if d.v.Class == Human && now-d.v.DecidedAt > printKeepHuman {
-		d.releasePrint()
-		return
-	}
-	switch {
-	case d.v.Class == Machine && d.v.BeepEnd >= 0:
-		if !d.greetings.learn(d.gPrint, Machine) {
-			printPool.Put(d.gPrint)
-		}
-		d.gPrint = nil
-	case d.v.Class != Machine && d.v.Class != Human && d.v.Class != Unknown:
-		d.releasePrint() // fax, dead air, an announcement: no greeting
-	}
-}
-
-// Taught tells the detector, after End, what its caller made of the call.
-// An answered announcement sounds like a greeting without a beep: the
-// caller tells them apart by who released the call and when. When it says
-// Announcement, the print the detector still holds is learnt as the
-// network's, and the next call that plays it is an Announcement after
-// 1.2 s (ReasonKnownAnnouncement); anything else lets the print go.
-func (d *Detector) Taught(c Class) {
-	if d.greetings != nil && d.gPrint != nil && c == Announcement {
-		if !d.greetings.learn(d.gPrint, Announcement) {
-			printPool.Put(d.gPrint)
-		}
-		d.gPrint = nil
-	}
-	d.releasePrint()
-}
-
-// keepPCM copies the samples from the answer on into the print ring.
-// printKeepHuman is how long a print is kept after a Human verdict.
-var printKeepHuman = samples(8e9)
-
-func (d *Detector) keepPCM(pcm []int16, sample int64) {
-	if skip := d.answerAt - sample; skip > 0 {
-		if skip >= int64(len(pcm)) {
-			return
-		}
-		pcm, sample = pcm[skip:], d.answerAt
-	}
-	for len(pcm) > 0 {
-		at := int(sample % printRingSamples)
-		n := copy(d.gRing[at:], pcm)
-		pcm, sample = pcm[n:], sample+int64(n)
-	}
-}
-
-// releasePrint returns what the known-greeting check holds to its pools.
-func (d *Detector) releasePrint() {
-	if d.gRing != nil {
-		printRingPool.Put(d.gRing)
-		d.gRing = nil
-	}
-	if d.gPrint != nil {
-		printPool.Put(d.gPrint)
-		d.gPrint = nil
-	}
-}
-
 // Background voices. A person who answers with a television on, or with
 // people talking nearby, says "Hello?" over voices that go on after it:
 // the chain of speech never pauses, and by its length it would be a
@@ -1397,8 +1245,9 @@ func (d *Detector) releasePrint() {
 // most 4.3 dB on amd's suite), the voice stopped and others went on, and
 // the verdict is Human, ReasonHelloOverVoices.
 const (
-	fgAFrames = 80  // 0.8 s
-	fgBFrames = 100 // 1-2 s
+	fgAFrames = 80  // 0.8 s from the voice start
+	fgBFrom   = 100 // 1 s in
+	fgBFrames = 100 // to 2 s
 	fgDropDB  = 6
 	fgOverDB  = 10 // a frame counts this far over the line's noise
 )
@@ -1413,7 +1262,7 @@ func (d *Detector) noteLevel(r frameRec, speech bool) {
 		d.fgAt, d.fgNA, d.fgNB = sp.voiceStart, 0, 0
 	}
 	off := (r.start - sp.voiceStart) / frameLen
-	inA, inB := off >= 0 && off < fgAFrames, off >= 100 && off < 100+fgBFrames
+	inA, inB := off >= 0 && off < fgAFrames, off >= fgBFrom && off < fgBFrom+fgBFrames
 	if !speech || !inA && !inB || r.db < d.noise.Value(energy.SilenceDBFS)+fgOverDB {
 		return
 	}

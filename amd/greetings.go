@@ -316,29 +316,33 @@ func (g *Greetings) WriteTo(w io.Writer) (int64, error) {
 // ReadFrom adds the greetings written by WriteTo to the store (up to its
 // size). A file of another version or print size is refused whole; a
 // truncated one keeps the greetings read before the cut, and says so.
-func (g *Greetings) ReadFrom(r io.Reader) (int64, error) {
-	br := &countReader{r: r}
+func (g *Greetings) ReadFrom(r io.Reader) (read int64, err error) {
+	full := func(b []byte) error {
+		n, err := io.ReadFull(r, b)
+		read += int64(n)
+		return err
+	}
 	head := make([]byte, len(greetingsMagic)+16)
-	if _, err := io.ReadFull(br, head); err != nil {
-		return br.n, fmt.Errorf("amd: known greetings: header: %w", err)
+	if err := full(head); err != nil {
+		return read, fmt.Errorf("amd: known greetings: header: %w", err)
 	}
 	if string(head[:len(greetingsMagic)]) != greetingsMagic {
-		return br.n, errors.New("amd: known greetings: not a known-greetings file")
+		return read, errors.New("amd: known greetings: not a known-greetings file")
 	}
 	u := func(i int) uint32 { return binary.LittleEndian.Uint32(head[len(greetingsMagic)+4*i:]) }
 	if u(0) != 2 || u(1) != printFrames || u(2) != uint32(len(printData{}.pcm)) {
-		return br.n, fmt.Errorf("amd: known greetings: version %d with prints of %d frames and %d samples; this build reads version 2 with %d and %d",
+		return read, fmt.Errorf("amd: known greetings: version %d with prints of %d frames and %d samples; this build reads version 2 with %d and %d",
 			u(0), u(1), u(2), printFrames, len(printData{}.pcm))
 	}
 	n := int(u(3))
 	buf := make([]byte, 1+4*printFrames+2*len(printData{}.pcm))
 	for i := range n {
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return br.n, fmt.Errorf("amd: known greetings: greeting %d of %d: %w (the %d before it are kept)", i+1, n, err, i)
+		if err := full(buf); err != nil {
+			return read, fmt.Errorf("amd: known greetings: greeting %d of %d: %w (the %d before it are kept)", i+1, n, err, i)
 		}
 		class := Class(buf[0])
 		if class != Machine && class != Announcement {
-			return br.n, fmt.Errorf("amd: known greetings: greeting %d of %d: class %d (the %d before it are kept)", i+1, n, buf[0], i)
+			return read, fmt.Errorf("amd: known greetings: greeting %d of %d: class %d (the %d before it are kept)", i+1, n, buf[0], i)
 		}
 		p := new(printData)
 		for j := range p.level {
@@ -355,16 +359,161 @@ func (g *Greetings) ReadFrom(r io.Reader) (int64, error) {
 		}
 		g.mu.Unlock()
 	}
-	return br.n, nil
+	return read, nil
 }
 
-type countReader struct {
-	r io.Reader
-	n int64
+// UseGreetings makes the detector recognise the known greetings of g and
+// teach it the greetings of the machines it hears to their beep
+// (greetings.go). nil, the default, turns that off. Call it before Answer;
+// Reset keeps it.
+func (d *Detector) UseGreetings(g *Greetings) { d.greetings = g }
+
+// knownGreeting takes the call's print once printSamples (and the slack
+// after them) from the first chain's voice start have been written and the
+// speech logic has reached their end (now is the end of the frame it took
+// last), and decides Machine when the print is a known greeting's and the
+// speech went on to within 400 ms of its end (a greeting's pause between
+// sentences may fall there; a hello that stopped long before is not one).
+// Once the print is taken, it teaches the store what the beep proved a
+// greeting.
+func (d *Detector) knownGreeting(now int64) {
+	if d.gDone {
+		d.learnGreeting(now)
+		return
+	}
+	if d.v.Decided && d.v.Class != Unknown {
+		d.releasePrint() // decided before a print: no use for one
+		d.gDone = true
+		return
+	}
+	if !d.sp.chainOn {
+		return
+	}
+	from := d.sp.voiceStart
+	last := from + printSamples
+	if now < last || d.next < last+printPad || d.gN == 0 || d.gAt[(d.gN-1)%printEnvRing] < last-frameLen {
+		return
+	}
+	d.gDone = true
+	if d.next-(from-printPad) > printRingSamples {
+		d.releasePrint() // the voice started too long before (a moved start)
+		return
+	}
+	p := printPool.Get().(*printData)
+	newest := d.gAt[(d.gN-1)%printEnvRing]
+	for i := range printFrames {
+		at := from + int64(i)*frameLen
+		back := (newest - at) / frameLen
+		k := (d.gN - 1 - back) % printEnvRing
+		if back < 0 || back >= min(d.gN, printEnvRing) || d.gAt[k] != at {
+			printPool.Put(p) // a jump in the sample clock: no print
+			d.releasePrint()
+			return
+		}
+		p.level[i] = d.gLevel[k]
+	}
+	for j := range p.pcm {
+		p.pcm[j] = 0
+		if s := from - printPad + int64(j); s >= d.answerAt {
+			p.pcm[j] = d.gRing[s%printRingSamples]
+		}
+	}
+	printRingPool.Put(d.gRing)
+	d.gRing = nil
+	if d.open() && d.v.Class != Silence && d.sp.lastSpeech >= last-samples(400e6) {
+		switch d.greetings.match(p) {
+		case Machine:
+			d.decide(Machine, 0.9, ReasonKnownGreeting)
+			printPool.Put(p)
+			return
+		case Announcement:
+			d.decide(Announcement, 0.9, ReasonKnownAnnouncement)
+			printPool.Put(p)
+			return
+		}
+	}
+	d.gPrint = p
 }
 
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+// learnGreeting teaches the store the call's print once the beep after a
+// machine's greeting is heard; the print is let go when the call turns out
+// to be no machine, or a person for printKeepHuman (a greeting taken for a
+// hello has its beep, an announcement its release, within that time; a
+// conversation must not hold 20 kB for its whole length).
+func (d *Detector) learnGreeting(now int64) {
+	if d.gPrint == nil || !d.v.Decided {
+		return
+	}
+	if d.v.Class == Human && now-d.v.DecidedAt > printKeepHuman {
+		d.releasePrint()
+		return
+	}
+	switch {
+	case d.v.Class == Machine && d.v.BeepEnd >= 0:
+		if !d.greetings.learn(d.gPrint, Machine) {
+			printPool.Put(d.gPrint)
+		}
+		d.gPrint = nil
+	case d.v.Class != Machine && d.v.Class != Human && d.v.Class != Unknown:
+		d.releasePrint() // fax, dead air, an announcement: no greeting
+	}
+}
+
+// Taught tells the detector, after End, what its caller made of the call.
+// An answered announcement sounds like a greeting without a beep: the
+// caller tells them apart by who released the call and when. When it says
+// Announcement, the print the detector still holds is learnt as the
+// network's, and the next call that plays it is an Announcement after
+// 1.2 s (ReasonKnownAnnouncement); anything else lets the print go.
+func (d *Detector) Taught(c Class) {
+	if d.greetings != nil && d.gPrint != nil && c == Announcement {
+		if !d.greetings.learn(d.gPrint, Announcement) {
+			printPool.Put(d.gPrint)
+		}
+		d.gPrint = nil
+	}
+	d.releasePrint()
+}
+
+// printKeepHuman is how long a print is kept after a Human verdict.
+var printKeepHuman = samples(8e9)
+
+// keepPCM copies the samples from the answer on into the print ring.
+func (d *Detector) keepPCM(pcm []int16, sample int64) {
+	if skip := d.answerAt - sample; skip > 0 {
+		if skip >= int64(len(pcm)) {
+			return
+		}
+		pcm, sample = pcm[skip:], d.answerAt
+	}
+	for len(pcm) > 0 {
+		at := int(sample % printRingSamples)
+		n := copy(d.gRing[at:], pcm)
+		pcm, sample = pcm[n:], sample+int64(n)
+	}
+}
+
+// releasePrint returns what the known-greeting check holds to its pools.
+func (d *Detector) releasePrint() {
+	if d.gRing != nil {
+		printRingPool.Put(d.gRing)
+		d.gRing = nil
+	}
+	if d.gPrint != nil {
+		printPool.Put(d.gPrint)
+		d.gPrint = nil
+	}
+}
+
+// endPrint, at End, learns the print or lets it go; only a machine
+// without a beep, maybe the network's announcement, keeps it for Taught.
+func (d *Detector) endPrint(now int64) {
+	d.learnGreeting(now)
+	if d.gRing != nil {
+		printRingPool.Put(d.gRing)
+		d.gRing = nil
+	}
+	if d.v.Class != Machine || d.v.BeepEnd >= 0 {
+		d.releasePrint()
+	}
 }
