@@ -21,7 +21,7 @@ func TestSIPIForwardingEvidence(t *testing.T) {
 		event byte
 		want  string
 	}{{5, "forwarded on no reply before the answer: a voicemail is likely"}, {2, ""}} {
-		f := newFeeder(t)
+		f := newScript(t)
 		send := f.send
 		caller := netip.MustParseAddrPort("10.0.0.1:5060")
 		callee := netip.MustParseAddrPort("10.0.0.2:5060")
@@ -37,11 +37,8 @@ func TestSIPIForwardingEvidence(t *testing.T) {
 		send(time.Second, callee, caller, msg("SIP/2.0 183 Session Progress", "1 INVITE", "b2", "application/ISUP;version=itu-t92+;base=itu-t92+", cpg))
 		send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", sdp("10.0.0.2")))
 		send(9*time.Second, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", "", ""))
-		f.e.Finish()
-		got := f.got
-		if got == nil {
-			t.Fatal("no call")
-		}
+		f.finish()
+		got := f.call("fwd-sipi-1")
 		found := ""
 		for _, ev := range got.Evidence {
 			if strings.HasPrefix(ev.What, "forwarded") {
@@ -66,7 +63,7 @@ func TestNotReachableVoicemail(t *testing.T) {
 		beep     bool
 		want     outcome.Outcome
 	}{{"voicemail", 3 * time.Second, true, outcome.Machine}, {"no beep", 700 * time.Millisecond, false, outcome.SwitchedOff}} {
-		f := newFeeder(t)
+		f := newScript(t)
 		caller := netip.MustParseAddrPort("10.0.0.1:5060")
 		callee := netip.MustParseAddrPort("10.0.0.2:5060")
 		callerRTP := netip.MustParseAddrPort("10.0.0.1:40000")
@@ -96,10 +93,10 @@ func TestNotReachableVoicemail(t *testing.T) {
 		}
 		end := 3*time.Second + time.Duration(len(pcm))*time.Second/8000 + 100*time.Millisecond
 		f.send(end, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", "", ""))
-		f.e.Finish()
-		got := f.got
-		if got == nil || got.Audio == nil {
-			t.Fatalf("%s: no call or no audio: %+v", tc.name, got)
+		f.finish()
+		got := f.call("fwd-unreachable-" + tc.name)
+		if got.Audio == nil {
+			t.Fatalf("%s: no audio: %+v", tc.name, got)
 		}
 		if got.Outcome != tc.want {
 			t.Errorf("%s: outcome %s (audio %s, %s, beep heard %v), want %s", tc.name, got.Outcome, got.Audio.Class, got.Audio.Reason, got.BeepEndMS != nil, tc.want)

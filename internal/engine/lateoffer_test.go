@@ -14,7 +14,7 @@ import (
 // A late offer: the INVITE carries no SDP, the 200 OK makes the offer and
 // the ACK answers it. The callee's RTP must still be bound and analysed.
 func TestLateOfferBindsAudio(t *testing.T) {
-	f := newFeeder(t)
+	f := newScript(t)
 	send := f.send
 	caller := netip.MustParseAddrPort("10.0.0.1:5060")
 	callee := netip.MustParseAddrPort("10.0.0.2:5060")
@@ -55,11 +55,8 @@ func TestLateOfferBindsAudio(t *testing.T) {
 		send(5*time.Second+100*time.Millisecond+time.Duration(i)*20*time.Millisecond, calleeRTP, callerRTP, pkt)
 	}
 	send(12*time.Second, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", ""))
-	f.e.Finish()
-	got := f.got
-	if got == nil {
-		t.Fatal("no call")
-	}
+	f.finish()
+	got := f.call("late-offer-1")
 	if got.Audio == nil || !got.Audio.Analysed || got.Audio.Packets != 300 {
 		t.Fatalf("audio %+v: want 300 analysed PCMA packets bound through the 200 OK's and the ACK's SDP", got.Audio)
 	}

@@ -241,6 +241,21 @@ func (s *sipScript) rtp(at time.Duration, src, dst netip.AddrPort, ssrc uint32, 
 	}
 }
 
+// sipMessage is a SIP message of the test dialog callID between
+// 74951112233@10.0.0.1 and 79161234567@10.0.0.2: first is its start line,
+// contentType "" when body is empty.
+func sipMessage(first, callID, cseq, toTag, contentType, body string) []byte {
+	to := "<sip:79161234567@10.0.0.2>"
+	if toTag != "" {
+		to += ";tag=" + toTag
+	}
+	if contentType != "" {
+		contentType = "Content-Type: " + contentType + "\r\n"
+	}
+	return []byte(fmt.Sprintf("%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:74951112233@10.0.0.1>;tag=a1\r\nTo: %s\r\n"+
+		"Call-ID: %s\r\nCSeq: %s\r\n%sContent-Length: %d\r\n\r\n%s", first, to, callID, cseq, contentType, len(body), body))
+}
+
 func (s *sipScript) finish() Stats {
 	s.e.Finish()
 	return s.e.Stats()
