@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/callsight/callsight/amd"
 	"io"
 	"os"
 	"sort"
@@ -36,9 +35,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	campaign := fs.String("campaign", "", "campaign label stored with every call")
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
 	detector := fs.String("amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
-	machineSpeech := fs.Duration("machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
-	knownGreetings := fs.Int("known-greetings", engine.DefaultConfig().KnownGreetings, "voicemail greetings to learn and recognise (a recording heard to its beep is a machine after 1.2 s of it the next time); 0 turns that off")
-	forwardedSpeech := fs.Duration("forwarded-speech", amd.DefaultConfig().ForwardedSpeech, "machine-speech for calls the network forwarded on busy, no reply or unreachability (how voicemail is reached); 0 keeps machine-speech")
+	var tuning audioTuning
+	tuning.register(fs)
 	mapping := fs.String("sip-mapping", "rfc3398", "SIP status to Q.850 mapping for calls without a raw cause: rfc3398 or q1912.5")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
@@ -67,9 +65,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 	cfg := engine.DefaultConfig()
 	cfg.NoAudio = *noAudio
-	cfg.AMD.MachineSpeech = *machineSpeech
-	cfg.AMD.ForwardedSpeech = *forwardedSpeech
-	cfg.KnownGreetings = *knownGreetings
+	tuning.apply(&cfg)
 	if err := cfg.AMD.Validate(); err != nil {
 		return usageError{err}
 	}

@@ -74,9 +74,7 @@ type serveOptions struct {
 	ifaces                      listFlag
 	audioWorkers                int
 	settleAfter                 time.Duration
-	machineSpeech               time.Duration
-	forwardedSpeech             time.Duration
-	knownGreetings              int
+	tuning                      audioTuning
 	greetingsFile               string
 	detector                    string
 	sipRec                      string
@@ -128,10 +126,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.hepTLSKey, "hep-tls-key", "", "TLS private key file (PEM) for --hep tls:HOST:PORT")
 	fs.IntVar(&o.audioWorkers, "audio-workers", runtime.GOMAXPROCS(0), "goroutines decoding and analysing RTP, each owning its calls (0: on the engine goroutine)")
 	fs.StringVar(&o.detector, "amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
-	fs.DurationVar(&o.machineSpeech, "machine-speech", amd.DefaultConfig().MachineSpeech, "speech without a person's pause that makes a machine: shorter decides machines sooner and takes more people's long hellos for greetings (README: Audio accuracy)")
-	fs.IntVar(&o.knownGreetings, "known-greetings", engine.DefaultConfig().KnownGreetings, "voicemail greetings to learn and recognise (a recording heard to its beep is a machine after 1.2 s of it the next time); 0 turns that off")
+	o.tuning.register(fs)
 	fs.StringVar(&o.greetingsFile, "greetings-file", "", "keep the known greetings in this file: read at start, written every 5 minutes and at shutdown (empty: learnt afresh each start)")
-	fs.DurationVar(&o.forwardedSpeech, "forwarded-speech", amd.DefaultConfig().ForwardedSpeech, "machine-speech for calls the network forwarded on busy, no reply or unreachability (how voicemail is reached); 0 keeps machine-speech")
 	fs.DurationVar(&o.settleAfter, "settle-after", 5*time.Second, "stop a call's audio analysis this long after its verdict is final (fax, announcement, busy: at once; machine: after the beep; human: after this long, in which a beep still makes it a machine); 0: analyse until the call ends")
 	fs.Var(&o.ifaces, "interface", "capture live on this interface with AF_PACKET (repeatable; needs CAP_NET_RAW): SIP 5060/5061, GTP 2123/2152, SCTP, UDP 10000-60000")
 	fs.StringVar(&o.sipRec, "siprec", "", "act as a SIPREC recording server (RFC 7866) on udp:HOST:PORT or tcp:HOST:PORT")
@@ -223,9 +219,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	// engine goroutine only dispatches and correlates.
 	ecfg.AudioWorkers = o.audioWorkers
 	ecfg.SettleAfter = o.settleAfter
-	ecfg.AMD.MachineSpeech = o.machineSpeech
-	ecfg.AMD.ForwardedSpeech = o.forwardedSpeech
-	ecfg.KnownGreetings = o.knownGreetings
+	o.tuning.apply(&ecfg)
 	switch d := strings.ToLower(o.detector); d {
 	case engine.DetectorCallsight, engine.DetectorAsterisk:
 		ecfg.Detector = d
