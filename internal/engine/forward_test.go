@@ -25,17 +25,14 @@ func TestSIPIForwardingEvidence(t *testing.T) {
 		send := f.send
 		caller := netip.MustParseAddrPort("10.0.0.1:5060")
 		callee := netip.MustParseAddrPort("10.0.0.2:5060")
-		sdp := func(addr string) string {
-			return "v=0\r\no=- 1 1 IN IP4 " + addr + "\r\ns=-\r\nc=IN IP4 " + addr + "\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
-		}
 		msg := func(first, cseq, toTag, ct, body string) []byte {
 			return sipMessage(first, "fwd-sipi-1", cseq, toTag, ct, body)
 		}
 		// CPG (0x2c): event information, then no optional part (pointer 0).
 		cpg := string([]byte{0x2c, tc.event, 0x00})
-		send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", "application/sdp", sdp("10.0.0.1")))
+		send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", "application/sdp", pcmaSDP(netip.MustParseAddrPort("10.0.0.1:40000"))))
 		send(time.Second, callee, caller, msg("SIP/2.0 183 Session Progress", "1 INVITE", "b2", "application/ISUP;version=itu-t92+;base=itu-t92+", cpg))
-		send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", sdp("10.0.0.2")))
+		send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", pcmaSDP(netip.MustParseAddrPort("10.0.0.2:40000"))))
 		send(9*time.Second, caller, callee, msg("BYE sip:79161234567@10.0.0.2 SIP/2.0", "2 BYE", "b2", "", ""))
 		f.finish()
 		got := f.call("fwd-sipi-1")
@@ -68,9 +65,6 @@ func TestNotReachableVoicemail(t *testing.T) {
 		callee := netip.MustParseAddrPort("10.0.0.2:5060")
 		callerRTP := netip.MustParseAddrPort("10.0.0.1:40000")
 		calleeRTP := netip.MustParseAddrPort("10.0.0.2:40000")
-		sdp := func(addr string) string {
-			return "v=0\r\no=- 1 1 IN IP4 " + addr + "\r\ns=-\r\nc=IN IP4 " + addr + "\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
-		}
 		msg := func(first, cseq, toTag, ct, body string) []byte {
 			return sipMessage(first, "fwd-unreachable-"+tc.name, cseq, toTag, ct, body)
 		}
@@ -78,9 +72,9 @@ func TestNotReachableVoicemail(t *testing.T) {
 		// part, redirection information (0x13): diverted (3), redirecting
 		// reason 6 with counter 1; end of optional parameters.
 		acm := string([]byte{0x06, 0x16, 0x14, 0x01, 0x13, 0x02, 0x03, 0x61, 0x00})
-		f.send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", "application/sdp", sdp("10.0.0.1")))
+		f.send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", "application/sdp", pcmaSDP(netip.MustParseAddrPort("10.0.0.1:40000"))))
 		f.send(time.Second, callee, caller, msg("SIP/2.0 180 Ringing", "1 INVITE", "b2", "application/ISUP;version=itu-t92+;base=itu-t92+", acm))
-		f.send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", sdp("10.0.0.2")))
+		f.send(3*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", "application/sdp", pcmaSDP(netip.MustParseAddrPort("10.0.0.2:40000"))))
 		pcm := voicemailAudio(tc.greeting, tc.beep)
 		pkt := make([]byte, 12+160)
 		for i := 0; (i+1)*160 <= len(pcm); i++ {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"net/netip"
 	"testing"
@@ -20,10 +19,6 @@ func TestLateOfferBindsAudio(t *testing.T) {
 	callee := netip.MustParseAddrPort("10.0.0.2:5060")
 	callerRTP := netip.MustParseAddrPort("10.0.0.1:40000")
 	calleeRTP := netip.MustParseAddrPort("10.0.0.2:50000")
-	sdp := func(addr netip.AddrPort) string {
-		return fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n",
-			addr.Addr(), addr.Addr(), addr.Port())
-	}
 	msg := func(first, cseq, toTag, body string) []byte {
 		ct := ""
 		if body != "" {
@@ -33,8 +28,8 @@ func TestLateOfferBindsAudio(t *testing.T) {
 	}
 	send(0, caller, callee, msg("INVITE sip:79161234567@10.0.0.2 SIP/2.0", "1 INVITE", "", ""))
 	send(2*time.Second, callee, caller, msg("SIP/2.0 180 Ringing", "1 INVITE", "b2", ""))
-	send(5*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", sdp(calleeRTP)))
-	send(5*time.Second+20*time.Millisecond, caller, callee, msg("ACK sip:79161234567@10.0.0.2 SIP/2.0", "1 ACK", "b2", sdp(callerRTP)))
+	send(5*time.Second, callee, caller, msg("SIP/2.0 200 OK", "1 INVITE", "b2", pcmaSDP(calleeRTP)))
+	send(5*time.Second+20*time.Millisecond, caller, callee, msg("ACK sip:79161234567@10.0.0.2 SIP/2.0", "1 ACK", "b2", pcmaSDP(callerRTP)))
 	// 6 s of callee audio: a 1 s "hello" (a voiced buzz), then silence.
 	pcm := make([]int16, 160)
 	pkt := make([]byte, 12+160)

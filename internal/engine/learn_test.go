@@ -241,6 +241,12 @@ func (s *sipScript) rtp(at time.Duration, src, dst netip.AddrPort, ssrc uint32, 
 	}
 }
 
+// pcmaSDP is an SDP body offering PCMA audio at addr.
+func pcmaSDP(addr netip.AddrPort) string {
+	return fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n",
+		addr.Addr(), addr.Addr(), addr.Port())
+}
+
 // sipMessage is a SIP message of the test dialog callID between
 // 74951112233@10.0.0.1 and 79161234567@10.0.0.2: first is its start line,
 // contentType "" when body is empty.
