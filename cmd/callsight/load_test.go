@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,12 +41,16 @@ import (
 //	                        process (its CPU use is then serve's alone);
 //	                        without it serve runs inside the test process
 //	CALLSIGHT_LOAD_ARGS     extra serve flags, space separated
+//	CALLSIGHT_LOAD_SERVE_ENV extra environment of the serve process
+//	                        (NAME=VALUE, space separated; with CALLSIGHT_LOAD_BIN)
 //	CALLSIGHT_LOAD_MIN_QPS, CALLSIGHT_LOAD_MAX_P99  fail the run below or
 //	                        above these (default: only report)
 //	CALLSIGHT_LOAD_PROFILE  a directory: serve runs with --debug-listen and
 //	                        its CPU profile over the measured window and
 //	                        its allocations (since start) are written there
 //	                        as serve.cpu.pprof and serve.allocs.pprof
+//	CALLSIGHT_LOAD_TRACE    a directory: 3 s of serve's execution trace
+//	                        is written there as serve.trace (go tool trace)
 //
 // Each call is SIP over UDP as HEP records (INVITE with SDP, 180, 200 with
 // SDP, ACK, then BYE and its 200), answered 0.5 s after the INVITE, lasting
@@ -97,7 +102,10 @@ func TestLoadServe(t *testing.T) {
 	} else {
 		close(profDone)
 	}
-	res := queryLoad(ctx, srv.api, gen, lc)
+	if dir := os.Getenv("CALLSIGHT_LOAD_TRACE"); dir != "" && srv.debug != "" {
+		go fetchProfile(t, srv.debug+"/debug/pprof/trace?seconds=3", dir+"/serve.trace")
+	}
+	res := queryLoad(ctx, srv.api, gen.ids, lc)
 	<-profDone
 	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
 		fetchProfile(t, srv.debug+"/debug/pprof/allocs", dir+"/serve.allocs.pprof")
@@ -118,12 +126,19 @@ func TestLoadServe(t *testing.T) {
 		t.Fatal("no query completed")
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	late, wire := res.late, res.wire
+	slices.Sort(late)
+	slices.Sort(wire)
+	latePct := func(p float64) time.Duration { return late[min(len(late)-1, int(float64(len(late))*p))] }
+	wirePct := func(p float64) time.Duration { return wire[min(len(wire)-1, int(float64(len(wire))*p))] }
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
 	secs := wall.Seconds()
 	t.Logf("load run: %d calls with live audio (mean %.0f), %d q/s asked, %.1f s measured, GOMAXPROCS %d, serve %s",
 		lc.calls, float64(gen1.liveSum-gen0.liveSum)/math.Max(1, float64(gen1.ticks-gen0.ticks)), lc.qps, secs, srv.procs, srv.mode)
 	t.Logf("queries: %d done (%.0f/s), %d errors, %d not 200; latency p50 %v p95 %v p99 %v p99.9 %v max %v",
 		len(lat), float64(len(lat))/secs, res.errs, res.non200, pct(.50), pct(.95), pct(.99), pct(.999), lat[len(lat)-1])
+	t.Logf("of which: client lateness (due -> request handed to the HTTP client) p50 %v p99 %v max %v; sent -> answer read p50 %v p99 %v max %v",
+		latePct(.50), latePct(.99), late[len(late)-1], wirePct(.50), wirePct(.99), wire[len(wire)-1])
 	t.Logf("registrations: %d POST /v1/calls (%.0f/s), %d failed; SSE events received: %d (%.0f/s over %d streams)",
 		gen1.regs-gen0.regs, float64(gen1.regs-gen0.regs)/secs, gen1.regFails-gen0.regFails, sse, float64(sse)/secs, lc.streams)
 	t.Logf("feed: %.0f HEP records/s sent (%.0f RTP/s toward the engine's analysed side, %.0f RTP/s other side, %.0f SIP/s); calls started %.0f/s",
@@ -213,6 +228,7 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 		cmd := exec.Command(bin, args...)
 		cmd.Stdout, cmd.Stderr = stdoutW, stderr
 		cmd.Env = append(os.Environ(), "CALLSIGHT_STORE=none")
+		cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("CALLSIGHT_LOAD_SERVE_ENV"))...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -396,19 +412,21 @@ func loadSSE(ctx context.Context, api string, n *atomic.Int64) {
 
 type queryResult struct {
 	lat          []time.Duration
+	late         []time.Duration // how late each query was sent (client side)
+	wire         []time.Duration // from sending to the whole answer read
 	errs, non200 int
 	elapsed      time.Duration
 }
 
 // queryLoad runs the open-loop queries for lc.seconds.
-func queryLoad(ctx context.Context, api string, gen *loadGen, lc loadConfig) queryResult {
+func queryLoad(ctx context.Context, api string, ids *idRing, lc loadConfig) queryResult {
 	const workers = 256
 	tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
 	total := int64(lc.qps * lc.seconds)
 	var next atomic.Int64
-	lats := make([][]time.Duration, workers)
+	lats, lates, wires := make([][]time.Duration, workers), make([][]time.Duration, workers), make([][]time.Duration, workers)
 	var errs, non200 atomic.Int64
 	auth := "Bearer " + loadKey
 	start := time.Now()
@@ -419,6 +437,7 @@ func queryLoad(ctx context.Context, api string, gen *loadGen, lc loadConfig) que
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			lats[w] = make([]time.Duration, 0, total/workers+16)
+			lates[w] = make([]time.Duration, 0, total/workers+16)
 			for ctx.Err() == nil {
 				i := next.Add(1) - 1
 				if i >= total {
@@ -428,12 +447,14 @@ func queryLoad(ctx context.Context, api string, gen *loadGen, lc loadConfig) que
 				if d := time.Until(due); d > 0 {
 					time.Sleep(d)
 				}
-				url := api + "/v1/calls/" + gen.pickID(rng)
+				url := api + "/v1/calls/" + ids.pick(rng)
 				if i%10 == 9 {
 					url += "/verdict?wait=0"
 				}
 				req, _ := http.NewRequest("GET", url, nil)
 				req.Header.Set("Authorization", auth)
+				sent := time.Now()
+				lates[w] = append(lates[w], sent.Sub(due))
 				resp, err := client.Do(req)
 				if err != nil {
 					errs.Add(1)
@@ -445,13 +466,16 @@ func queryLoad(ctx context.Context, api string, gen *loadGen, lc loadConfig) que
 					non200.Add(1)
 				}
 				lats[w] = append(lats[w], time.Since(due))
+				wires[w] = append(wires[w], time.Since(sent))
 			}
 		}()
 	}
 	wg.Wait()
 	res := queryResult{elapsed: time.Since(start), errs: int(errs.Load()), non200: int(non200.Load())}
-	for _, l := range lats {
+	for w, l := range lats {
 		res.lat = append(res.lat, l...)
+		res.late = append(res.late, lates[w]...)
+		res.wire = append(res.wire, wires[w]...)
 	}
 	return res
 }
@@ -470,9 +494,7 @@ type loadGen struct {
 	regCh   chan *loadCall
 	regWG   sync.WaitGroup
 
-	idMu sync.RWMutex
-	ids  []string // registered Call-IDs, the newest last (a ring)
-	idN  int
+	ids *idRing // registered Call-IDs
 
 	sent, rtpA, rtpB, sip, started, regs, regFails, ticks, liveSum atomic.Int64
 }
@@ -514,7 +536,7 @@ var (
 )
 
 func newLoadGen(lc loadConfig, srv *loadServer) *loadGen {
-	g := &loadGen{lc: lc, srv: srv, regCh: make(chan *loadCall, 4096), ids: make([]string, loadIDsKept)}
+	g := &loadGen{lc: lc, srv: srv, regCh: make(chan *loadCall, 4096), ids: newIDRing(lc.calls * 2)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := int(loadMaxDur / time.Millisecond * 8)
 	g.human = loadScript(rng, n, []loadSeg{{0.3, 1.1, false}, {2.5, 3.0, false}})
@@ -598,10 +620,7 @@ func (g *loadGen) registrar() {
 		}
 		if ok {
 			g.regs.Add(1)
-			g.idMu.Lock()
-			g.ids[g.idN%len(g.ids)] = c.id
-			g.idN++
-			g.idMu.Unlock()
+			g.ids.add(c.id)
 		} else {
 			g.regFails.Add(1)
 		}
@@ -609,16 +628,36 @@ func (g *loadGen) registrar() {
 	}
 }
 
-// pickID returns a registered Call-ID, most often a recent one.
-func (g *loadGen) pickID(rng *rand.Rand) string {
-	g.idMu.RLock()
-	defer g.idMu.RUnlock()
-	n := min(g.idN, len(g.ids))
+// idRing keeps the newest registered Call-IDs for the queries to ask
+// about.
+type idRing struct {
+	mu     sync.RWMutex
+	ids    []string // the newest last (a ring)
+	n      int      // IDs ever added
+	window int      // pick among this many of the newest
+}
+
+func newIDRing(window int) *idRing {
+	return &idRing{ids: make([]string, loadIDsKept), window: max(window, 1)}
+}
+
+func (r *idRing) add(id string) {
+	r.mu.Lock()
+	r.ids[r.n%len(r.ids)] = id
+	r.n++
+	r.mu.Unlock()
+}
+
+// pick returns a registered Call-ID, most often a recent one.
+func (r *idRing) pick(rng *rand.Rand) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := min(r.n, len(r.ids))
 	if n == 0 {
 		return "none"
 	}
-	back := rng.IntN(min(n, g.lc.calls*2))
-	return g.ids[(g.idN-1-back)%len(g.ids)]
+	back := rng.IntN(min(n, r.window))
+	return r.ids[(r.n-1-back)%len(r.ids)]
 }
 
 // newCall starts a call in a slot at now (which may be in the past for
