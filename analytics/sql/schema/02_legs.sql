@@ -20,3 +20,4 @@ ENGINE = {{engine "ReplacingMergeTree" "legs"}}
 PARTITION BY toYYYYMM(start_time)
 ORDER BY (call_id, leg)
 {{ttl "start_time"}}
+{{settings}}

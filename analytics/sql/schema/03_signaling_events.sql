@@ -27,3 +27,4 @@ ENGINE = {{engine "ReplacingMergeTree" "signaling_events"}}
 PARTITION BY toYYYYMM(ts)
 ORDER BY (proto, toStartOfHour(ts), file, frame, type, method, status, cseq_method, call_id, cic)
 {{ttl "ts"}}
+{{settings}}

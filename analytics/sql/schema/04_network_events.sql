@@ -19,3 +19,4 @@ ENGINE = {{engine "ReplacingMergeTree" "network_events"}}
 PARTITION BY toYYYYMM(ts)
 ORDER BY (opc, dpc, cic, ts, file, frame, type)
 {{ttl "ts"}}
+{{settings}}
