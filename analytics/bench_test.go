@@ -152,9 +152,21 @@ SELECT concat('s', toString(number)), concat('t', toString(number % 3)), concat(
   CAST(number % 12 AS Enum8('unknown' = 0, 'human' = 1, 'machine' = 2, 'switched_off' = 3, 'busy' = 4, 'no_answer' = 5,
   'unallocated' = 6, 'rejected' = 7, 'congestion' = 8, 'fax' = 9, 'silence' = 10, 'answered' = 11)),
   16 + number % 5, 1000 + number % 4000, number % 100000, 'normal_clearing', 'normal_event', 'isup_rel'
-FROM numbers(10000000)`
-	if err := be.exec(context.Background(), fill); err != nil {
-		b.Fatal(err)
+FROM numbers({lo}, {n})`
+	// CALLSIGHT_BENCH_FILL_ROWS: insert in batches of that many calls, as
+	// the writer does (parts of that size, some still unmerged), instead
+	// of one INSERT of 10M.
+	step := 10_000_000
+	if v, err := strconv.Atoi(os.Getenv("CALLSIGHT_BENCH_FILL_ROWS")); err == nil && v > 0 {
+		step = v
+	}
+	for lo := 0; lo < 10_000_000; lo += step {
+		if err := be.exec(context.Background(), strings.NewReplacer("{lo}", strconv.Itoa(lo), "{n}", strconv.Itoa(min(step, 10_000_000-lo))).Replace(fill)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if out, err := be.run("SELECT count(), countIf(part_type = 'Compact') FROM system.parts WHERE table = 'calls' AND active", "TabSeparated"); err == nil {
+		b.Logf("calls parts (all, compact): %s", strings.TrimSpace(string(out)))
 	}
 	b.ResetTimer()
 	for _, name := range []string{"asr", "ner", "pdd", "causes", "switched_off_by_prefix_hour"} {
