@@ -177,3 +177,25 @@ func BenchmarkRowBinaryCall(b *testing.B) {
 	b.SetBytes(int64((n + len(e.b)) / max(b.N, 1)))
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestSchemaCompactParts: the row tables ask for compact parts where the
+// server has them (20.3+, chDB), never on 18.16, whose parser rejects the
+// setting (the store tests run both DDLs on real servers).
+func TestSchemaCompactParts(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want int
+	}{{"18.16.1", 0}, {"20.3.1", 4}, {"25.8.1", 4}} {
+		v, err := ParseVersion(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ddl, err := Schema(SchemaOptions{Features: FeaturesFor(v)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(strings.Join(ddl, "\n"), "min_bytes_for_wide_part"); got != c.want {
+			t.Errorf("server %s: %d tables with compact parts, want %d", c.v, got, c.want)
+		}
+	}
+}
