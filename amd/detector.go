@@ -132,9 +132,11 @@ type Detector struct {
 	act, actHP     energy.Activity // voice activity in each band
 	noiseAnswered  bool            // the noise trackers were restarted at the answer
 	vc             voicer
-	lastVoiced     int64 // end of the last frame measured voiced, -1 none
-	vRunLast       int64 // end of the last voice-active frame
-	vStreak        int   // voiced frames in a row measured in its run
+	whiteRho       float64 // the background's lag-1 correlation (noteWhiteness)
+	whiteN         int     // background frames it is made of
+	lastVoiced     int64   // end of the last frame measured voiced, -1 none
+	vRunLast       int64   // end of the last voice-active frame
+	vStreak        int     // voiced frames in a row measured in its run
 	single         tone.Tracker
 	low            tone.Tracker
 
@@ -456,6 +458,7 @@ func (d *Detector) frame(start int64) {
 	// media (ringback, an announcement): its background is learnt afresh.
 	if d.answerAt >= 0 && start >= d.answerAt && !d.noiseAnswered {
 		d.noiseAnswered = true
+		d.whiteN = 0
 		d.noise.Reset()
 		d.noiseHP.Reset()
 		d.bg.Reset()
@@ -485,6 +488,7 @@ func (d *Detector) frame(start int64) {
 	if !raw && !lost {
 		d.bg.Update(vdb)
 		d.bgHP.Update(hdb)
+		d.noteWhiteness(lags)
 	}
 	over := max(vdb-max(d.bg.Value(-75), -70), hdb-max(d.bgHP.Value(-80), -76))
 	if lost {
