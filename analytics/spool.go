@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // ErrSpoolFull is returned when a batch does not fit in the spool's bound.
@@ -24,6 +26,7 @@ var ErrSpoolFull = errors.New("analytics: spool full")
 type spool struct {
 	dir   string
 	limit int64
+	lock  *os.File // SPOOLDIR/.lock, flock'd while this writer has it
 
 	mu    sync.Mutex
 	seq   uint64
@@ -40,9 +43,14 @@ func openSpool(dir string, limit int64) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("analytics: spool: %w", err)
 	}
-	s := &spool{dir: dir, limit: limit, sizes: map[string]int64{}}
+	lock, err := lockSpool(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &spool{dir: dir, limit: limit, lock: lock, sizes: map[string]int64{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
+		s.close()
 		return nil, fmt.Errorf("analytics: spool: %w", err)
 	}
 	for _, e := range ents {
@@ -176,4 +184,44 @@ func (s *spool) size() (bytes, segments int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.bytes, int64(len(s.sizes))
+}
+
+// lockSpool takes SPOOLDIR/.lock for this writer. Two writers sharing a
+// spool would replay each other's batches and write-ahead log while the
+// other still holds them: the second is refused, with the first one's
+// process ID. The kernel drops the lock when its process dies, however it
+// dies, so a killed writer's spool is free for the next one to replay.
+func lockSpool(dir string) (*os.File, error) {
+	name := filepath.Join(dir, ".lock")
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: spool: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b := make([]byte, 32)
+		n, _ := f.ReadAt(b, 0)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s is used by another writer (process %s); give each its own (--spool-dir)",
+				ErrSpoolBusy, dir, strings.TrimSpace(string(b[:n])))
+		}
+		return nil, fmt.Errorf("analytics: spool: locking %s: %w", name, err)
+	}
+	// The holder's process ID, for the message above; best effort.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// ErrSpoolBusy is returned by Open when another writer has the spool
+// directory.
+var ErrSpoolBusy = errors.New("analytics: spool directory in use")
+
+// close lets the directory go to the next writer.
+func (s *spool) close() {
+	if s.lock != nil {
+		s.lock.Close() // closing the descriptor drops the flock
+		s.lock = nil
+	}
 }

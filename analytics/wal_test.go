@@ -1,9 +1,14 @@
 package analytics
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -270,4 +275,34 @@ func BenchmarkWALAppend(b *testing.B) {
 		}
 		l.ack([]walAck{{seg, 1}})
 	}
+}
+
+// TestSpoolLock: a second writer on a spool directory in use is refused
+// with the first one's process ID; once the first closes, the directory
+// is free. (A killed process's flock goes with it: the crash tests reopen
+// a killed writer's spool.)
+func TestSpoolLock(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := "clickhouse://default:@" + ln.Addr().String() + "/callsight"
+	ln.Close() // nothing listens: the writers spool
+	cfg := testConfig(t)
+	w1, err := Open(context.Background(), spec, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), spec, cfg, nil)
+	if !errors.Is(err, ErrSpoolBusy) || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second writer on %s: %v, want ErrSpoolBusy naming process %d", cfg.SpoolDir, err, os.Getpid())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	w1.Close(ctx)
+	w3, err := Open(context.Background(), spec, cfg, nil)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	w3.Close(ctx)
 }

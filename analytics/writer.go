@@ -230,6 +230,7 @@ func Open(ctx context.Context, spec string, cfg Config, log *slog.Logger) (*Writ
 		w.recoverWAL(ctx, dir)
 		if w.wal, err = openWAL(dir, cfg.WALSync); err != nil {
 			w.closeBackend()
+			sp.close()
 			return nil, err
 		}
 	}
@@ -608,12 +609,14 @@ func (w *Writer) Close(ctx context.Context) error {
 			w.log.Warn("analytics: closing with rows in the spool; they are replayed on the next start",
 				"segments", len(w.spool.segments()))
 			w.closeBackend()
+			w.spool.close()
 			return nil
 		case <-time.After(delay):
 			delay = min(delay*2, w.cfg.RetryMax)
 		}
 	}
 	w.closeBackend()
+	w.spool.close()
 	return nil
 }
 

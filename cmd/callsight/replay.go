@@ -31,6 +31,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "jsonl", "output: jsonl (one line per call), events (one line per signaling message) or table")
 	store := fs.String("store", envOr("CALLSIGHT_STORE", "embedded"), "where calls and events are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
+	spoolDir := fs.String("spool-dir", "", spoolDirUsage)
 	tenant := fs.String("tenant", "", "tenant label stored with every call")
 	campaign := fs.String("campaign", "", "campaign label stored with every call")
 	noAudio := fs.Bool("no-audio", false, "skip RTP decoding and audio analysis (signaling only)")
@@ -86,7 +87,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 	storeSet := os.Getenv("CALLSIGHT_STORE") != ""
 	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
-	writer, err := openStore(*store, storeSet, analytics.Labels{Tenant: *tenant, Campaign: *campaign}, log, stderr)
+	writer, err := openStore(*store, storeSet, *spoolDir, analytics.Labels{Tenant: *tenant, Campaign: *campaign}, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -316,10 +317,13 @@ func clip(s string, n int) string {
 	return s[:n-1] + "…"
 }
 
+// spoolDirUsage documents --spool-dir (replay and serve).
+const spoolDirUsage = "directory of the store's spool and write-ahead log, one writer at a time (default: DIR/spool for embedded:DIR, ./callsight-spool for a server)"
+
 // openStore opens the call store. The embedded default falls back to no
 // store, with a warning that says how to get one, when libchdb.so is not
 // installed and --store was not given; an explicit store must work.
-func openStore(spec string, explicit bool, labels analytics.Labels, log *slog.Logger, stderr io.Writer) (*analytics.Writer, error) {
+func openStore(spec string, explicit bool, spoolDir string, labels analytics.Labels, log *slog.Logger, stderr io.Writer) (*analytics.Writer, error) {
 	if spec == "none" {
 		return nil, nil
 	}
@@ -331,6 +335,7 @@ func openStore(spec string, explicit bool, labels analytics.Labels, log *slog.Lo
 	}
 	cfg := analytics.DefaultConfig()
 	cfg.Labels = labels
+	cfg.SpoolDir = spoolDir
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	w, err := analytics.Open(ctx, spec, cfg, log)

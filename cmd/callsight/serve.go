@@ -85,6 +85,7 @@ type serveOptions struct {
 	m3uaPC, m3uaPeerPC          int
 	speed                       float64
 	store                       string
+	spoolDir                    string
 	webhookSecret               string
 	defaultTenant               string
 	rateLimit                   float64
@@ -140,6 +141,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.IntVar(&o.m3uaPeerPC, "m3ua-peer-point-code", 0, "the point code the M3UA traffic comes from")
 	fs.Float64Var(&o.speed, "speed", 1, "pace of --pcap: 1 = capture time, 10 = ten times faster, 0 = as fast as possible")
 	fs.StringVar(&o.store, "store", "embedded", "where finished calls are stored: embedded[:DIR] (chDB, ./callsight-data), clickhouse://user:pass@host:port/db, or none")
+	fs.StringVar(&o.spoolDir, "spool-dir", "", spoolDirUsage)
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "HMAC-SHA256 secret that signs webhooks (prefer CALLSIGHT_WEBHOOK_SECRET); none: no webhooks")
 	fs.Var(&o.webhookAllow, "webhook-allow", "webhook targets allowed besides public addresses: CIDR, address, host name, *.domain, each optionally :PORT (repeatable or comma-separated)")
 	fs.BoolVar(&o.webhookHTTPSOnly, "webhook-https-only", false, "refuse http:// webhook URLs")
@@ -192,7 +194,7 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	}
 	storeSet := false
 	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
-	writer, err := openStore(o.store, storeSet || os.Getenv("CALLSIGHT_STORE") != "", analytics.Labels{}, log, stderr)
+	writer, err := openStore(o.store, storeSet || os.Getenv("CALLSIGHT_STORE") != "", o.spoolDir, analytics.Labels{}, log, stderr)
 	if err != nil {
 		return err
 	}
