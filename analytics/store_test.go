@@ -11,7 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -361,6 +364,89 @@ func TestCorpusBothStores(t *testing.T) {
 	tb, err := Report(context.Background(), specs[0], "asr", ReportParams{Tenant: "nobody's"})
 	if err != nil || len(tb.Rows) != 0 {
 		t.Errorf("asr for an unknown tenant = %v, %v; want no rows", tb, err)
+	}
+	checkGrafana(t, specs)
+}
+
+// The Grafana dashboard's queries (grafana/callsight.json), with the
+// ClickHouse data source's macros expanded as the plugin expands them, run
+// on both stores and agree; for all tenants the panels have rows.
+func checkGrafana(t *testing.T, specs []string) {
+	b, err := os.ReadFile("grafana/callsight.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				RawSQL string `json:"rawSql"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Name     string `json:"name"`
+				Type     string `json:"type"`
+				Query    string `json:"query"`
+				AllValue string `json:"allValue"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("grafana/callsight.json: %v", err)
+	}
+	type query struct{ what, sql string }
+	var qs []query
+	all := ""
+	for _, v := range dash.Templating.List {
+		if v.Type == "query" {
+			qs = append(qs, query{"variable " + v.Name, v.Query})
+			if v.Name == "tenant" {
+				all = v.AllValue
+			}
+		}
+	}
+	if all != "''" {
+		t.Errorf("the tenant variable's All value is %q, want '' (the panels test ${tenant:singlequote} = '')", all)
+	}
+	timeFilter := regexp.MustCompile(`\$__timeFilter\((\w+)\)`)
+	from, to := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			q := timeFilter.ReplaceAllString(tg.RawSQL, fmt.Sprintf("$1 >= toDateTime(%d) AND $1 <= toDateTime(%d)", from.Unix(), to.Unix()))
+			qs = append(qs, query{p.Title + " (all tenants)", strings.ReplaceAll(q, "${tenant:singlequote}", all)},
+				query{p.Title + " (one tenant)", strings.ReplaceAll(q, "${tenant:singlequote}", "'nobody'")})
+		}
+	}
+	for _, q := range qs {
+		if strings.Contains(q.sql, "$") {
+			t.Errorf("%s: a macro or variable left unexpanded: %s", q.what, q.sql)
+			continue
+		}
+		var tables []*Table
+		for _, spec := range specs {
+			tb, err := Query(context.Background(), spec, q.sql, ReportParams{})
+			if err != nil {
+				t.Errorf("%s on %s: %v\n%s", q.what, spec, err, q.sql)
+				continue
+			}
+			tables = append(tables, tb)
+		}
+		if len(tables) != 2 {
+			continue
+		}
+		// Ties in a panel's ORDER BY come in either order.
+		sorted := func(rows [][]string) [][]string {
+			rows = slices.Clone(rows)
+			slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
+			return rows
+		}
+		if d := cmp.Diff(sorted(tables[0].Rows), sorted(tables[1].Rows)); d != "" {
+			t.Errorf("%s: server and chDB differ (-server +chdb):\n%s", q.what, d)
+		}
+		if strings.HasSuffix(q.what, "(all tenants)") && len(tables[0].Rows) == 0 {
+			t.Errorf("%s: no rows from the corpus", q.what)
+		}
 	}
 }
 
