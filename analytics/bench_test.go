@@ -87,6 +87,13 @@ func benchWrite(b *testing.B, spec string, n int, serverPID int) {
 	cfg.Concurrency = 2
 	cfg.FlushInterval = DefaultConfig().FlushInterval
 	cfg.WAL = os.Getenv("CALLSIGHT_BENCH_WAL") != "off" // off: what the write-ahead log costs
+	if v := os.Getenv("CALLSIGHT_BENCH_WAL_SYNC"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("CALLSIGHT_BENCH_WAL_SYNC=%q: %v", v, err)
+		}
+		cfg.WALSync = d // 0: never fsync'd
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu0, srv0 := time.Now(), cpuSeconds(), procCPUSeconds(serverPID)
