@@ -44,6 +44,8 @@ import (
 //	CALLSIGHT_LOAD_ARGS     extra serve flags, space separated
 //	CALLSIGHT_LOAD_SERVE_ENV extra environment of the serve process
 //	                        (NAME=VALUE, space separated; with CALLSIGHT_LOAD_BIN)
+//	CALLSIGHT_LOAD_SERVE_NICE serve's niceness relative to the test process
+//	                        (with CALLSIGHT_LOAD_BIN; negative needs root)
 //	CALLSIGHT_LOAD_MIN_QPS, CALLSIGHT_LOAD_MAX_P99  fail the run below or
 //	                        above these (default: only report)
 //	CALLSIGHT_LOAD_PROFILE  a directory: serve runs with --debug-listen and
@@ -227,6 +229,12 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 	done := make(chan error, 1)
 	if bin := os.Getenv("CALLSIGHT_LOAD_BIN"); bin != "" {
 		cmd := exec.Command(bin, args...)
+		if n := os.Getenv("CALLSIGHT_LOAD_SERVE_NICE"); n != "" {
+			// serve ahead of the load generator on the shared cores, as on
+			// a machine where it is the service and the load comes from
+			// elsewhere (a negative value needs root).
+			cmd = exec.Command("nice", append([]string{"-n", n, bin}, args...)...)
+		}
 		cmd.Stdout, cmd.Stderr = stdoutW, stderr
 		cmd.Env = append(os.Environ(), "CALLSIGHT_STORE=none")
 		cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("CALLSIGHT_LOAD_SERVE_ENV"))...)
