@@ -38,7 +38,7 @@ const netEventColumns = `ts, file, frame, proto, type, opc, dpc, cic, cic_range,
 func openServer(ctx context.Context, dsn string, cfg Config) (*server, error) {
 	opt, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("analytics: store %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
 	db := opt.Auth.Database
 	if db == "" {
@@ -55,22 +55,22 @@ func openServer(ctx context.Context, dsn string, cfg Config) (*server, error) {
 	opt.Auth.Database = "default"
 	c, err := clickhouse.Open(opt)
 	if err != nil {
-		return nil, fmt.Errorf("analytics: store %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
 	if err := c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("analytics: store %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
 	c.Close()
 	opt.Auth.Database = db
 	if c, err = clickhouse.Open(opt); err != nil {
-		return nil, fmt.Errorf("analytics: store %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
 	s := &server{conn: c}
 	var v string
 	if err := c.QueryRow(ctx, "SELECT version()").Scan(&v); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("analytics: store %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
 	if s.ver, err = ParseVersion(v); err != nil {
 		c.Close()
@@ -84,8 +84,8 @@ func openServer(ctx context.Context, dsn string, cfg Config) (*server, error) {
 	return s, nil
 }
 
-// redact hides the password of a DSN for messages.
-func redact(dsn string) string {
+// Redact hides the password of a store spec (a DSN) for messages and logs.
+func Redact(dsn string) string {
 	at := strings.LastIndex(dsn, "@")
 	p := strings.Index(dsn, "://")
 	if at < 0 || p < 0 || at < p {

@@ -306,3 +306,21 @@ func TestSpoolLock(t *testing.T) {
 	}
 	w3.Close(ctx)
 }
+
+// TestRedact: a store spec's password never reaches a message.
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"clickhouse://ops:s3cret@db:9000/calls": "clickhouse://ops:***@db:9000/calls",
+		"clickhouse://ops@db:9000/calls":        "clickhouse://ops@db:9000/calls",
+		"embedded:./callsight-data":             "embedded:./callsight-data",
+		"tcp://a:b:c@h:1/d":                     "tcp://a:***@h:1/d",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+	_, _, err := parseSpec("mysql://ops:s3cret@db/calls")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("parseSpec of a wrong scheme: %v, want an error without the password", err)
+	}
+}

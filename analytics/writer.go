@@ -204,7 +204,7 @@ func Open(ctx context.Context, spec string, cfg Config, log *slog.Logger) (*Writ
 				s.close()
 				return nil, err
 			}
-			log.Info("analytics: connected", "server", redact(arg), "version", s.ver.String())
+			log.Info("analytics: connected", "server", Redact(arg), "version", s.ver.String())
 			return s, nil
 		}
 		if cfg.SpoolDir == "" {
@@ -259,7 +259,7 @@ func parseSpec(spec string) (kind, arg string, err error) {
 	case strings.HasPrefix(spec, "clickhouse://"), strings.HasPrefix(spec, "tcp://"):
 		return "clickhouse", spec, nil
 	}
-	return "", "", fmt.Errorf("analytics: store %q: want none, embedded[:DIR] or clickhouse://user:pass@host:9000/db", spec)
+	return "", "", fmt.Errorf("analytics: store %q: want none, embedded[:DIR] or clickhouse://user:pass@host:9000/db", Redact(spec))
 }
 
 func createSchema(ctx context.Context, be backend, cfg Config) error {

@@ -168,10 +168,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		st := writer.Stats()
 		if err != nil {
-			log.Error("store", "store", *store, "err", err, "spooled", st.SpooledRows, "dropped", st.DroppedRows)
+			log.Error("store", "store", analytics.Redact(*store), "err", err, "spooled", st.SpooledRows, "dropped", st.DroppedRows)
 		}
 		if !*quiet {
-			fmt.Fprintf(stderr, "store: %s: %d calls, %d events; %d calls and %d events inserted; %d rows spooled for retry, %d in the spool\n", *store, st.Calls, st.Events, st.InsertedCalls, st.InsertedEvents, st.SpooledRows, st.SpoolSegments)
+			fmt.Fprintf(stderr, "store: %s: %d calls, %d events; %d calls and %d events inserted; %d rows spooled for retry, %d in the spool\n", analytics.Redact(*store), st.Calls, st.Events, st.InsertedCalls, st.InsertedEvents, st.SpooledRows, st.SpoolSegments)
 		}
 	}
 	if !*quiet {
@@ -340,7 +340,7 @@ func openStore(spec string, explicit bool, spoolDir string, labels analytics.Lab
 	defer cancel()
 	w, err := analytics.Open(ctx, spec, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", spec, err)
+		return nil, fmt.Errorf("store %s: %w", analytics.Redact(spec), err)
 	}
 	return w, nil
 }
