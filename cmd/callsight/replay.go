@@ -160,8 +160,21 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("writing output: %w", encErr)
 	}
 	if writer != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		// With the store unreachable, Close retries the spool for up to
+		// flushWait. Killing replay meanwhile loses nothing (the spool and
+		// the write-ahead log stay on disk), which a user who waits is told.
+		const flushWait = 2 * time.Minute
+		ctx, cancel := context.WithTimeout(context.Background(), flushWait)
+		slow := time.AfterFunc(3*time.Second, func() {
+			st := writer.Stats()
+			if st.SpoolSegments == 0 {
+				return // a large last batch, not a store that is down
+			}
+			log.Warn("still storing: the store does not take the spooled rows yet; retrying before exiting. Interrupting leaves them for the next replay or serve with this spool directory",
+				"store", analytics.Redact(*store), "rows_spooled", st.SpooledRows, "segments", st.SpoolSegments, "wait", flushWait)
+		})
 		err := writer.Close(ctx)
+		slow.Stop()
 		cancel()
 		if err == nil {
 			err = storeErr
