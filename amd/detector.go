@@ -134,6 +134,7 @@ type Detector struct {
 	vc             voicer
 	whiteRho       float64 // the background's lag-1 correlation (noteWhiteness)
 	whiteN         int     // background frames it is made of
+	whiteBG        bool    // the background is white (noteWhiteness)
 	lastVoiced     int64   // end of the last frame measured voiced, -1 none
 	vRunLast       int64   // end of the last voice-active frame
 	vStreak        int     // voiced frames in a row measured in its run
@@ -708,6 +709,7 @@ func (d *Detector) frame(start int64) {
 		}
 		d.vRunLast = end
 		if d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
+			d.vc.white = d.whiteBG && lags.R0 > 0 && float64(lags.R1) < whiteFrameRho*float64(lags.R0)
 			voice = float32(d.vc.voicing())
 			if voice >= voicedR {
 				d.vStreak++

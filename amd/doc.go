@@ -117,7 +117,9 @@
 // without the difference, which would tilt it towards the noise at 2-3
 // kHz: a quick "Да?" 13-18 dB over white noise measured 0.3-0.6 and was
 // dead air; low-passed it measures 0.6-0.9, and white noise alone is
-// voiced in 0.4% of frames instead of 4%. A louder burst is
+// voiced in 0.4% of frames instead of 4%. A frame far from white itself
+// (lag-1 correlation 0.8 and more: brown noise or babble rising over the
+// hiss, which low-passed only would look voiced) is still differenced. A louder burst is
 // a voice by its level alone: a person speaking close to a quiet line whose
 // words barely show a pitch (as in one of the shared corpus's recordings)
 // still counts.

@@ -148,6 +148,11 @@ func (v *voicer) search(lo, hi int) (float64, int) {
 const (
 	whiteMaxRho = 0.3
 	whiteFrames = 20
+	// whiteFrameRho: a frame whose own lag-1 correlation is this high or
+	// more is measured differenced even over a white background: brown
+	// noise and rumble (0.92-1.00) or babble (0.72-0.92) rising over the
+	// hiss, not a vowel in it (0.51-0.82 at 13-18 dB SNR).
+	whiteFrameRho = 0.8
 )
 
 // noteWhiteness follows the lag-1 correlation of a background frame and
@@ -163,5 +168,5 @@ func (d *Detector) noteWhiteness(l tone.Lags) {
 		d.whiteRho += (r - d.whiteRho) / 16
 	}
 	d.whiteN++
-	d.vc.white = d.whiteN >= whiteFrames && d.whiteRho < whiteMaxRho
+	d.whiteBG = d.whiteN >= whiteFrames && d.whiteRho < whiteMaxRho
 }
