@@ -119,10 +119,11 @@
 // dead air; low-passed it measures 0.6-0.9, and white noise alone is
 // voiced in 0.4% of frames instead of 4%. A frame far from white itself
 // (lag-1 correlation 0.8 and more: brown noise or babble rising over the
-// hiss, which low-passed only would look voiced) is still differenced. A louder burst is
-// a voice by its level alone: a person speaking close to a quiet line whose
-// words barely show a pitch (as in one of the shared corpus's recordings)
-// still counts.
+// hiss, which low-passed only would look voiced) is still differenced.
+//
+// A louder burst is a voice by its level alone: a person speaking close
+// to a quiet line whose words barely show a pitch (as in one of the shared
+// corpus's recordings) still counts.
 //
 // Within a burst, only voice-like frames make the speech last longer: a
 // voiced frame, a loud one (20 dB above the typical background), or an

@@ -156,7 +156,8 @@ const (
 )
 
 // noteWhiteness follows the lag-1 correlation of a background frame and
-// sets the voicer's filter.
+// whether the background is white (whiteBG); frame picks the voicer's
+// filter from that and the frame's own correlation (whiteFrameRho).
 func (d *Detector) noteWhiteness(l tone.Lags) {
 	if l.R0 <= 0 {
 		return

@@ -31,47 +31,59 @@ func babble(rng *rand.Rand, n int, db float64) []float64 {
 	return x
 }
 
+// voicedShare runs x through a voicer (white: without differencing) and
+// returns the share of its frames, after the first three, voiced.
+func voicedShare(x []float64, white bool) float64 {
+	v := voicer{white: white}
+	pcm := make([]int16, frameLen)
+	n, voiced := 0, 0
+	for p := 0; p+frameLen <= len(x); p += frameLen {
+		for i := range pcm {
+			pcm[i] = int16(max(-32768, min(32767, x[p+i])))
+		}
+		v.push(pcm)
+		if p >= 3*frameLen {
+			n++
+			if v.voicing() >= voicedR {
+				voiced++
+			}
+		}
+	}
+	return float64(voiced) / float64(n)
+}
+
+// vowel is n samples of a vowel-like sound at pitch f0 (with 5% vibrato)
+// and -20 dBFS peaks.
+func vowel(n int, f0 float64) []float64 {
+	x := make([]float64, n)
+	ph := 0.0
+	for i := range x {
+		f := f0 * (1 + 0.05*math.Sin(2*math.Pi*3*float64(i)/rate))
+		ph += 2 * math.Pi * f / rate
+		v := 0.0
+		for h := 1.0; h*f0 < 3500; h++ {
+			// Formant-like weights: strong below 1 kHz.
+			v += math.Sin(h*ph) / (1 + math.Pow(h*f0/700, 2))
+		}
+		x[i] = v * amp(-20) / 2
+	}
+	return x
+}
+
+// floats converts int16 samples to float64.
+func floats(x []int16) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
 // Vowels are voiced at any pitch a voice has; noise of every colour is not.
 func TestVoicing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	frames := func(x []float64) []float64 {
-		var v voicer
-		var out []float64
-		pcm := make([]int16, frameLen)
-		for p := 0; p+frameLen <= len(x); p += frameLen {
-			for i := range pcm {
-				pcm[i] = int16(max(-32768, min(32767, x[p+i])))
-			}
-			v.push(pcm)
-			if p >= 3*frameLen {
-				out = append(out, v.voicing())
-			}
-		}
-		return out
-	}
-	share := func(r []float64) float64 {
-		n := 0
-		for _, v := range r {
-			if v >= voicedR {
-				n++
-			}
-		}
-		return float64(n) / float64(len(r))
-	}
 	for _, f0 := range []float64{85, 120, 180, 250, 380} {
-		var x []float64
-		ph := 0.0
-		for i := range ms(500) {
-			f := f0 * (1 + 0.05*math.Sin(2*math.Pi*3*float64(i)/rate))
-			ph += 2 * math.Pi * f / rate
-			v := 0.0
-			for h := 1.0; h*f0 < 3500; h++ {
-				// Formant-like weights: strong below 1 kHz.
-				v += math.Sin(h*ph) / (1 + math.Pow(h*f0/700, 2))
-			}
-			x = append(x, v*amp(-20)/2)
-		}
-		if s := share(frames(x)); s < 0.9 {
+		if s := voicedShare(vowel(ms(500), f0), false); s < 0.9 {
 			t.Errorf("vowel at %.0f Hz: %.0f%% of frames voiced, want >= 90%%", f0, 100*s)
 		}
 	}
@@ -80,15 +92,10 @@ func TestVoicing(t *testing.T) {
 		"babble": babble(rng, ms(3000), -30),
 	}
 	for _, pink := range []bool{false, true} {
-		x := impair(make(signal, ms(3000)), rng, -30, pink, "ulaw", 0)
-		y := make([]float64, len(x))
-		for i, v := range x {
-			y[i] = float64(v)
-		}
-		noises[map[bool]string{false: "white", true: "pink"}[pink]] = y
+		noises[map[bool]string{false: "white", true: "pink"}[pink]] = floats(impair(make(signal, ms(3000)), rng, -30, pink, "ulaw", 0))
 	}
 	for name, x := range noises {
-		if s := share(frames(x)); s > 0.1 {
+		if s := voicedShare(x, false); s > 0.1 {
 			t.Errorf("%s noise: %.0f%% of frames voiced, want <= 10%%", name, 100*s)
 		}
 	}
@@ -157,24 +164,6 @@ func TestGreetingOverRisingBabble(t *testing.T) {
 // background: white noise yes, brown or pink noise no.
 func TestVoicingWhiteBackground(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	frames := func(x []float64, white bool) (share float64) {
-		v := voicer{white: white}
-		pcm := make([]int16, frameLen)
-		n, voiced := 0, 0
-		for p := 0; p+frameLen <= len(x); p += frameLen {
-			for i := range pcm {
-				pcm[i] = int16(max(-32768, min(32767, x[p+i])))
-			}
-			v.push(pcm)
-			if p >= 3*frameLen {
-				n++
-				if v.voicing() >= voicedR {
-					voiced++
-				}
-			}
-		}
-		return float64(voiced) / float64(n)
-	}
 	white := func(n int, db float64) []float64 {
 		x := make([]float64, n)
 		for i := range x {
@@ -184,25 +173,19 @@ func TestVoicingWhiteBackground(t *testing.T) {
 	}
 	for _, db := range []float64{-30, -45} {
 		x := white(ms(20000), db)
-		if s := frames(x, true); s > 0.01 {
+		if s := voicedShare(x, true); s > 0.01 {
 			t.Errorf("white noise at %.0f dBFS, white filter: %.1f%% of frames voiced, want <= 1%%", db, 100*s)
 		}
-		if s := frames(x, false); s < 0.02 {
+		if s := voicedShare(x, false); s < 0.02 {
 			t.Logf("white noise at %.0f dBFS, differenced: %.1f%% voiced (the reason for the white filter has gone?)", db, 100*s)
 		}
 	}
 	for _, f0 := range []float64{85, 180, 380} {
 		x := white(ms(500), -40)
-		ph := 0.0
-		for i := range x {
-			ph += 2 * math.Pi * f0 / rate
-			v := 0.0
-			for h := 1.0; h*f0 < 3500; h++ {
-				v += math.Sin(h*ph) / (1 + math.Pow(h*f0/700, 2))
-			}
-			x[i] += v * amp(-20) / 2
+		for i, v := range vowel(len(x), f0) {
+			x[i] += v
 		}
-		if s := frames(x, true); s < 0.9 {
+		if s := voicedShare(x, true); s < 0.9 {
 			t.Errorf("vowel at %.0f Hz over white noise, white filter: %.0f%% of frames voiced, want >= 90%%", f0, 100*s)
 		}
 	}
@@ -214,22 +197,11 @@ func TestVoicingWhiteBackground(t *testing.T) {
 	}{
 		{"white", white(ms(1000), -40), true},
 		{"brown", brown(rng, ms(1000), -40), false},
-		{"pink", func() []float64 {
-			p := impair(make(signal, ms(1000)), rng, -40, true, "ulaw", 0)
-			y := make([]float64, len(p))
-			for i, v := range p {
-				y[i] = float64(v)
-			}
-			return y
-		}(), false},
+		{"pink", floats(impair(make(signal, ms(1000)), rng, -40, true, "ulaw", 0)), false},
 	} {
 		d := New(DefaultConfig())
 		d.Answer(0)
-		pcm := make([]int16, len(c.x))
-		for i, v := range c.x {
-			pcm[i] = int16(max(-32768, min(32767, v)))
-		}
-		d.Write(pcm, 0)
+		d.Write(impair(signal(c.x), rng, -200, false, "", 0), 0)
 		if d.whiteBG != c.white {
 			t.Errorf("%s noise: white background %v (lag-1 correlation %.2f), want %v", c.name, d.whiteBG, d.whiteRho, c.white)
 		}
