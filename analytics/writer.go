@@ -598,7 +598,9 @@ func (w *Writer) Close(ctx context.Context) error {
 	// Every queued row is inserted or spooled: the log is done with.
 	w.wal.close()
 	// Last chance for the spool, bounded by ctx: what stays is replayed by
-	// the next Open.
+	// the next Open, which the spool's lock is then free for.
+	defer w.spool.close()
+	defer w.closeBackend()
 	delay := w.cfg.RetryMin
 	for len(w.spool.segments()) > 0 {
 		if w.replayOnce() {
@@ -608,15 +610,11 @@ func (w *Writer) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			w.log.Warn("analytics: closing with rows in the spool; they are replayed on the next start",
 				"segments", len(w.spool.segments()))
-			w.closeBackend()
-			w.spool.close()
 			return nil
 		case <-time.After(delay):
 			delay = min(delay*2, w.cfg.RetryMax)
 		}
 	}
-	w.closeBackend()
-	w.spool.close()
 	return nil
 }
 
