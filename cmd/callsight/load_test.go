@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,20 +127,14 @@ func TestLoadServe(t *testing.T) {
 	if len(lat) == 0 {
 		t.Fatal("no query completed")
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	late, wire := res.late, res.wire
-	slices.Sort(late)
-	slices.Sort(wire)
-	latePct := func(p float64) time.Duration { return late[min(len(late)-1, int(float64(len(late))*p))] }
-	wirePct := func(p float64) time.Duration { return wire[min(len(wire)-1, int(float64(len(wire))*p))] }
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
+	pct, latePct, wirePct := percentiles(lat), percentiles(res.late), percentiles(res.wire)
 	secs := wall.Seconds()
 	t.Logf("load run: %d calls with live audio (mean %.0f), %d q/s asked, %.1f s measured, GOMAXPROCS %d, serve %s",
 		lc.calls, float64(gen1.liveSum-gen0.liveSum)/math.Max(1, float64(gen1.ticks-gen0.ticks)), lc.qps, secs, srv.procs, srv.mode)
 	t.Logf("queries: %d done (%.0f/s), %d errors, %d not 200; latency p50 %v p95 %v p99 %v p99.9 %v max %v",
-		len(lat), float64(len(lat))/secs, res.errs, res.non200, pct(.50), pct(.95), pct(.99), pct(.999), lat[len(lat)-1])
+		len(lat), float64(len(lat))/secs, res.errs, res.non200, pct(.50), pct(.95), pct(.99), pct(.999), pct(1))
 	t.Logf("of which: client lateness (due -> request handed to the HTTP client) p50 %v p99 %v max %v; sent -> answer read p50 %v p99 %v max %v",
-		latePct(.50), latePct(.99), late[len(late)-1], wirePct(.50), wirePct(.99), wire[len(wire)-1])
+		latePct(.50), latePct(.99), latePct(1), wirePct(.50), wirePct(.99), wirePct(1))
 	t.Logf("registrations: %d POST /v1/calls (%.0f/s), %d failed; SSE events received: %d (%.0f/s over %d streams)",
 		gen1.regs-gen0.regs, float64(gen1.regs-gen0.regs)/secs, gen1.regFails-gen0.regFails, sse, float64(sse)/secs, lc.streams)
 	t.Logf("feed: %.0f HEP records/s sent (%.0f RTP/s toward the engine's analysed side, %.0f RTP/s other side, %.0f SIP/s); calls started %.0f/s",
@@ -329,6 +322,13 @@ func fetchProfile(t *testing.T, url, path string) {
 	t.Logf("profile: %s (go tool pprof %s)", path, path)
 }
 
+// percentiles sorts d (not empty) and returns its p-th percentile, 1 the
+// largest.
+func percentiles(d []time.Duration) func(p float64) time.Duration {
+	slices.Sort(d)
+	return func(p float64) time.Duration { return d[min(len(d)-1, int(float64(len(d))*p))] }
+}
+
 // runtimeProcs is the GOMAXPROCS serve gets (the same as ours unless
 // CALLSIGHT_LOAD_ARGS or the environment says otherwise).
 func runtimeProcs() int {
@@ -430,14 +430,16 @@ type queryResult struct {
 // queryLoad runs the open-loop queries for lc.seconds.
 func queryLoad(ctx context.Context, api string, ids *idRing, lc loadConfig) queryResult {
 	const workers = 256
-	tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
 	total := int64(lc.qps * lc.seconds)
 	// The clients are lean, as wrk's are (CALLSIGHT_LOAD_CLIENT=nethttp:
 	// net/http's, ~25 µs of CPU a query on the cores serve runs on).
 	var raw []*rawHTTP
-	if os.Getenv("CALLSIGHT_LOAD_CLIENT") != "nethttp" {
+	var client *http.Client
+	if os.Getenv("CALLSIGHT_LOAD_CLIENT") == "nethttp" {
+		tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true}
+		defer tr.CloseIdleConnections()
+		client = &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	} else {
 		raw = make([]*rawHTTP, workers)
 		for w := range raw {
 			raw[w] = &rawHTTP{addr: strings.TrimPrefix(api, "http://")}
