@@ -28,7 +28,10 @@ import (
 // (Config.WALSync) bounds what a power loss can take. The log is a
 // directory of segment files, "wal-<seq>.log", each at most walSegmentRows
 // rows; a segment is deleted once it is full and every row in it has been
-// inserted or spooled. Open replays the segments a killed process left,
+// inserted or spooled, or kept mapped as a spare (at most walSpares) and
+// reused, renamed, for a later segment: a fresh segment's pages fault in
+// one by one on their first write, which cost more than the copies
+// themselves. Open replays the segments a killed process left,
 // oldest first, before any new row: into the store, or into the spool
 // when the store fails. A row replayed that had been inserted already is
 // stored twice and counted once: the tables are ReplacingMergeTree, read
@@ -44,7 +47,13 @@ import (
 // The payload is a kind byte ('c' a CallRow, 'e' an Event) and the row's
 // fields in the RowBinary forms of rowbinary.go (strings as length and
 // bytes, times as seconds and nanoseconds, enums as their names). Replay
-// stops at the first record that is short or fails its CRC: a torn tail.
+// stops at the first record that is short or fails its CRC (a torn tail),
+// or whose header is zero. In a mapped segment, 8 zero bytes are written
+// after the record's end before the record itself, so a reused segment's
+// old records past the last new one are never read: a process killed
+// between the two leaves the zero header. (After a power loss, pages may
+// reach the disk out of order; an old record read then is a row already
+// inserted, stored twice and counted once.)
 
 // walMagic starts every segment.
 const walMagic = "cswal01\n"
@@ -56,6 +65,9 @@ const walSegmentRows = 1 << 15
 // walSegmentBytes is the size a segment file is preallocated to and
 // mapped at; a segment is also full when the next record does not fit.
 const walSegmentBytes = 32 << 20
+
+// walSpares is how many emptied segments stay mapped for reuse.
+const walSpares = 8
 
 // walMaxRecord bounds a record's length when reading: a longer one is
 // corrupt.
@@ -70,11 +82,13 @@ type wal struct {
 	sync    time.Duration
 	noMap   bool // write every record with write(2) (tests)
 
-	mu   sync.Mutex
-	seq  uint64
-	cur  *walSeg
-	live map[*walSeg]struct{}
-	err  error // the last write error, reported once
+	mu    sync.Mutex
+	seq   uint64
+	cur   *walSeg
+	live  map[*walSeg]struct{}
+	spare []*walSeg // emptied segments, mapped, renamed "spare-<n>.wal"
+	nsp   int       // spares named so far
+	err   error     // the last write error, reported once
 
 	stop chan struct{}
 	done chan struct{}
@@ -87,6 +101,7 @@ type walSeg struct {
 	m               []byte // the file mapped shared, or nil: written with write(2)
 	written, acked  int
 	bytes           int64
+	high            int64 // bytes ever written, across reuses
 	sealed, dirty   bool
 	removed, closed bool
 }
@@ -144,6 +159,12 @@ func openWAL(dir string, syncEvery time.Duration) (*wal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analytics: wal: %w", err)
 	}
+	// Spares a killed process left hold only rows already done with.
+	if old, _ := filepath.Glob(filepath.Join(dir, "spare-*.wal")); len(old) > 0 {
+		for _, p := range old {
+			os.Remove(p)
+		}
+	}
 	l := &wal{dir: dir, segRows: walSegmentRows, sync: syncEvery, seq: seq, live: map[*walSeg]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if syncEvery > 0 {
@@ -186,7 +207,7 @@ func (l *wal) append(rec []byte) (*walSeg, error) {
 			return nil, err
 		}
 	}
-	if s := l.cur; s.m != nil && s.bytes+int64(len(rec)) > int64(len(s.m)) {
+	if s := l.cur; s.m != nil && s.bytes+int64(len(rec))+8 > int64(len(s.m)) {
 		if err := l.rotate(len(rec)); err != nil {
 			return nil, err
 		}
@@ -194,8 +215,15 @@ func (l *wal) append(rec []byte) (*walSeg, error) {
 	s := l.cur
 	if s.m != nil {
 		// A copy into a shared mapping is in the page cache, like a
-		// write(2): a killed process loses none of it.
+		// write(2): a killed process loses none of it. The zero header
+		// after it comes first: what a reused segment held there is
+		// never read as a record.
+		end := s.bytes + int64(len(rec))
+		if end < s.high {
+			clear(s.m[end : end+8])
+		}
 		copy(s.m[s.bytes:], rec)
+		s.high = max(s.high, end)
 	} else if _, err := s.f.Write(rec); err != nil {
 		// A short write leaves a torn record that replay stops at: start a
 		// new segment for the next row.
@@ -227,6 +255,22 @@ func (l *wal) rotate(need int) error {
 	}
 	l.seq++
 	name := fmt.Sprintf("wal-%020d.log", l.seq)
+	if n := len(l.spare); n > 0 && len(walMagic)+need+8 <= len(l.spare[n-1].m) {
+		s := l.spare[n-1]
+		l.spare = l.spare[:n-1]
+		// Its header is the magic already; a zero header after it ends
+		// the segment until the first record, before it is named one.
+		clear(s.m[len(walMagic) : len(walMagic)+8])
+		if err := os.Rename(filepath.Join(l.dir, s.name), filepath.Join(l.dir, name)); err == nil {
+			s.name, s.bytes, s.written, s.acked = name, int64(len(walMagic)), 0, 0
+			s.sealed, s.removed, s.dirty = false, false, true
+			l.cur = s
+			l.live[s] = struct{}{}
+			return nil
+		}
+		s.release()
+		os.Remove(filepath.Join(l.dir, s.name))
+	}
 	f, err := os.OpenFile(filepath.Join(l.dir, name), os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("analytics: wal: %w", err)
@@ -238,7 +282,7 @@ func (l *wal) rotate(need int) error {
 	}
 	s := &walSeg{name: name, f: f, bytes: int64(len(walMagic)), dirty: true}
 	if !l.noMap {
-		s.m = mapSegment(f, max(walSegmentBytes, len(walMagic)+need))
+		s.m = mapSegment(f, max(walSegmentBytes, len(walMagic)+need+8))
 	}
 	l.cur = s
 	l.live[s] = struct{}{}
@@ -267,8 +311,27 @@ func (l *wal) maybeRemove(s *walSeg) {
 	}
 	s.removed = true
 	delete(l.live, s)
+	if s.m != nil && !s.closed && len(l.spare) < walSpares && !l.stopping() {
+		l.nsp++
+		sp := fmt.Sprintf("spare-%d.wal", l.nsp)
+		if os.Rename(filepath.Join(l.dir, s.name), filepath.Join(l.dir, sp)) == nil {
+			s.name = sp
+			l.spare = append(l.spare, s)
+			return
+		}
+	}
 	s.release()
 	os.Remove(filepath.Join(l.dir, s.name))
+}
+
+// stopping says whether close has begun.
+func (l *wal) stopping() bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // mapSegment preallocates f (after its header, already written) to size
@@ -359,6 +422,11 @@ func (l *wal) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cur = nil
+	for _, s := range l.spare {
+		s.release()
+		os.Remove(filepath.Join(l.dir, s.name))
+	}
+	l.spare = nil
 	for s := range l.live {
 		s.sealed = true
 		l.maybeRemove(s)

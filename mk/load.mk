@@ -7,7 +7,9 @@
 # LOAD_MAX_P99=5ms to make a miss fail; LOAD_PROFILE=DIR saves serve's
 # CPU profile of the measured window and its allocations there
 # (serve.cpu.pprof, serve.allocs.pprof: `go tool pprof -top bin/callsight
-# DIR/serve.cpu.pprof`). The API benchmark alone:
+# DIR/serve.cpu.pprof`; the window's allocations alone: `go tool pprof
+# -base DIR/serve.allocs0.pprof bin/callsight DIR/serve.allocs.pprof`).
+# The API benchmark alone:
 # `go test -run '^$' -bench VerdictQueries ./callctl`.
 LOAD_CALLS   ?= 5000
 LOAD_QPS     ?= 10000

@@ -50,7 +50,9 @@ import (
 //	CALLSIGHT_LOAD_PROFILE  a directory: serve runs with --debug-listen and
 //	                        its CPU profile over the measured window and
 //	                        its allocations (since start) are written there
-//	                        as serve.cpu.pprof and serve.allocs.pprof
+//	                        as serve.cpu.pprof and serve.allocs.pprof, and
+//	                        the allocations at the window's start as
+//	                        serve.allocs0.pprof (pprof -base: the window's)
 //	CALLSIGHT_LOAD_TRACE    a directory: 3 s of serve's execution trace
 //	                        is written there as serve.trace (go tool trace)
 //
@@ -97,6 +99,7 @@ func TestLoadServe(t *testing.T) {
 	gen0 := gen.counters()
 	profDone := make(chan struct{})
 	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
+		fetchProfile(t, srv.debug+"/debug/pprof/allocs", dir+"/serve.allocs0.pprof")
 		go func() {
 			defer close(profDone)
 			fetchProfile(t, srv.debug+"/debug/pprof/profile?seconds="+strconv.Itoa(max(1, lc.seconds-1)), dir+"/serve.cpu.pprof")
