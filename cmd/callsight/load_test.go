@@ -99,7 +99,7 @@ func TestLoadServe(t *testing.T) {
 	gen0 := gen.counters()
 	profDone := make(chan struct{})
 	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
-		fetchProfile(t, srv.debug+"/debug/pprof/allocs", dir+"/serve.allocs0.pprof")
+		fetchProfile(t, srv.debug+"/debug/pprof/allocs?gc=1", dir+"/serve.allocs0.pprof") // as of a collection now, not the last one
 		go func() {
 			defer close(profDone)
 			fetchProfile(t, srv.debug+"/debug/pprof/profile?seconds="+strconv.Itoa(max(1, lc.seconds-1)), dir+"/serve.cpu.pprof")
@@ -113,7 +113,7 @@ func TestLoadServe(t *testing.T) {
 	res := queryLoad(ctx, srv.api, gen.ids, lc)
 	<-profDone
 	if dir := os.Getenv("CALLSIGHT_LOAD_PROFILE"); dir != "" && srv.debug != "" {
-		fetchProfile(t, srv.debug+"/debug/pprof/allocs", dir+"/serve.allocs.pprof")
+		fetchProfile(t, srv.debug+"/debug/pprof/allocs?gc=1", dir+"/serve.allocs.pprof")
 	}
 	wall := res.elapsed
 	cpu1, self1 := srv.cpu(), procCPU(os.Getpid())
