@@ -152,3 +152,44 @@ func TestKnownAnnouncement(t *testing.T) {
 		t.Errorf("third hearing: %s (%s) at %d ms, want a known announcement within 2 s", v.Class, v.Reason, v.DecidedAt/8)
 	}
 }
+
+// FuzzGreetingsFile: a damaged or hostile known-greetings file is refused
+// or read in part, never a panic, never more greetings than the store
+// holds; and matching against what was read never panics either.
+func FuzzGreetingsFile(f *testing.F) {
+	mk := func(seed int, class Class) *printData {
+		p := new(printData)
+		for i := range p.level {
+			p.level[i] = float32(-60 + (i*7+seed)%50)
+		}
+		for i := range p.pcm {
+			p.pcm[i] = int16((i*(31+seed) + seed*977) % 20000)
+		}
+		return p
+	}
+	g := NewGreetings(4)
+	g.learn(mk(1, Machine), Machine)
+	g.learn(mk(2, Announcement), Announcement)
+	var b bytes.Buffer
+	if _, err := g.WriteTo(&b); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add(b.Bytes()[:len(b.Bytes())/2])
+	f.Add([]byte(greetingsMagic))
+	probe := mk(1, Machine)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := NewGreetings(4)
+		n, err := g.ReadFrom(bytes.NewReader(data))
+		if n > int64(len(data)) {
+			t.Fatalf("read %d bytes of %d", n, len(data))
+		}
+		if g.Len() > 4 {
+			t.Fatalf("%d greetings in a store of 4", g.Len())
+		}
+		if err == nil && len(data) < len(greetingsMagic)+16 {
+			t.Fatalf("%d bytes read without an error", len(data))
+		}
+		g.match(probe)
+	})
+}
