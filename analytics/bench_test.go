@@ -80,8 +80,23 @@ func procCPUSeconds(pid int) float64 {
 // chDB when embedded) and, with serverPID, the server's: on a small
 // machine the store's own work is most of it.
 func benchWrite(b *testing.B, spec string, n int, serverPID int) {
+	benchWriteMix(b, spec, n, serverPID, false)
+}
+
+// benchWriteMix is benchWrite; with events, every call is followed by its
+// share of the corpus's signaling events (491 for 78 calls: 6 or 7 a
+// call), each with its own file and frame, as replay writes them; it then
+// reports all-rows/s too: calls, legs, signaling_events and the
+// network_events rows the writer derives from them.
+func benchWriteMix(b *testing.B, spec string, n int, serverPID int, events bool) {
 	tmpl := synthetic(b, min(n, 10000))
 	base := tmpl[0].StartTime.Time
+	var evs []Event
+	perCall := 0.0
+	if events {
+		calls, ce := loadCorpus(b)
+		evs, perCall = ce, float64(len(ce))/float64(len(calls))
+	}
 	cfg := testConfig(b)
 	cfg.BatchSize = 100000
 	cfg.Concurrency = 2
@@ -97,18 +112,31 @@ func benchWrite(b *testing.B, spec string, n int, serverPID int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu0, srv0 := time.Now(), cpuSeconds(), procCPUSeconds(serverPID)
-	var batches, legs int64
+	var batches, legs, evRows int64
 	for range b.N {
 		w, err := Open(context.Background(), spec, cfg, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
+		ev := 0
 		for i := range n {
 			r := tmpl[i%len(tmpl)]
 			r.CallID = "syn-" + strconv.Itoa(i)
 			r.StartTime = outcome.At(base.Add(time.Duration(i) * 37 * time.Millisecond))
 			legs += int64(len(r.Legs))
 			w.WriteRow(r)
+			for ; evs != nil && float64(ev) < float64(i+1)*perCall; ev++ {
+				e := evs[ev%len(evs)]
+				e.File, e.Frame = "bench", uint64(ev)
+				e.TS = outcome.At(r.StartTime.Add(time.Duration(ev%8) * time.Second))
+				evRows++
+				if e.isNetwork() {
+					evRows++
+				}
+				if err := w.WriteEvent(&e); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 		if err := w.Close(context.Background()); err != nil {
 			b.Fatal(err)
@@ -122,6 +150,9 @@ func benchWrite(b *testing.B, spec string, n int, serverPID int) {
 	secs := time.Since(start).Seconds()
 	b.ReportMetric(float64(n*b.N)/secs, "rows/s")
 	b.ReportMetric(float64(int64(n*b.N)+legs)/secs, "rows+legs/s")
+	if events {
+		b.ReportMetric(float64(int64(n*b.N)+legs+evRows)/secs, "all-rows/s")
+	}
 	b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 	if serverPID != 0 {
@@ -134,6 +165,20 @@ func benchWrite(b *testing.B, spec string, n int, serverPID int) {
 func BenchmarkWriteServer(b *testing.B) {
 	srv := startClickHouse(b)
 	benchWrite(b, srv.dsn("bench"), benchRows(b), srv.cmd.Process.Pid)
+}
+
+// BenchmarkWriteServerMix inserts 1M calls with their legs and signaling
+// events, the mix replay writes, into a local clickhouse-server from one
+// Writer.
+func BenchmarkWriteServerMix(b *testing.B) {
+	srv := startClickHouse(b)
+	benchWriteMix(b, srv.dsn("bench"), benchRows(b), srv.cmd.Process.Pid, true)
+}
+
+// BenchmarkWriteEmbeddedMix is BenchmarkWriteServerMix into chDB.
+func BenchmarkWriteEmbeddedMix(b *testing.B) {
+	requireCHDB(b)
+	benchWriteMix(b, "embedded:"+filepath.Join(b.TempDir(), "chdb"), benchRows(b), 0, true)
 }
 
 // BenchmarkWriteEmbedded inserts 1M calls into chDB.

@@ -43,7 +43,8 @@ analytics-test: clickhouse-deps libchdb
 	CALLSIGHT_REQUIRE_CLICKHOUSE=1 $(GO) test -count=1 ./analytics/...
 
 # Write benchmarks insert 1M synthetic calls from one Writer and report
-# rows/s (CALLSIGHT_BENCH_ROWS=N for another count); the report benchmark
+# rows/s (CALLSIGHT_BENCH_ROWS=N for another count; the Mix ones with
+# their signaling events, as replay writes them: all-rows/s); the report benchmark
 # fills chDB with 10M calls and times each report.
 analytics-bench: clickhouse-deps libchdb
 	CALLSIGHT_REQUIRE_CLICKHOUSE=1 $(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=30m ./analytics/
