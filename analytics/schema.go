@@ -87,6 +87,10 @@ type SchemaOptions struct {
 	Cluster string
 	// TTLDays expires rows older than this many days (0: keep forever).
 	TTLDays int
+	// Database, when set, qualifies every table name. ON CLUSTER DDL needs
+	// it outside the default database: each host runs the statements in
+	// its default database, where a bare name would be looked up.
+	Database string
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -96,6 +100,9 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (o SchemaOptions) Validate() error {
 	if o.Cluster != "" && !identRE.MatchString(o.Cluster) {
 		return fmt.Errorf("analytics: cluster name %q: want letters, digits and _", o.Cluster)
+	}
+	if o.Database != "" && !identRE.MatchString(o.Database) {
+		return fmt.Errorf("analytics: database name %q: want letters, digits and _", o.Database)
 	}
 	if o.TTLDays < 0 {
 		return fmt.Errorf("analytics: ttl %d days: want 0 or more", o.TTLDays)
@@ -120,9 +127,15 @@ func Schema(o SchemaOptions) ([]string, error) {
 	if o.Cluster != "" {
 		suffix = "_local"
 	}
+	qual := func(name string) string {
+		if o.Database == "" {
+			return name
+		}
+		return o.Database + "." + name
+	}
 	funcs := template.FuncMap{
-		"table": func(name string) string { return name + suffix },
-		"name":  func(name string) string { return name },
+		"table": func(name string) string { return qual(name + suffix) },
+		"name":  func(name string) string { return qual(name) },
 		"onCluster": func() string {
 			if o.Cluster == "" {
 				return ""
@@ -168,7 +181,11 @@ func Schema(o SchemaOptions) ([]string, error) {
 			if o.Cluster == "" {
 				return engine
 			}
-			return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/callsight/%s', '{replica}')", engine, table)
+			zk := "callsight" // the path in ZooKeeper: one per database
+			if o.Database != "" {
+				zk = o.Database
+			}
+			return fmt.Sprintf("Replicated%s('/clickhouse/tables/{shard}/%s/%s', '{replica}')", engine, zk, table)
 		},
 	}
 	var out []string
@@ -190,10 +207,14 @@ func Schema(o SchemaOptions) ([]string, error) {
 	if o.Cluster != "" {
 		keys := map[string]string{"calls": "cityHash64(call_id)", "legs": "cityHash64(call_id)",
 			"signaling_events": "cityHash64(file, frame)", "network_events": "cityHash64(opc, dpc, cic)", "calls_hourly": "rand()"}
+		db := "currentDatabase()"
+		if o.Database != "" {
+			db = "'" + o.Database + "'"
+		}
 		for _, t := range Tables {
 			out = append(out, fmt.Sprintf("-- %s: the cluster-wide view of %s_local on every shard.\n"+
-				"CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s AS %s_local\nENGINE = Distributed(%s, currentDatabase(), %s_local, %s)",
-				t, t, t, o.Cluster, t, o.Cluster, t, keys[t]))
+				"CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s AS %s\nENGINE = Distributed(%s, %s, %s_local, %s)",
+				t, t, qual(t), o.Cluster, qual(t+"_local"), o.Cluster, db, t, keys[t]))
 		}
 	}
 	return out, nil

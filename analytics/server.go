@@ -17,6 +17,7 @@ import (
 // protocol.
 type server struct {
 	conn driver.Conn
+	db   string
 	ver  Version
 	feat Features
 }
@@ -57,7 +58,12 @@ func openServer(ctx context.Context, dsn string, cfg Config) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
-	if err := c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+	create := "CREATE DATABASE IF NOT EXISTS " + db
+	if cfg.Cluster != "" {
+		// On every host of the cluster, before the ON CLUSTER tables in it.
+		create += " ON CLUSTER " + cfg.Cluster
+	}
+	if err := c.Exec(ctx, create); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
@@ -66,7 +72,7 @@ func openServer(ctx context.Context, dsn string, cfg Config) (*server, error) {
 	if c, err = clickhouse.Open(opt); err != nil {
 		return nil, fmt.Errorf("analytics: store %s: %w", Redact(dsn), err)
 	}
-	s := &server{conn: c}
+	s := &server{conn: c, db: db}
 	var v string
 	if err := c.QueryRow(ctx, "SELECT version()").Scan(&v); err != nil {
 		c.Close()

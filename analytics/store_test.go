@@ -105,12 +105,22 @@ const serverUsers = `<?xml version="1.0"?>
 
 func startClickHouse(t testing.TB) *chServer {
 	t.Helper()
+	return startClickHouseOn(t, 0, "")
+}
+
+// startClickHouseOn starts a server on port (0: a free one) with extra
+// XML in its config.
+func startClickHouseOn(t testing.TB, port int, extra string) *chServer {
+	t.Helper()
 	bin := serverBinary()
 	if bin == nil {
 		requireOrSkip(t, "clickhouse-server not installed")
 	}
-	s := &chServer{t: t, dir: t.TempDir(), port: freePort(t), bin: bin}
-	cfg := fmt.Sprintf(serverConfig, s.dir, s.port, freePort(t))
+	if port == 0 {
+		port = freePort(t)
+	}
+	s := &chServer{t: t, dir: t.TempDir(), port: port, bin: bin}
+	cfg := strings.Replace(fmt.Sprintf(serverConfig, s.dir, s.port, freePort(t)), "</yandex>", extra+"</yandex>", 1)
 	if err := os.WriteFile(filepath.Join(s.dir, "config.xml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

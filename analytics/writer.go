@@ -263,7 +263,11 @@ func parseSpec(spec string) (kind, arg string, err error) {
 }
 
 func createSchema(ctx context.Context, be backend, cfg Config) error {
-	stmts, err := Schema(SchemaOptions{Features: be.features(), Cluster: cfg.Cluster, TTLDays: cfg.TTLDays})
+	o := SchemaOptions{Features: be.features(), Cluster: cfg.Cluster, TTLDays: cfg.TTLDays}
+	if s, ok := be.(*server); ok && cfg.Cluster != "" {
+		o.Database = s.db
+	}
+	stmts, err := Schema(o)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@ LIBCHDB_PKG ?= @chdb/lib-linux-x64-gnu
 
 .PHONY: clickhouse-deps libchdb analytics-test analytics-bench
 
-# Debian's clickhouse-server (18.16 on bookworm) and its client. The tests
+# Debian's clickhouse-server (18.16 on bookworm) and its client, and
+# ZooKeeper for the cluster test. The tests
 # start their own server on a free port, so the package's service is kept
 # from starting during the install (policy-rc.d) and is not needed after.
 clickhouse-deps:
@@ -25,6 +26,14 @@ clickhouse-deps:
 		exit $$st; \
 	fi
 	@(clickhouse-server --version 2>/dev/null || clickhouse server --version 2>/dev/null) | head -1
+	@# ZooKeeper (its library and a Java runtime) for the cluster test: 18.16
+	@# replicates tables and runs ON CLUSTER DDL through it.
+	@if [ ! -e /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null 2>&1; then \
+		echo "installing libzookeeper-java default-jre-headless (Debian)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -qq --no-install-recommends libzookeeper-java default-jre-headless >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libzookeeper-java default-jre-headless >/dev/null; }; \
+	fi
 
 # libchdb.so from the npm package, extracted once (idempotent).
 libchdb: $(LIBCHDB)
