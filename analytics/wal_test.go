@@ -393,3 +393,55 @@ func TestRedact(t *testing.T) {
 		t.Errorf("parseSpec of a wrong scheme: %v, want an error without the password", err)
 	}
 }
+
+// TestSpoolBound: with the store unreachable, the spool fills up to its
+// bound and no further; the batches that do not fit are dropped, counted
+// and logged, never written past the bound; what was spooled is inserted
+// once a store answers, by the next writer on the same spool.
+func TestSpoolBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "clickhouse://default:@" + ln.Addr().String() + "/callsight?dial_timeout=200ms"
+	ln.Close()
+	calls, _ := loadCorpus(t)
+	cfg := testConfig(t)
+	cfg.BatchSize = 10
+	cfg.MaxSpoolBytes = 40 << 10
+	var st WriterStats
+	func() {
+		w, err := Open(context.Background(), down, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range calls {
+			if err := w.WriteCall(&calls[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		w.Close(ctx)
+		st = w.Stats()
+	}()
+	if st.SpooledRows == 0 || st.DroppedRows == 0 || st.SpooledRows+st.DroppedRows != int64(len(calls)) {
+		t.Fatalf("spooled %d and dropped %d of %d calls: want both, adding up", st.SpooledRows, st.DroppedRows, len(calls))
+	}
+	if st.SpoolBytes > cfg.MaxSpoolBytes {
+		t.Errorf("spool holds %d bytes, over its bound of %d", st.SpoolBytes, cfg.MaxSpoolBytes)
+	}
+	srv := startClickHouse(t)
+	w, err := Open(context.Background(), srv.dsn("bound"), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := query1(t, srv.dsn("bound"), "SELECT count() FROM calls FINAL"), strconv.FormatInt(st.SpooledRows, 10); got != want {
+		t.Errorf("after the spool's replay: %s calls stored, want the %s spooled", got, want)
+	}
+}
