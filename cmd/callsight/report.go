@@ -54,12 +54,17 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if !valid {
 		return usageError{fmt.Errorf("--format %q: want %s", *format, strings.Join(analytics.Formats, ", "))}
 	}
+	// A report name is checked before any store is opened.
+	var sqls []string
+	for _, n := range names {
+		q, err := analytics.ReportSQL(n, p)
+		if err != nil {
+			return usageError{err}
+		}
+		sqls = append(sqls, q)
+	}
 	if *showSQL {
-		for _, n := range names {
-			q, err := analytics.ReportSQL(n, p)
-			if err != nil {
-				return usageError{err}
-			}
+		for _, q := range sqls {
 			fmt.Fprintln(stdout, q)
 		}
 		return nil

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// `callsight report`'s own options: times as RFC 3339 or dates, a format
+// or report it does not know is a usage error, and --sql shows the
+// filters in the SQL without a store. (The reports and formats
+// themselves run on real stores in analytics' tests.)
+func TestReportCommand(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"":                          {},
+		"2026-03-01":                time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		"2026-03-01T10:00:00Z":      time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
+		"2026-03-01T10:00:00+03:00": time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC),
+	} {
+		if got, err := parseWhen(in); err != nil || !got.Equal(want) {
+			t.Errorf("parseWhen(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{
+		{"--format", "pdf", "asr"}, {"nosuch"}, {"--since", "yesterday", "asr"}, {"asr", "ner"},
+	} {
+		out.Reset()
+		err := cmdReport(args, &out, &errb)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("report %q: %v, want a usage error", args, err)
+		}
+	}
+	out.Reset()
+	if err := cmdReport([]string{"--sql", "--since", "2026-03-01", "--until", "2026-04-01", "--campaign", "spring", "asr"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026-03-01 00:00:00", "2026-04-01 00:00:00", "'spring'", "FROM calls FINAL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report --sql: no %q in\n%s", want, out.String())
+		}
+	}
+}
