@@ -96,6 +96,8 @@ func TestReportFiltersAndFormats(t *testing.T) {
 		t.Errorf("asr --since %s: calls %v, want %v", cut, got, want)
 	}
 
+	checkReportValues(t, spec, calls)
+
 	var b bytes.Buffer
 	if err := all.Write(&b, "csv"); err != nil {
 		t.Fatal(err)
@@ -196,5 +198,90 @@ func TestSchemaTTL(t *testing.T) {
 	}
 	if got := query1(t, srv.dsn("ttl"), "SELECT count() FROM system.tables WHERE database = 'ttl' AND engine = 'ReplacingMergeTree'"); got != "4" {
 		t.Errorf("18.16 with a TTL asked for: %s row tables, want 4", got)
+	}
+}
+
+// checkReportValues: the numbers of asr, ner, causes and sip_status for
+// the campaign "spring" (the corpus once) are the JSONL's own counts.
+func checkReportValues(t *testing.T, spec string, calls []outcome.Call) {
+	t.Helper()
+	count := func(keep func(c *outcome.Call) bool) string {
+		n := 0
+		for i := range calls {
+			if keep(&calls[i]) {
+				n++
+			}
+		}
+		return strconv.Itoa(n)
+	}
+	is := func(outs ...string) func(c *outcome.Call) bool {
+		return func(c *outcome.Call) bool {
+			for _, o := range outs {
+				if string(c.Outcome) == o {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	// The corpus has no audio: no voicemail or announcement classes.
+	want := map[string]map[string]string{
+		"asr": {"calls": strconv.Itoa(len(calls)), "answered": count(is("answered", "human", "machine", "fax", "silence"))},
+		"ner": {"answered_live": count(is("answered", "human", "fax", "silence")), "busy": count(is("busy")),
+			"no_answer": count(is("no_answer")), "rejected": count(is("rejected"))},
+	}
+	p := ReportParams{Campaign: "spring"}
+	for name, cols := range want {
+		tb, err := Report(context.Background(), spec, name, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tb.Rows) != 1 {
+			t.Fatalf("%s: %d rows, want 1", name, len(tb.Rows))
+		}
+		for i, c := range tb.Columns {
+			if w, ok := cols[c]; ok && tb.Rows[0][i] != w {
+				t.Errorf("%s: %s = %s, want %s from the JSONL", name, c, tb.Rows[0][i], w)
+			}
+		}
+	}
+	// causes and sip_status, summed by their key.
+	sum := func(name string, key ...string) map[string]int {
+		tb, err := Report(context.Background(), spec, name, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := map[string]int{}
+		for i, c := range tb.Columns {
+			idx[c] = i
+		}
+		m := map[string]int{}
+		for _, r := range tb.Rows {
+			var k []string
+			for _, c := range key {
+				k = append(k, r[idx[c]])
+			}
+			n, _ := strconv.Atoi(r[idx["calls"]])
+			m[strings.Join(k, "/")] += n
+		}
+		return m
+	}
+	causes, status := map[string]int{}, map[string]int{}
+	for _, c := range calls {
+		if c.Q850 != nil {
+			causes[strconv.Itoa(int(*c.Q850))]++
+		}
+		if c.SIPStatus != nil {
+			status[strconv.Itoa(*c.SIPStatus)+"/"+string(c.Outcome)]++
+		}
+	}
+	if len(causes) < 3 || len(status) < 3 {
+		t.Fatalf("the corpus has %d causes and %d status/outcome pairs: too few to check the reports by", len(causes), len(status))
+	}
+	if got := sum("causes", "q850"); !cmp.Equal(got, causes) {
+		t.Errorf("causes: calls by cause %v, want %v from the JSONL", got, causes)
+	}
+	if got := sum("sip_status", "sip_status", "outcome"); !cmp.Equal(got, status) {
+		t.Errorf("sip_status: calls by status and outcome %v, want %v from the JSONL", got, status)
 	}
 }
