@@ -202,7 +202,8 @@ func TestSchemaTTL(t *testing.T) {
 }
 
 // checkReportValues: the numbers of asr, ner, causes and sip_status for
-// the campaign "spring" (the corpus once) are the JSONL's own counts.
+// the campaign "spring" (the corpus once, with its audio calls) are the
+// JSONL's own counts.
 func checkReportValues(t *testing.T, spec string, calls []outcome.Call) {
 	t.Helper()
 	count := func(keep func(c *outcome.Call) bool) string {
@@ -224,11 +225,27 @@ func checkReportValues(t *testing.T, spec string, calls []outcome.Call) {
 			return false
 		}
 	}
-	// The corpus has no audio: no voicemail or announcement classes.
+	class := func(c *outcome.Call) string {
+		if c.Audio == nil {
+			return ""
+		}
+		return c.Audio.Class
+	}
+	voicemail := func(c *outcome.Call) bool {
+		return c.Outcome == "machine" || class(c) == "voicemail" || class(c) == "machine"
+	}
+	announcement := func(c *outcome.Call) bool { return class(c) == "announcement" }
+	live := func(c *outcome.Call) bool {
+		return is("answered", "human", "fax", "silence")(c) && !voicemail(c) && !announcement(c)
+	}
 	want := map[string]map[string]string{
-		"asr": {"calls": strconv.Itoa(len(calls)), "answered": count(is("answered", "human", "machine", "fax", "silence"))},
-		"ner": {"answered_live": count(is("answered", "human", "fax", "silence")), "busy": count(is("busy")),
-			"no_answer": count(is("no_answer")), "rejected": count(is("rejected"))},
+		"asr": {"calls": strconv.Itoa(len(calls)), "answered": count(is("answered", "human", "machine", "fax", "silence")),
+			"voicemail": count(voicemail), "announcement": count(announcement)},
+		"ner": {"answered_live": count(live), "answered_voicemail": count(voicemail), "answered_announcement": count(announcement),
+			"busy": count(is("busy")), "no_answer": count(is("no_answer")), "rejected": count(is("rejected"))},
+	}
+	if count(voicemail) == "0" || count(announcement) == "0" {
+		t.Fatalf("the corpus has %s voicemails and %s announcements: too few to check the reports by", count(voicemail), count(announcement))
 	}
 	p := ReportParams{Campaign: "spring"}
 	for name, cols := range want {
