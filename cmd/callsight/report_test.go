@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callsight/callsight/analytics"
 )
 
 // `callsight report`'s own options: times as RFC 3339 or dates, a format
@@ -42,5 +45,31 @@ func TestReportCommand(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report --sql: no %q in\n%s", want, out.String())
 		}
+	}
+}
+
+// Without libchdb.so, the default embedded store says how to get it (or
+// how to point at a server) and replay goes on without storing; an
+// embedded store asked for explicitly fails with the same advice.
+func TestStoreWithoutLibCHDB(t *testing.T) {
+	t.Setenv("HOME", t.TempDir()) // no ~/.cache/callsight/libchdb.so
+	t.Setenv("CHDB_LIB_PATH", "")
+	if p, ok := analytics.LibCHDBAvailable(""); ok {
+		t.Skipf("libchdb.so is installed system-wide (%s): cannot test its absence", p)
+	}
+	var logb bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logb, nil))
+	w, err := openStore("embedded", false, "", analytics.Labels{}, log, &logb)
+	if w != nil || err != nil {
+		t.Fatalf("default store without libchdb: %v, %v; want no store and no error", w, err)
+	}
+	for _, want := range []string{"libchdb.so", "make libchdb", "CHDB_LIB_PATH", "--store clickhouse://"} {
+		if !strings.Contains(logb.String(), want) {
+			t.Errorf("the warning does not say %q: %s", want, logb.String())
+		}
+	}
+	_, err = openStore("embedded:"+t.TempDir(), true, "", analytics.Labels{}, log, &logb)
+	if err == nil || !errors.Is(err, analytics.ErrNoLibCHDB) || !strings.Contains(err.Error(), "make libchdb") {
+		t.Errorf("explicit embedded store without libchdb: %v, want ErrNoLibCHDB saying how to get it", err)
 	}
 }
