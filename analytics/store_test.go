@@ -261,6 +261,18 @@ func (w tWriter) Write(b []byte) (int, error) {
 
 func writeAll(t testing.TB, spec string, cfg Config, calls []outcome.Call, events []Event) WriterStats {
 	t.Helper()
+	st, err := writeWithin(t, spec, cfg, calls, events, 2*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// writeWithin writes calls and events from one Writer and closes it,
+// giving the close (its flush and spool replay) at most d; the error is
+// Close's.
+func writeWithin(t testing.TB, spec string, cfg Config, calls []outcome.Call, events []Event, d time.Duration) (WriterStats, error) {
+	t.Helper()
 	w, err := Open(context.Background(), spec, cfg, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -275,12 +287,10 @@ func writeAll(t testing.TB, spec string, cfg Config, calls []outcome.Call, event
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	if err := w.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return w.Stats()
+	err = w.Close(ctx)
+	return w.Stats(), err
 }
 
 func query1(t testing.TB, spec, q string) string {

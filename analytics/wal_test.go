@@ -409,22 +409,7 @@ func TestSpoolBound(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.BatchSize = 10
 	cfg.MaxSpoolBytes = 40 << 10
-	var st WriterStats
-	func() {
-		w, err := Open(context.Background(), down, cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range calls {
-			if err := w.WriteCall(&calls[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		w.Close(ctx)
-		st = w.Stats()
-	}()
+	st, _ := writeWithin(t, down, cfg, calls, nil, 500*time.Millisecond) // the store is down: Close gives up
 	if st.SpooledRows == 0 || st.DroppedRows == 0 || st.SpooledRows+st.DroppedRows != int64(len(calls)) {
 		t.Fatalf("spooled %d and dropped %d of %d calls: want both, adding up", st.SpooledRows, st.DroppedRows, len(calls))
 	}
