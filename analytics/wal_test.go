@@ -417,13 +417,7 @@ func TestSpoolBound(t *testing.T) {
 		t.Errorf("spool holds %d bytes, over its bound of %d", st.SpoolBytes, cfg.MaxSpoolBytes)
 	}
 	srv := startClickHouse(t)
-	w, err := Open(context.Background(), srv.dsn("bound"), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := w.Close(ctx); err != nil {
+	if _, err := writeWithin(t, srv.dsn("bound"), cfg, nil, nil, time.Minute); err != nil { // replays the spool
 		t.Fatal(err)
 	}
 	if got, want := query1(t, srv.dsn("bound"), "SELECT count() FROM calls FINAL"), strconv.FormatInt(st.SpooledRows, 10); got != want {
