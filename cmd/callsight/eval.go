@@ -26,6 +26,53 @@ type truthCall struct {
 	BeepEndMS           *int64 `json:"beep_end_ms"`
 	DecidedMS           *int64 `json:"decided_ms"`
 	FirstUtteranceEndMS *int64 `json:"first_utterance_end_ms"`
+	// Audio is the truth's description of the call's audio (codec, loss,
+	// noise); only truth files have these fields.
+	Audio *truthAudio `json:"audio"`
+}
+
+// truthAudio is what a truth file says of the conditions a call's audio
+// was made in.
+type truthAudio struct {
+	Codec string   `json:"codec"`
+	Loss  float64  `json:"loss"`
+	Noise string   `json:"noise"`
+	SNRdB *float64 `json:"snr_db"`
+}
+
+// conditions are the labels of the audio conditions eval breaks outcome
+// accuracy down by, in the order printed.
+var conditions = []string{"loss 0%", "loss 1-2%", "loss 3-4%", "loss 5% or more",
+	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB"}
+
+// conditionsOf labels a call's audio: its loss, its codec and its noise.
+func conditionsOf(a *truthAudio) []string {
+	var out []string
+	switch l := math.Round(a.Loss * 100); {
+	case l <= 0:
+		out = append(out, conditions[0])
+	case l <= 2:
+		out = append(out, conditions[1])
+	case l < 5:
+		out = append(out, conditions[2])
+	default:
+		out = append(out, conditions[3])
+	}
+	switch a.Codec {
+	case "PCMU":
+		out = append(out, conditions[4])
+	case "PCMA":
+		out = append(out, conditions[5])
+	}
+	switch {
+	case a.Noise == "" || a.Noise == "digital_silence" || a.SNRdB == nil:
+		out = append(out, conditions[6])
+	case *a.SNRdB >= 20:
+		out = append(out, conditions[7])
+	default:
+		out = append(out, conditions[8])
+	}
+	return out
 }
 
 func readCalls(path string) ([]truthCall, error) {
@@ -71,10 +118,15 @@ type Score struct {
 	// from the end of the first utterance.
 	Decided         map[outcome.Outcome][]float64
 	HumanAfterFirst []float64
+	// ByCondition counts, per audio condition of the truth, the calls
+	// whose outcome the audio decides (human, machine, switched off, fax,
+	// silence) and those whose outcome is right.
+	ByCondition map[string][2]int
 }
 
 func score(truth, got []truthCall) Score {
-	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}, Decided: map[outcome.Outcome][]float64{}}
+	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}, Decided: map[outcome.Outcome][]float64{},
+		ByCondition: map[string][2]int{}}
 	byID := make(map[string]truthCall, len(got))
 	for _, g := range got {
 		byID[g.CallID] = g
@@ -99,6 +151,16 @@ func score(truth, got []truthCall) Score {
 			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: outcome %s, truth %s", t.CallID, g.Outcome, t.Outcome))
 		}
 		scoreAudio(&s, t, g)
+		if t.Audio != nil && (audioClass(t.Outcome) || t.Outcome == outcome.SwitchedOff) {
+			for _, c := range conditionsOf(t.Audio) {
+				n := s.ByCondition[c]
+				n[1]++
+				if g.Outcome == t.Outcome {
+					n[0]++
+				}
+				s.ByCondition[c] = n
+			}
+		}
 		s.CauseChecked++
 		if (g.Q850 == nil) == (t.Q850 == nil) && (t.Q850 == nil || *g.Q850 == *t.Q850) {
 			s.CauseCorrect++
@@ -293,5 +355,13 @@ func writeAudioScore(w io.Writer, s Score) {
 	if len(s.HumanAfterFirst) > 0 {
 		fmt.Fprintf(w, "  human verdict after the first utterance ends: p50 %.0f ms, p90 %.0f ms\n",
 			percentile(s.HumanAfterFirst, 50), percentile(s.HumanAfterFirst, 90))
+	}
+	if len(s.ByCondition) > 0 {
+		fmt.Fprintf(w, "  outcome right by audio condition (human, machine, switched-off, fax and silence calls):\n")
+		for _, c := range conditions {
+			if n := s.ByCondition[c]; n[1] > 0 {
+				fmt.Fprintf(w, "    %-26s %5d / %-5d %7.2f%%\n", c, n[0], n[1], 100*frac(n[0], n[1]))
+			}
+		}
 	}
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// callsight eval scores an output against its truth: outcome and cause
+// accuracy, the confusion, beep-end errors and false beeps, time to
+// verdict, and outcome accuracy by the audio's loss, codec and noise;
+// --min-accuracy fails a run below it.
+func TestEval(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	truth := write("truth.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4000,"audio":{"codec":"PCMU","loss":0.05,"noise":"pink","snr_db":12}}
+{"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null}}
+{"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"noise":"white","snr_db":25}}
+{"call_id":"d","outcome":"busy","q850":17,"audio":{"codec":"PCMU","loss":0.05}}
+`)
+	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9}}
+{"call_id":"b","outcome":"human","q850":16,"decided_ms":1600}
+{"call_id":"c","outcome":"machine","q850":16,"beep_end_ms":3000,"decided_ms":2400}
+{"call_id":"d","outcome":"busy","q850":17}
+`)
+	var stdout, stderr bytes.Buffer
+	if err := cmdEval([]string{"--truth", truth, out}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(strings.Fields(stdout.String()), " ") // columns are padded
+	for _, want := range []string{
+		"outcome accuracy: 3/4 = 0.7500",
+		"decisive cause accuracy: 4/4 = 1.0000",
+		"beep end error: p50 30 ms, p95 30 ms over 1 beeps found; 0 of 1 beeps missed",
+		"false beeps: 1 of 2 calls without a beep (50.00%)",
+		"human verdict after the first utterance ends: p50 700 ms",
+		// busy (d) is the signaling's: not counted by condition.
+		"loss 0%                          1 / 1     100.00%",
+		"loss 1-2%                        0 / 1       0.00%",
+		"loss 5% or more                  1 / 1     100.00%",
+		"µ-law (PCMU)                     1 / 1     100.00%",
+		"A-law (PCMA)                     1 / 2      50.00%",
+		"no background noise              1 / 1     100.00%",
+		"noise, SNR 20 dB or more         0 / 1       0.00%",
+		"noise, SNR under 20 dB           1 / 1     100.00%",
+	} {
+		if want = strings.Join(strings.Fields(want), " "); !strings.Contains(got, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, got)
+		}
+	}
+	if err := cmdEval([]string{"--truth", truth, "--min-accuracy", "0.9", out}, &stdout, &stderr); err == nil {
+		t.Error("--min-accuracy 0.9 at 75%: no error")
+	}
+}
