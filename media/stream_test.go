@@ -409,6 +409,7 @@ func TestNotAnalysable(t *testing.T) {
 		{"G.729", 18, Unknown, G729},
 		{"G.722", 9, Unknown, G722},
 		{"opus", 96, Opus, Opus},
+		{"AMR", 97, AMR, AMR},
 		{"GSM", 3, Unknown, Other},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -524,11 +525,11 @@ func TestConfig(t *testing.T) {
 		}
 		NewStream(c) // must not panic
 	}
-	if got := CodecFromName("TELEPHONE-EVENT"); got != TelephoneEvent {
-		t.Errorf("CodecFromName(TELEPHONE-EVENT) = %v", got)
-	}
-	if got := CodecFromName("iLBC"); got != Other {
-		t.Errorf("CodecFromName(iLBC) = %v", got)
+	for name, want := range map[string]Codec{"PCMU": PCMU, "pcma": PCMA, "CN": CN, "TELEPHONE-EVENT": TelephoneEvent,
+		"G722": G722, "G729": G729, "G729A": G729, "opus": Opus, "AMR": AMR, "AMR-WB": AMR, "iLBC": Other, "": Other} {
+		if got := CodecFromName(name); got != want {
+			t.Errorf("CodecFromName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
 
