@@ -2,7 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,5 +47,68 @@ func TestServeM3UAWithoutSCTP(t *testing.T) {
 	}
 	if _, err := run("--m3ua-remote", "not-an-address"); err == nil || strings.Contains(err.Error(), "SCTP is unavailable") {
 		t.Errorf("serve with a bad --m3ua-remote: %v, want the setting refused first", err)
+	}
+}
+
+// serve's store metrics: with its ClickHouse server down, the calls of a
+// replayed capture go to the spool, and /metrics shows the spool's depth
+// and the failed inserts; nothing is dropped.
+func TestServeStoreMetrics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "clickhouse://default:@" + ln.Addr().String() + "/callsight?dial_timeout=200ms"
+	ln.Close()
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin",
+			"--store", down, "--spool-dir", t.TempDir(), "--shutdown-timeout", "1s", "--log-level", "error",
+			"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0"}, stdout, lockedWriter{&mu, &stderr})
+	}()
+	base := serveBase(t, stdout, done, stderr.String)
+	// The store's metrics are registered as the sources start, just after
+	// the listener: until then a metric is missing (-1).
+	metric := func(b []byte, name string) float64 {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		return -1
+	}
+	var b []byte
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if metric(b, "callsight_store_spool_depth_bytes") > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the spool stayed empty with the store down:\n%s", b)
+		}
+	}
+	if metric(b, "callsight_store_insert_failures_total") == 0 || metric(b, "callsight_store_dropped_rows_total") != 0 ||
+		metric(b, "callsight_store_calls_inserted_total") != 0 {
+		t.Errorf("store metrics with the server down: failures, dropped, inserted = %v, %v, %v; want failures, nothing dropped or inserted",
+			metric(b, "callsight_store_insert_failures_total"), metric(b, "callsight_store_dropped_rows_total"), metric(b, "callsight_store_calls_inserted_total"))
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }
