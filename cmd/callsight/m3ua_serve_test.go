@@ -72,8 +72,7 @@ func TestServeStoreMetrics(t *testing.T) {
 			"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0"}, stdout, lockedWriter{&mu, &stderr})
 	}()
 	base := serveBase(t, stdout, done, stderr.String)
-	// The store's metrics are registered as the sources start, just after
-	// the listener: until then a metric is missing (-1).
+	// The store's metrics are there from the first scrape (-1: missing).
 	metric := func(b []byte, name string) float64 {
 		for _, l := range strings.Split(string(b), "\n") {
 			if v, ok := strings.CutPrefix(l, name+" "); ok {
@@ -83,6 +82,7 @@ func TestServeStoreMetrics(t *testing.T) {
 		}
 		return -1
 	}
+	first := true
 	var b []byte
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		req, _ := http.NewRequest("GET", base+"/metrics", nil)
@@ -93,6 +93,10 @@ func TestServeStoreMetrics(t *testing.T) {
 		}
 		b, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if first && metric(b, "callsight_store_spool_depth_bytes") < 0 {
+			t.Fatalf("the first scrape has no store metrics:\n%s", b)
+		}
+		first = false
 		if metric(b, "callsight_store_spool_depth_bytes") > 0 {
 			break
 		}

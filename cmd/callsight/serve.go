@@ -245,6 +245,12 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 
 	reg := metrics.NewRegistry()
 	m := newServeMetrics(reg)
+	if writer != nil { // registered before the API listens: the first scrape has them
+		reg.NewGaugeFunc("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool.", func() float64 { return float64(writer.Stats().SpoolBytes) })
+		reg.NewCounterFunc("callsight_store_calls_inserted_total", "Calls inserted into the store.", func() float64 { return float64(writer.Stats().InsertedCalls) })
+		reg.NewCounterFunc("callsight_store_insert_failures_total", "Failed inserts (each spooled and retried).", func() float64 { return float64(writer.Stats().Failures) })
+		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
+	}
 	ready := &atomic.Bool{}
 	ccfg := callctl.DefaultConfig()
 	ccfg.Keys = keys
@@ -402,10 +408,6 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	}
 	if writer != nil {
 		pl.store = writer
-		reg.NewGaugeFunc("callsight_store_spool_depth_bytes", "Bytes waiting in the storage spool.", func() float64 { return float64(writer.Stats().SpoolBytes) })
-		reg.NewCounterFunc("callsight_store_calls_inserted_total", "Calls inserted into the store.", func() float64 { return float64(writer.Stats().InsertedCalls) })
-		reg.NewCounterFunc("callsight_store_insert_failures_total", "Failed inserts (each spooled and retried).", func() float64 { return float64(writer.Stats().Failures) })
-		reg.NewCounterFunc("callsight_store_dropped_rows_total", "Rows lost: the spool was full or unwritable.", func() float64 { return float64(writer.Stats().DroppedRows) })
 	}
 	reg.NewGaugeFunc("callsight_engine_queue_depth_payloads", "Payloads waiting for the engine.", func() float64 { return float64(pl.queued.Load()) })
 	if g := pl.eng.Greetings(); g != nil {
