@@ -610,17 +610,7 @@ func TestServeLiveInterfaces(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("live capture needs root (CAP_NET_RAW)")
 	}
-	stdout := &lineWriter{lines: make(chan string, 16)}
-	var stderr bytes.Buffer
-	var mu sync.Mutex
-	done := make(chan error, 1)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() {
-		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin", "--store", "none",
-			"--interface", "lo", "--interface", "lo", "--log-level", "warn"}, stdout, lockedWriter{&mu, &stderr})
-	}()
-	base := serveBase(t, stdout, done, stderr.String)
+	base, stop := startServe(t, "--store", "none", "--interface", "lo", "--interface", "lo", "--log-level", "warn")
 	for deadline := time.Now().Add(10 * time.Second); ; { // sources start after the listener
 		req, _ := http.NewRequest("GET", base+"/readyz", nil)
 		req.Header.Set("Authorization", "Bearer k")
@@ -635,26 +625,55 @@ func TestServeLiveInterfaces(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	b := scrapeServe(t, base)
+	if n := strings.Count(string(b), "\ncallsight_capture_kernel_drops_total "); n != 1 {
+		t.Errorf("kernel drops metric appears %d times, want once:\n%s", n, b)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+// startServe runs serve in this process on a loopback port with an admin
+// key "k" and args, and returns the API's base URL and a function that
+// stops serve and returns its error.
+func startServe(t *testing.T, args ...string) (base string, stop func() error) {
+	t.Helper()
+	stdout := &lineWriter{lines: make(chan string, 16)}
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		done <- serveContext(ctx, append([]string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin"}, args...),
+			stdout, lockedWriter{&mu, &stderr})
+	}()
+	base = serveBase(t, stdout, done, func() string { mu.Lock(); defer mu.Unlock(); return stderr.String() })
+	return base, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+			return nil
+		}
+	}
+}
+
+// scrapeServe reads serve's /metrics with the admin key "k".
+func scrapeServe(t *testing.T, base string) []byte {
+	t.Helper()
 	req, _ := http.NewRequest("GET", base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer k")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if n := strings.Count(string(b), "\ncallsight_capture_kernel_drops_total "); n != 1 {
-		t.Errorf("kernel drops metric appears %d times, want once:\n%s", n, b)
-	}
-	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	return b
 }
 
 // countCallEnds reads an event stream to its end and counts its call_end

@@ -2,14 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,18 +56,8 @@ func TestServeStoreMetrics(t *testing.T) {
 	}
 	down := "clickhouse://default:@" + ln.Addr().String() + "/callsight?dial_timeout=200ms"
 	ln.Close()
-	stdout := &lineWriter{lines: make(chan string, 16)}
-	var stderr bytes.Buffer
-	var mu sync.Mutex
-	done := make(chan error, 1)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() {
-		done <- serveContext(ctx, []string{"--listen", "127.0.0.1:0", "--api-key", callctl.HashKey("k") + " ops admin",
-			"--store", down, "--spool-dir", t.TempDir(), "--shutdown-timeout", "1s", "--log-level", "error",
-			"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0"}, stdout, lockedWriter{&mu, &stderr})
-	}()
-	base := serveBase(t, stdout, done, stderr.String)
+	base, stop := startServe(t, "--store", down, "--spool-dir", t.TempDir(), "--shutdown-timeout", "1s", "--log-level", "error",
+		"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0")
 	// The store's metrics are there from the first scrape (-1: missing).
 	metric := func(b []byte, name string) float64 {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -85,14 +71,7 @@ func TestServeStoreMetrics(t *testing.T) {
 	first := true
 	var b []byte
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		req, _ := http.NewRequest("GET", base+"/metrics", nil)
-		req.Header.Set("Authorization", "Bearer k")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		b = scrapeServe(t, base)
 		if first && metric(b, "callsight_store_spool_depth_bytes") < 0 {
 			t.Fatalf("the first scrape has no store metrics:\n%s", b)
 		}
@@ -109,10 +88,5 @@ func TestServeStoreMetrics(t *testing.T) {
 		t.Errorf("store metrics with the server down: failures, dropped, inserted = %v, %v, %v; want failures, nothing dropped or inserted",
 			metric(b, "callsight_store_insert_failures_total"), metric(b, "callsight_store_dropped_rows_total"), metric(b, "callsight_store_calls_inserted_total"))
 	}
-	stop()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stop() // with the store down, serve says so on stopping: not this test's
 }
