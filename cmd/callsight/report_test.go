@@ -73,3 +73,30 @@ func TestStoreWithoutLibCHDB(t *testing.T) {
 		t.Errorf("explicit embedded store without libchdb: %v, want ErrNoLibCHDB saying how to get it", err)
 	}
 }
+
+// `callsight schema` prints the DDL the writer runs: for a cluster and a
+// database, every table qualified and ON CLUSTER; a name that is not an
+// identifier, or an unknown version, is a usage error.
+func TestSchemaCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := cmdSchema([]string{"--cluster", "c1", "--database", "calls_db", "--server-version", "18.16"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	ddl := out.String()
+	for _, want := range []string{"CREATE TABLE IF NOT EXISTS calls_db.calls_local ON CLUSTER c1",
+		"ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/calls_db/calls', '{replica}')",
+		"ENGINE = Distributed(c1, 'calls_db', calls_local, cityHash64(call_id))", "DateTime('UTC')"} {
+		if !strings.Contains(ddl, want) {
+			t.Errorf("schema output lacks %q", want)
+		}
+	}
+	if strings.Contains(ddl, "LowCardinality") || strings.Contains(ddl, "DateTime64") {
+		t.Error("18.16's schema uses types 18.16 lacks")
+	}
+	for _, args := range [][]string{{"--database", "x;drop"}, {"--cluster", "a b"}, {"--server-version", "soon"}} {
+		var ue usageError
+		if err := cmdSchema(args, &out, &errb); !errors.As(err, &ue) {
+			t.Errorf("schema %q: %v, want a usage error", args, err)
+		}
+	}
+}
