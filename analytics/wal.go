@@ -160,10 +160,9 @@ func openWAL(dir string, syncEvery time.Duration) (*wal, error) {
 		return nil, fmt.Errorf("analytics: wal: %w", err)
 	}
 	// Spares a killed process left hold only rows already done with.
-	if old, _ := filepath.Glob(filepath.Join(dir, "spare-*.wal")); len(old) > 0 {
-		for _, p := range old {
-			os.Remove(p)
-		}
+	old, _ := filepath.Glob(filepath.Join(dir, "spare-*.wal"))
+	for _, p := range old {
+		os.Remove(p)
 	}
 	l := &wal{dir: dir, segRows: walSegmentRows, sync: syncEvery, seq: seq, live: map[*walSeg]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
@@ -268,8 +267,7 @@ func (l *wal) rotate(need int) error {
 			l.live[s] = struct{}{}
 			return nil
 		}
-		s.release()
-		os.Remove(filepath.Join(l.dir, s.name))
+		l.discard(s)
 	}
 	f, err := os.OpenFile(filepath.Join(l.dir, name), os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
@@ -320,6 +318,11 @@ func (l *wal) maybeRemove(s *walSeg) {
 			return
 		}
 	}
+	l.discard(s)
+}
+
+// discard unmaps, closes and deletes s; l.mu is held.
+func (l *wal) discard(s *walSeg) {
 	s.release()
 	os.Remove(filepath.Join(l.dir, s.name))
 }
@@ -423,8 +426,7 @@ func (l *wal) close() {
 	defer l.mu.Unlock()
 	l.cur = nil
 	for _, s := range l.spare {
-		s.release()
-		os.Remove(filepath.Join(l.dir, s.name))
+		l.discard(s)
 	}
 	l.spare = nil
 	for s := range l.live {
