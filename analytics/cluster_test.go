@@ -102,13 +102,7 @@ func TestClusterSchema(t *testing.T) {
 	// and the other replica fetches the parts: wait for both.
 	want := strconv.Itoa(len(calls))
 	for _, s := range []*chServer{s1, s2} {
-		got := ""
-		for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-			if got = query1(t, s.dsn("clu"), "SELECT count() FROM calls_local FINAL"); got == want {
-				break
-			}
-		}
-		if got != want {
+		if got := poll(t, s.dsn("clu"), "SELECT count() FROM calls_local FINAL", want, 90*time.Second); got != want {
 			t.Fatalf("replica on %d: %s calls in calls_local, want %s", s.port, got, want)
 		}
 	}
@@ -117,13 +111,7 @@ func TestClusterSchema(t *testing.T) {
 			"SELECT count() FROM legs_local FINAL":             strconv.Itoa(legCount(calls)),
 			"SELECT count() FROM signaling_events_local FINAL": strconv.Itoa(len(events)),
 		} {
-			got := ""
-			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-				if got = query1(t, s.dsn("clu"), q); got == want {
-					break
-				}
-			}
-			if got != want {
+			if got := poll(t, s.dsn("clu"), q, want, 60*time.Second); got != want {
 				t.Errorf("replica on %d: %s = %s, want %s", s.port, q, got, want)
 			}
 		}
@@ -168,4 +156,17 @@ func TestClusterSchema(t *testing.T) {
 			t.Errorf("report %s: no rows from the corpus", name)
 		}
 	}
+}
+
+// poll runs q until it gives want or d has passed, and returns its last
+// value.
+func poll(t *testing.T, spec, q, want string, d time.Duration) string {
+	t.Helper()
+	got := ""
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if got = query1(t, spec, q); got == want {
+			break
+		}
+	}
+	return got
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -351,12 +350,7 @@ func BenchmarkWALAppend(b *testing.B) {
 // is free. (A killed process's flock goes with it: the crash tests reopen
 // a killed writer's spool.)
 func TestSpoolLock(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := "clickhouse://default:@" + ln.Addr().String() + "/callsight"
-	ln.Close() // nothing listens: the writers spool
+	spec := "clickhouse://default:@127.0.0.1:" + strconv.Itoa(freePort(t)) + "/callsight" // nothing listens: the writers spool
 	cfg := testConfig(t)
 	w1, err := Open(context.Background(), spec, cfg, nil)
 	if err != nil {
@@ -399,12 +393,7 @@ func TestRedact(t *testing.T) {
 // and logged, never written past the bound; what was spooled is inserted
 // once a store answers, by the next writer on the same spool.
 func TestSpoolBound(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "clickhouse://default:@" + ln.Addr().String() + "/callsight?dial_timeout=200ms"
-	ln.Close()
+	down := "clickhouse://default:@127.0.0.1:" + strconv.Itoa(freePort(t)) + "/callsight?dial_timeout=200ms" // nothing listens
 	calls, _ := loadCorpus(t)
 	cfg := testConfig(t)
 	cfg.BatchSize = 10
