@@ -147,10 +147,10 @@ func TestLoadServe(t *testing.T) {
 		d("callsight_capture_payloads_total")/secs, d("callsight_capture_drops_total"), d("callsight_hep_packets_total")/secs,
 		d("callsight_engine_verdicts_total"), d("callsight_engine_verdicts_total")/secs,
 		d("callsight_engine_calls_total"), d("callsight_engine_calls_total")/secs, m1["callsight_engine_active_calls"], st.events)
-	t.Logf("serve: verdict latency (payload queued -> published) mean %.2f ms; API handler time mean %.3f ms; RTP analysed %s; calls settled %.0f (%.0f/s)",
+	t.Logf("serve: verdict latency (payload queued -> published) mean %.2f ms; API handler time mean %.3f ms; RTP analysed %s; RTP shed by the audio workers %.0f; calls settled %.0f (%.0f/s)",
 		1000*d("callsight_engine_verdict_latency_seconds_sum")/math.Max(1, d("callsight_engine_verdict_latency_seconds_count")),
 		1000*d("callsight_api_request_duration_seconds_sum")/math.Max(1, d("callsight_api_request_duration_seconds_count")), st.rtp,
-		d("callsight_audio_settled_total"), d("callsight_audio_settled_total")/secs)
+		d("callsight_audio_shed_packets_total"), d("callsight_audio_settled_total"), d("callsight_audio_settled_total")/secs)
 	if cpu0 >= 0 && cpu1 >= 0 {
 		t.Logf("CPU: %.2f cores busy over the measured window (%s), %.2f µs per HEP record decoded",
 			(cpu1-cpu0)/secs, srv.cpuWhat, 1e6*(cpu1-cpu0)/math.Max(1, d("callsight_hep_packets_total")))

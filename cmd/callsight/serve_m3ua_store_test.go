@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,15 +58,7 @@ func TestServeStoreMetrics(t *testing.T) {
 	base, stop := startServe(t, "--store", down, "--spool-dir", t.TempDir(), "--shutdown-timeout", "1s", "--log-level", "error",
 		"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0")
 	// The store's metrics are there from the first scrape (-1: missing).
-	metric := func(b []byte, name string) float64 {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, name+" "); ok {
-				f, _ := strconv.ParseFloat(v, 64)
-				return f
-			}
-		}
-		return -1
-	}
+	metric := metricValue
 	first := true
 	var b []byte
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {

@@ -132,8 +132,8 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if c.AudioWorkers < 0 || c.AudioWorkers > 256 || (c.AudioWorkers > 0 && c.AudioQueue <= 0) {
-		errs = append(errs, errors.New("engine: audio workers must be 0-256 with a positive queue"))
+	if c.AudioWorkers < 0 || c.AudioWorkers > 256 || (c.AudioWorkers > 0 && (c.AudioQueue <= 0 || c.AudioQueue > 1<<20)) {
+		errs = append(errs, errors.New("engine: audio workers must be 0-256 with a queue of 1-1048576 packets"))
 	}
 	if c.MaxAudioLegs <= 0 {
 		errs = append(errs, errors.New("engine: max audio legs must be positive"))
@@ -305,6 +305,11 @@ func (e *Engine) Finish() {
 // final (Config.SettleAfter). Unlike Stats it may be read from any
 // goroutine.
 func (e *Engine) SettledCalls() uint64 { return e.settledN.Load() }
+
+// AudioShedPackets is how many RTP packets the audio workers' full queues
+// shed (Config.AudioQueue). Unlike Stats it may be read from any
+// goroutine.
+func (e *Engine) AudioShedPackets() uint64 { return e.audioShedPkts.Load() }
 
 // Stats returns what was counted so far.
 func (e *Engine) Stats() Stats {
