@@ -177,19 +177,20 @@ type Detector struct {
 	early speech // before answer
 
 	// SIT and pending beeps
-	pend        tone.Segment
-	pendOK      bool
-	pendKind    int
-	verifyVoice int // voice-active frames after a held beep
-	cedStart    int64
-	cedEnd      int64
-	cedTotal    int64
-	pendUntil   int64
-	sitN        int
-	sitBand     int
-	sitStart    int64
-	sitEnd      int64
-	sitFreq     float64
+	pend         tone.Segment
+	pendOK       bool
+	pendKind     int
+	verifyVoice  int  // voice-active frames after a held beep
+	pendFollowed bool // a tone at another pitch began right after the held beep
+	cedStart     int64
+	cedEnd       int64
+	cedTotal     int64
+	pendUntil    int64
+	sitN         int
+	sitBand      int
+	sitStart     int64
+	sitEnd       int64
+	sitFreq      float64
 
 	// An announcement decided from speech in early media is reopened at the
 	// answer: what answers decides (a person after a music ringback, a
@@ -203,6 +204,13 @@ type Detector struct {
 
 	lastToneEnd int64   // end of the last single tone of beep length, -1 none
 	lastToneHz  float64 // its frequency
+
+	// A run of tones one straight after the other (melody): how often its
+	// pitch changed; once it changed twice, until when a tone that starts
+	// is still the melody (-1 none).
+	runChanges int
+	runStart   int64
+	musicTill  int64
 
 	cngPieceStart, cngPieceEnd int64   // the 1100 Hz burst being pieced together (-1 none)
 	nb                         bandRun // frames with most of their power at 1100 Hz
@@ -289,7 +297,7 @@ func (d *Detector) Reset() {
 	d.cngPieceEnd = -1
 	d.nb.end, d.nbLast = -1, -1
 	d.cb.end = -1
-	d.lastToneEnd = -1
+	d.lastToneEnd, d.musicTill = -1, -1
 	d.lastVoiced = -1
 }
 
@@ -887,6 +895,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	// A tone that starts where another one ended, at another pitch, is a
 	// voice gliding (a held vowel rising), not a beep.
 	glide := d.lastToneEnd >= 0 && s.Start-d.lastToneEnd <= samples(20e6) && abs(s.Freq-d.lastToneHz) > 0.03*s.Freq
+	prevEnd, prevHz := d.lastToneEnd, d.lastToneHz
 	d.lastToneEnd, d.lastToneHz = s.End, s.Freq
 	if d.pendOK && d.pendKind != holdVerify && s.Start-d.pend.End <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
 		// The same tone, split by noise or loss: join the pieces.
@@ -900,6 +909,11 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate {
 		return // a run of marks or spaces inside V.21 flags
 	}
+	if d.melody(&s, prevEnd, prevHz) {
+		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
+		return
+	}
+	dur = s.End - s.Start
 	if abs(s.Freq-2100) <= 50 {
 		// The fax answer tone is never taken for a beep; pieces split by
 		// phase reversals or packet loss add up.
@@ -1032,7 +1046,7 @@ func (d *Detector) unbeepCNG() {
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
 	d.pend, d.pendOK, d.pendKind, d.pendUntil = s, true, kind, until
-	d.verifyVoice = 0
+	d.verifyVoice, d.pendFollowed = 0, false
 }
 
 // flushPending resolves a tone held back once its window has passed, or at
@@ -1057,6 +1071,15 @@ func (d *Detector) flushPending(now int64, force bool) {
 	s := d.pend
 	switch d.pendKind {
 	case holdVerify:
+		if c, ok := d.single.Current(); ok && !force && c.Frames >= 2 && c.Start >= s.End {
+			// Another tone follows at once: a beep ends with the tone
+			// that has nothing after it (melody judges the run when it
+			// ends). One at another pitch that is cut short or too patchy
+			// to be judged still makes this a note, not a beep.
+			d.pendOK = true
+			d.pendFollowed = d.pendFollowed || abs(c.Freq-s.Freq) > 0.05*s.Freq
+			return
+		}
 		// A short tone glued to the end of a word is the word's last vowel
 		// held steady (a synthetic or sung "this?"), not a beep: voicemail
 		// beeps follow a pause.
@@ -1064,7 +1087,7 @@ func (d *Detector) flushPending(now int64, force bool) {
 		// Below 380 Hz (a low voice's vowels) the 300 ms after the tone
 		// must be all but silent: a voicemail records after its beep.
 		voiceAfter := d.verifyVoice*2 >= verifyFrames || s.Freq < lowBeepHz && d.verifyVoice >= 3
-		if voiceAfter || glued {
+		if voiceAfter || glued || d.pendFollowed {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
@@ -1095,6 +1118,53 @@ func (d *Detector) flushPending(now int64, force bool) {
 	}
 	d.verify(s)
 }
+
+// melody reports whether s, a tone that just ended, is a note of a melody
+// rather than (part of) a beep; prevEnd and prevHz are the tone before it.
+// A beep is one tone, or a few at one or two pitches ("bee-boop"),
+// followed by the quiet of a recording. Tones that start within the verify
+// window after the one before form a run: a beep candidate that a tone at
+// another pitch follows is joined with it into one candidate (s then starts
+// where the first did, and is judged by what follows it), and a run whose
+// pitch changes twice and that lasts over musicMin is a melody (a caller tune, music on the line or
+// under a greeting: single notes of a flute, a whistle or a synthesiser are
+// each as pure and steady as a beep). Tones that start within musicGap of
+// the melody's last note are the melody too.
+func (d *Detector) melody(s *tone.Segment, prevEnd int64, prevHz float64) bool {
+	if b := tone.SITBand(s.Freq); b != 0 && b == tone.SITBand(prevHz)+1 && d.musicTill < 0 {
+		return false // the next segment of a SIT (toneEnded's SIT logic judges it)
+	}
+	follows := prevEnd >= 0 && s.Start >= prevEnd-frameLen && s.Start-prevEnd <= verifyFrames*frameLen
+	changed := follows && abs(s.Freq-prevHz) > 0.05*prevHz
+	switch {
+	case changed:
+		d.runChanges++
+	case !follows:
+		d.runChanges, d.runStart = 0, s.Start
+	}
+	candidate := d.pendOK && (d.pendKind == holdVerify || d.pendKind == holdLone) && abs64(d.pend.End-prevEnd) < frameLen
+	if d.runChanges >= 2 && s.End-d.runStart > musicMin || d.musicTill >= 0 && s.Start <= d.musicTill {
+		d.musicTill = s.End + musicGap
+		if candidate {
+			d.pendOK = false
+			d.addEvent(Event{Kind: EventTone, Start: d.pend.Start, End: d.pend.End, Freq: d.pend.Freq, Level: d.pend.Level})
+		}
+		return true
+	}
+	if changed && candidate {
+		d.pendOK = false
+		s.Start, s.Frames = d.pend.Start, s.Frames+d.pend.Frames
+	}
+	return false
+}
+
+// musicGap: a tone that starts this soon after a melody's last note goes on
+// with the melody.
+var musicGap = samples(400e6)
+
+// musicMin: a run of tones shorter than this is a record tone of a few
+// notes (three rising ones in 0.3 s), not a melody.
+var musicMin = samples(1e9)
 
 // verify holds a beep candidate for verifyFrames to check what follows.
 func (d *Detector) verify(s tone.Segment) {

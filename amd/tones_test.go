@@ -248,3 +248,87 @@ func TestSteadyToneIsNoV21(t *testing.T) {
 		}
 	}
 }
+
+// melody is n samples of single notes played one after the other (a
+// flute, a whistle, a synthesiser: each as pure and steady as a beep) at
+// db dBFS, each 150-500 ms, with gap samples between them (plucked notes
+// decay), harm harmonics at 1/h² and vibrato as a relative depth at 5.5 Hz.
+func melody(rng *rand.Rand, n int, db float64, harm int, vibrato float64, gap int, plucked bool) []float64 {
+	notes := []float64{392, 440, 493.9, 523.3, 587.3, 659.3, 698.5, 784, 880, 987.8, 1046.5}
+	x := make([]float64, 0, n+ms(600))
+	for len(x) < n {
+		l, f := ms(150+350*rng.Float64()), notes[rng.IntN(len(notes))]
+		for i := range l {
+			t := float64(i) / rate
+			env := 1.0
+			if plucked {
+				env = math.Exp(-2*t) * min(1, t/0.01)
+			}
+			v := 0.0
+			for h := 1; h <= harm; h++ {
+				v += math.Sin(2*math.Pi*f*float64(h)*(1+vibrato*math.Sin(2*math.Pi*5.5*t))*t) / float64(h*h)
+			}
+			x = append(x, amp(db)*env*v)
+		}
+		x = append(x, silence(gap)...)
+	}
+	return x[:n]
+}
+
+// TestMelodyNoBeep: music on the line or under a greeting, a melody of
+// single pure notes, is no beep, although each note is as steady as one
+// (a tone followed at once by another at another pitch is judged with it,
+// and a run whose pitch changes twice over a second is a melody). Before
+// that rule, 121 of the 140 calls below had a false beep.
+func TestMelodyNoBeep(t *testing.T) {
+	type kind struct {
+		name          string
+		harm          int
+		vibrato       float64
+		gap           int
+		plucked, talk bool
+		strict        bool // counted against the limit below
+	}
+	kinds := []kind{
+		{"legato", 1, 0, 0, false, false, true},
+		{"plucked, 60 ms apart", 1, 0, ms(60), true, false, true},
+		{"legato after a greeting", 1, 0, 0, false, true, true},
+		{"plucked after a greeting", 1, 0, ms(60), true, true, true},
+		{"vibrato 0.6%", 1, 0.006, 0, false, false, false},
+		{"three harmonics", 3, 0, 0, false, false, false},
+	}
+	bad := make([]int, len(kinds))
+	const seeds = 20
+	for seed := uint64(1); seed <= seeds; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		for k, c := range kinds {
+			var s signal = silence(ms(300))
+			if c.talk {
+				s = s.add(voiceLike(ms(2500), -18, rng)).add(silence(ms(300)))
+			}
+			s = s.add(melody(rng, ms(5000), -20, c.harm, c.vibrato, c.gap, c.plucked)).add(silence(ms(1500)))
+			r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(seed, 6)), -50, false, "ulaw", 0), answer: 0}, 160)
+			if r.beeps > 0 || r.final.BeepEnd >= 0 {
+				bad[k]++
+				if c.strict {
+					t.Logf("seed %d, %s: false beep; events %v", seed, c.name, brief(ev))
+				}
+			}
+		}
+	}
+	strict := 0
+	for k, c := range kinds {
+		t.Logf("%s: false beeps on %d of %d calls", c.name, bad[k], seeds)
+		if c.strict {
+			strict += bad[k]
+		}
+	}
+	// Pure notes: 10 of 80 today, most of them the first note after a
+	// greeting, whose plucked tail decays early, so that the next note
+	// starts just past the 100 ms in which a beep's quiet is checked.
+	// Vibrato and harmonics break notes into pieces the tracker does not
+	// join (3 and 17 of 20): they are reported, not held to this.
+	if strict > 12 {
+		t.Errorf("false beeps on %d of %d calls with pure-note melodies, want at most 12", strict, 4*seeds)
+	}
+}
