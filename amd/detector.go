@@ -1126,11 +1126,18 @@ func (d *Detector) flushPending(now int64, force bool) {
 // window after the one before form a run: a beep candidate that a tone at
 // another pitch follows is joined with it into one candidate (s then starts
 // where the first did, and is judged by what follows it), and a run whose
-// pitch changes twice and that lasts over musicMin is a melody (a caller tune, music on the line or
-// under a greeting: single notes of a flute, a whistle or a synthesiser are
-// each as pure and steady as a beep). Tones that start within musicGap of
-// the melody's last note are the melody too.
+// pitch changes twice and that lasts over musicMin is a melody (a caller
+// tune, music on the line or under a greeting: single notes of a flute, a
+// whistle or a synthesiser are each as pure and steady as a beep). Tones
+// that start within musicGap of the melody's last note are the melody too.
+// A run does not go on across the answer.
 func (d *Detector) melody(s *tone.Segment, prevEnd int64, prevHz float64) bool {
+	if d.answerAt >= 0 && s.Start >= d.answerAt && prevEnd < d.answerAt+2*frameLen {
+		// The first tone after the answer: a caller tune in the early
+		// media is another source, and a beep-only voicemail's beep may
+		// follow it at once.
+		prevEnd, d.musicTill = -1, -1
+	}
 	if b := tone.SITBand(s.Freq); b != 0 && b == tone.SITBand(prevHz)+1 && d.musicTill < 0 {
 		return false // the next segment of a SIT (toneEnded's SIT logic judges it)
 	}

@@ -246,7 +246,9 @@
 //     one beep, its end the last note's), and a run of tones whose pitch
 //     changes twice and lasts over 1 s is a melody: none of it, nor a tone
 //     starting within 400 ms of its last note, is a beep. SIT segments,
-//     which rise band by band, are left to the SIT logic. Pure-note
+//     which rise band by band, are left to the SIT logic, and a run does
+//     not go on across the answer (a beep-only voicemail may beep right
+//     after a caller tune: TestBeepRightAfterTune). Pure-note
 //     melodies gave a false beep on 120 of 120 calls of TestMelodyNoBeep;
 //     now 10 of 80 with pure notes (mostly a plucked first note after a
 //     greeting whose follower starts just past the 100 ms), 3 of 20 with

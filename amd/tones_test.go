@@ -332,3 +332,25 @@ func TestMelodyNoBeep(t *testing.T) {
 		t.Errorf("false beeps on %d of %d calls with pure-note melodies, want at most 12", strict, 4*seeds)
 	}
 }
+
+// TestBeepRightAfterTune: a caller tune of pure notes plays as early media
+// up to the answer, and a beep-only voicemail beeps 200 ms after it. The
+// tune does not make the beep a note of it: a run of tones does not go on
+// across the answer.
+func TestBeepRightAfterTune(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		var s signal = silence(ms(200))
+		s = s.add(melody(rng, ms(4000), -20, 1, 0, 0, false))
+		answer := len(s)
+		s = s.add(silence(ms(200)))
+		s = s.add(tones(ms(400), -18, 1000))
+		end := len(s)
+		s = s.add(silence(ms(2500)))
+		r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(seed, 6)), -55, false, "alaw", 0), answer: answer}, 160)
+		if r.final.Class != Machine || r.final.BeepEnd < 0 || abs64(r.final.BeepEnd-int64(end)) > int64(ms(30)) {
+			t.Errorf("seed %d: %v (%s), beep end %d, want machine with its beep ending at %d; events %v",
+				seed, r.final.Class, r.final.Reason, r.final.BeepEnd, end, brief(ev))
+		}
+	}
+}
