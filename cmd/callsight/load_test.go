@@ -386,10 +386,14 @@ func scrape(t *testing.T, api string) map[string]float64 {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return parseMetrics(b)
+}
+
+// parseMetrics reads the unlabelled samples of a /metrics page.
+func parseMetrics(page []byte) map[string]float64 {
 	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		l := sc.Text()
+	for l := range strings.SplitSeq(string(page), "\n") {
 		if l == "" || l[0] == '#' || strings.Contains(l, "{") {
 			continue
 		}

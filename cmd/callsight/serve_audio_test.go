@@ -4,23 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
-
-// metricValue is the value of an unlabelled sample in a /metrics page, -1
-// when it is missing.
-func metricValue(page []byte, name string) float64 {
-	for _, l := range strings.Split(string(page), "\n") {
-		if v, ok := strings.CutPrefix(l, name+" "); ok {
-			f, _ := strconv.ParseFloat(v, 64)
-			return f
-		}
-	}
-	return -1
-}
 
 // TestServeAudioShed: an audio worker whose queue is full sheds RTP and
 // counts it (callsight_audio_shed_packets_total), and the calls still end
@@ -32,17 +19,17 @@ func TestServeAudioShed(t *testing.T) {
 		t.Helper()
 		base, stop := startServe(t, append([]string{"--store", "none", "--log-level", "error", "--audio-workers", "1",
 			"--pcap", file, "--speed", "0"}, args...)...)
-		var page []byte
+		var m map[string]float64
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			page = scrapeServe(t, base)
-			if metricValue(page, "callsight_engine_calls_total") >= 12 || time.Now().After(deadline) {
+			m = parseMetrics(scrapeServe(t, base))
+			if m["callsight_engine_calls_total"] >= 12 || time.Now().After(deadline) {
 				break
 			}
 		}
 		if err := stop(); err != nil {
 			t.Errorf("serve %v: %v", args, err)
 		}
-		return metricValue(page, "callsight_audio_shed_packets_total"), metricValue(page, "callsight_engine_calls_total")
+		return m["callsight_audio_shed_packets_total"], m["callsight_engine_calls_total"]
 	}
 	shed, calls := run("--audio-queue", "1")
 	t.Logf("--audio-queue 1: %v packets shed, %v calls", shed, calls)

@@ -58,7 +58,12 @@ func TestServeStoreMetrics(t *testing.T) {
 	base, stop := startServe(t, "--store", down, "--spool-dir", t.TempDir(), "--shutdown-timeout", "1s", "--log-level", "error",
 		"--pcap", filepath.Join("..", "..", "pcaps", "sip-basic.pcap"), "--speed", "0")
 	// The store's metrics are there from the first scrape (-1: missing).
-	metric := metricValue
+	metric := func(b []byte, name string) float64 {
+		if v, ok := parseMetrics(b)[name]; ok {
+			return v
+		}
+		return -1
+	}
 	first := true
 	var b []byte
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {

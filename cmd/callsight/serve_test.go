@@ -766,24 +766,19 @@ func TestServeKeyReloadAndWebhookPolicy(t *testing.T) {
 		t.Errorf("old key after the reload: %d, want 401", c)
 	}
 	write("not a key file\n")
-	metric := func(name string) string {
+	metric := func(name string) float64 {
 		_, b := call("GET", "/metrics", admin, "")
-		for l := range strings.SplitSeq(b, "\n") {
-			if v, ok := strings.CutPrefix(l, name+" "); ok {
-				return v
-			}
-		}
-		return ""
+		return parseMetrics([]byte(b))[name]
 	}
-	eventually("reload error counted", func() bool { return metric("callsight_config_reload_errors_total") == "1" })
+	eventually("reload error counted", func() bool { return metric("callsight_config_reload_errors_total") == 1 })
 	if c, _ := call("GET", "/readyz", newKey, ""); c != 200 {
 		t.Errorf("new key after a broken file: %d, want 200 (the keys in use are kept)", c)
 	}
-	if got := metric("callsight_config_reloads_total"); got != "1" {
-		t.Errorf("callsight_config_reloads_total %q, want 1", got)
+	if got := metric("callsight_config_reloads_total"); got != 1 {
+		t.Errorf("callsight_config_reloads_total %v, want 1", got)
 	}
-	if got := metric("callsight_api_keys"); got != "2" {
-		t.Errorf("callsight_api_keys %q, want 2", got)
+	if got := metric("callsight_api_keys"); got != 2 {
+		t.Errorf("callsight_api_keys %v, want 2", got)
 	}
 	stop()
 	select {
