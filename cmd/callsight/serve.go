@@ -108,8 +108,8 @@ type serveOptions struct {
 // the HEP reader or the engine goroutine then waits for a worker's batch
 // to end. Keeping a core for them lowered the load run's query p99 in
 // every paired run on 2 cores (20 s: 3.5-6.7 ms against 4.6-8.5; 60 s:
-// 4.9-5.4 against 5.2-6.0), with the verdict latency unchanged. One worker
-// analyses ~8,000 live calls per core before it sheds.
+// 4.9-5.4 against 5.2-6.0), with the verdict latency unchanged; at 8,000
+// calls both settings overload two cores alike.
 func defaultAudioWorkers(procs int) int { return max(1, procs-1) }
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
