@@ -21,10 +21,13 @@
 // starts on an SSRC change (early media from an announcement server, then
 // the callee's stream after the answer), on a sequence restart (RFC 3550
 // A.1: a jump confirmed by the next packet) and on a timestamp jump (the
-// timestamp disagrees with capture time by more than MaxGap, or by more than
-// about four reorder windows on a packet with the marker bit); it is
-// anchored on capture time, so no audio is time-shifted beyond the
-// reorder window.
+// timestamp disagrees with capture time by more than MaxGap, or, on a
+// packet with the marker bit, by more than four times the source's jitter,
+// at least 40 ms and at most about four reorder windows: a gateway that
+// switches from early media to the callee behind one SSRC sets the marker
+// and jumps the timestamp by whatever it chose, and trusting that jump
+// would move every later beep end by the difference); it is anchored on
+// capture time, so no audio is time-shifted beyond the reorder window.
 //
 // The PCM given to out is in order and never overlaps. Between packets the
 // stream inserts exactly the missing duration: silence for lost packets,

@@ -344,6 +344,7 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 	default:
 		s.dropProbe()
 	}
+	jit := src.jitter // before this packet, whose own jump must not widen its tolerance
 	s.jitter(src, codec, h.Timestamp, t)
 	if ext == src.lastExt+1 {
 		src.run++
@@ -393,7 +394,7 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 		if dev < 0 {
 			dev = -dev
 		}
-		if dev > s.maxGap || h.Marker && dev > s.markerGap {
+		if dev > s.maxGap || h.Marker && dev > s.markerTol(jit) {
 			s.flushHeld(out)
 			s.newSegment(si, ext, h.Timestamp, t, codec, payload, ext)
 		}
@@ -401,6 +402,22 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 	s.insert(ext, h.Timestamp, t, h.PayloadType, h.Marker, payload, out)
 	return nil
 }
+
+// markerTol is how far the timestamp of a packet with the marker bit may
+// disagree with its capture time before the stream re-anchors on capture
+// time. The marker starts a talkspurt after silence suppression, whose
+// timestamp jump is the silence (capture time agrees, give or take the
+// jitter), or a new source behind the same SSRC (a gateway that switches
+// from early media to the callee), whose jump is whatever its sender chose:
+// trusting that one moves all later audio, and the beep end with it, by the
+// difference. Four times the source's RFC 3550 jitter before this packet,
+// at least markerMin, at most markerGap.
+func (s *Stream) markerTol(jit float64) int64 {
+	return min(max(markerMin, int64(4*jit)), s.markerGap)
+}
+
+// markerMin is the smallest markerTol: two packets of 20 ms.
+const markerMin = 40 * 8000 / 1000
 
 // extTSPeek extends ts without moving the reference.
 func (g *segment) extTSPeek(ts uint32) int64 {

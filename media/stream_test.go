@@ -212,6 +212,30 @@ func TestStreamPlacement(t *testing.T) {
 	for i := 2; i < 4; i++ {
 		tsJump[i].ts += 3600 * 8000
 	}
+	// A gateway switches from early media to the callee behind one SSRC:
+	// after 140 ms without packets, the next one (marker bit) jumps the
+	// timestamp 80 ms further than capture time says, or 60 ms less. The
+	// audio lands where it was captured, not 80 ms later (every beep end
+	// after the answer would be late by as much).
+	switched := func(skew int) []pkt {
+		ps := stream(5, 20)
+		for i := 3; i < 5; i++ {
+			ps[i].at += ms(140)
+			ps[i].ts += uint32(140*8 + skew*8)
+		}
+		ps[3].marker = true
+		return ps
+	}
+	// A talkspurt's first packet 20 ms late (jitter): its timestamp is
+	// right, and the audio stays where the timestamp puts it.
+	lateSpurt := stream(5, 20)
+	for i := 3; i < 5; i++ {
+		lateSpurt[i].at += ms(140)
+		lateSpurt[i].ts += 140 * 8
+	}
+	lateSpurt[3].at += ms(20)
+	lateSpurt[3].marker = true
+
 	// Sequence restart on the same SSRC, timestamps continuous.
 	restart := stream(5, 20)
 	for i := 2; i < 5; i++ {
@@ -264,6 +288,16 @@ func TestStreamPlacement(t *testing.T) {
 		}},
 		{"timestamp jump re-anchored", tsJump, "p0@0+160 p1@160+160 p2@320+160 p3@480+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 2)
+		}},
+		{"new source behind the SSRC, timestamp ahead", switched(80), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 2)
+		}},
+		{"new source behind the SSRC, timestamp behind", switched(-60), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 2)
+		}},
+		{"talkspurt arriving late", lateSpurt, "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 1)
+			want(t, "Talkspurts", st.Talkspurts, 1)
 		}},
 		{"sequence restart", restart, "p0@0+160 p1@160+160 p2@320+160 p3@480+160 p4@640+160", func(t *testing.T, st Stats) {
 			want(t, "Discarded", st.Discarded, 0)
