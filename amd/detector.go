@@ -44,7 +44,9 @@ type frameRec struct {
 	over  float64 // dB above the typical (median) background
 	young bool    // the background was learnt from under half a second of audio
 	raw   bool    // voice-active by level
-	tonal bool    // part of a tone
+	tonal bool    // part of a tone (DTMF, V.21, a cadence tone)
+	pure  bool    // part of a single tone in progress, maybe a beep
+	lost  bool    // concealed: all zeros
 	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not measured, within a voiced run
 	vlike bool    // voiced, loud, or a consonant next to a voiced frame
 }
@@ -120,6 +122,9 @@ type Detector struct {
 	cfg Config
 	// derived, in samples
 	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, fwdSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
+
+	curLost  bool  // the frame in analysis is concealed
+	curStart int64 // and starts here
 
 	buf     [frameLen]int16
 	fill    int
@@ -462,6 +467,7 @@ func (d *Detector) frame(start int64) {
 	ms := float64(sumSq) / frameLen
 	db := energy.DBFS(ms)
 	lost := energy.Lost(x)
+	d.curLost, d.curStart = lost, start
 	vdb := db
 	// The callee's line after the answer is another source than early
 	// media (ringback, an announcement): its background is learnt afresh.
@@ -752,13 +758,13 @@ func (d *Detector) frame(start int64) {
 		d.gN++
 	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, lost: lost, tonal: dtmf || v21, voice: voice, vlike: vlike}
 	d.nFrames++
-	mark := int64(0)
+	mark, pure := int64(0), int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
 		// And the frame before: the tone's onset fills part of it, which
 		// makes a loud frame that is not a voice.
-		mark = (end-s.Start)/frameLen + 1
+		pure = min((end-s.Start)/frameLen+1, d.nFrames-d.nConsumed)
 	}
 	if s, ok := d.low.Current(); ok && s.Frames >= 15 && dense(s) {
 		mark = max(mark, (end-s.Start)/frameLen)
@@ -775,6 +781,9 @@ func (d *Detector) frame(start int64) {
 	mark = min(mark, d.nFrames-d.nConsumed)
 	for i := range mark {
 		d.ring[int((d.nFrames-1-i)%ringSize)].tonal = true
+	}
+	for i := range pure {
+		d.ring[int((d.nFrames-1-i)%ringSize)].pure = true
 	}
 	for d.nFrames-d.nConsumed > lagFrames {
 		d.consume()
@@ -880,6 +889,35 @@ const verifyFrames = 10
 // voiced frames.
 const lowVerifyFrames = 30
 
+// unmark gives back to the speech logic the frames of a single tone too
+// short to be a beep, where they are still in the lag: a voice
+// whose fundamental stands alone for a few frames (a high-pitched "Hi!",
+// F0 near 300 Hz, on a line that passes it) is pure enough for the tone
+// tracker, and its loudest vowel must not vanish from the speech. A pure
+// frame is periodic, so it counts as voiced.
+func (d *Detector) unmark(s tone.Segment) {
+	// A tone cut by lost packets is a piece of a longer one (a beep, a SIT
+	// segment), maybe too short on its own: its frames stay a tone.
+	if d.curLost && d.curStart == s.End {
+		return
+	}
+	for i := max(0, d.nFrames-ringSize); i < d.nFrames; i++ {
+		r := &d.ring[int(i%ringSize)]
+		if r.lost && (r.start == s.End || r.start == s.Start-2*frameLen) {
+			return
+		}
+	}
+	for i := d.nConsumed; i < d.nFrames; i++ {
+		r := &d.ring[int(i%ringSize)]
+		if r.pure && r.start >= s.Start-frameLen && r.start < s.End {
+			r.pure = false
+			if r.raw {
+				r.voice, r.vlike = -1, true
+			}
+		}
+	}
+}
+
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
@@ -887,6 +925,9 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if dur < d.minBeep || s.Missed*5 > s.Frames {
 		// Too short, or too patchy for one tone: two close tones beating
 		// (ringback 440+480), speech harmonics.
+		if dur < d.minBeep && s.Missed*5 <= s.Frames {
+			d.unmark(s)
+		}
 		return
 	}
 	if d.answered(s.Start) {
@@ -1288,7 +1329,7 @@ func (d *Detector) consume() {
 	r := d.ring[int(d.nConsumed%ringSize)]
 	d.nConsumed++
 	end := r.start + frameLen
-	isSpeech := r.raw && !r.tonal
+	isSpeech := r.raw && !r.tonal && !r.pure
 	if d.answered(r.start) {
 		if d.earlyVoice && d.v.Class == Announcement {
 			// Speech in early media was an announcement only as long as
