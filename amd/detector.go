@@ -722,7 +722,12 @@ func (d *Detector) frame(start int64) {
 			d.vStreak = 0 // a new run
 		}
 		d.vRunLast = end
-		if d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
+		// After a beep candidate every frame is measured: a vowel there
+		// makes it a held vowel, and the candidate's own tail, in the
+		// first frame after it, would otherwise stand for the frames that
+		// follow.
+		verifying := d.pendOK && d.pendKind == holdVerify && start >= d.pend.End
+		if verifying || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
 			d.vc.white = d.whiteBG && lags.R0 > 0 && float64(lags.R1) < whiteFrameRho*float64(lags.R0)
 			voice = float32(d.vc.voicing())
 			if voice >= voicedR {
@@ -890,11 +895,14 @@ const verifyFrames = 10
 const lowVerifyFrames = 30
 
 // unmark gives back to the speech logic the frames of a single tone too
-// short to be a beep, where they are still in the lag: a voice
-// whose fundamental stands alone for a few frames (a high-pitched "Hi!",
-// F0 near 300 Hz, on a line that passes it) is pure enough for the tone
-// tracker, and its loudest vowel must not vanish from the speech. A pure
-// frame is periodic, so it counts as voiced.
+// short to be a beep and below lowBeepHz, where they are still in the lag:
+// a voice whose fundamental stands alone for a few frames (a high-pitched
+// "Hi!", F0 and the first formant near 300 Hz, on a line that passes it)
+// is pure enough for the tone tracker, and its loudest vowel must not
+// vanish from the speech. A pure frame is periodic, so it counts as
+// voiced. Higher up, a voice's harmonics share the power and do not stand
+// alone, while music's notes with vibrato break into short pieces that
+// must stay tones (TestMelodyNoBeep).
 func (d *Detector) unmark(s tone.Segment) {
 	// A tone cut by lost packets is a piece of a longer one (a beep, a SIT
 	// segment), maybe too short on its own: its frames stay a tone.
@@ -918,6 +926,11 @@ func (d *Detector) unmark(s tone.Segment) {
 	}
 }
 
+// v21MixMin frames that mix mark and space make a run V.21 flags, which
+// mix them in about a third of their frames; a steady tone near 1650 or
+// 1850 Hz (a beep) makes one or two such frames where it starts or ends.
+const v21MixMin = 3
+
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
@@ -925,7 +938,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	if dur < d.minBeep || s.Missed*5 > s.Frames {
 		// Too short, or too patchy for one tone: two close tones beating
 		// (ringback 440+480), speech harmonics.
-		if dur < d.minBeep && s.Missed*5 <= s.Frames {
+		if dur < d.minBeep && s.Missed*5 <= s.Frames && s.Freq < lowBeepHz {
 			d.unmark(s)
 		}
 		return
@@ -947,7 +960,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 			d.sitN = 0
 		}
 	}
-	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate {
+	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate && d.v21Mix >= v21MixMin {
 		return // a run of marks or spaces inside V.21 flags
 	}
 	if d.melody(&s, prevEnd, prevHz) {
