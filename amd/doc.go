@@ -77,7 +77,11 @@
 // digital silence is a 20 dB step but no voice). Frames inside a tracked tone (single tone from its third frame and
 // the onset frame before it, cadence tone from its fifteenth, DTMF, V.21)
 // are not speech: the speech logic runs 120 ms behind the analysis so that
-// a tone's first frames are known to be tone before they are counted.
+// a tone's first frames are known to be tone before they are counted. A
+// single tone that ends short of a beep (80 ms) below 380 Hz gives its
+// frames back, still in that lag, as voiced speech: a high voice's
+// fundamental standing alone for a few frames ("Hi!") is its loudest vowel.
+// A tone cut by lost packets keeps them: it is a piece of a longer one.
 //
 // A voice is modulated (syllables and the dips between them): a run of
 // active frames whose levels stay within 4 dB for 300 ms is a steady
@@ -209,7 +213,9 @@
 // candidate is confirmed when the 100 ms after it are not voice (a voicemail
 // records after its beep; a vowel's harmonic is followed by more voice;
 // only voiced or loud frames count, so babble or rumble on the line after
-// the beep does not undo it):
+// the beep does not undo it; each of those frames is measured for voicing,
+// where elsewhere a voiced run skips measuring for up to 130 ms, since the
+// beep's own tail in the first frame after it would start such a run):
 // BeepEnd is therefore known about 100-150 ms after the tone stops.
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
@@ -226,7 +232,9 @@
 //     milliwatt, 4.6 s), fax CED, dial and hold tones. Voicemail beeps are
 //     0.1-1.5 s;
 //   - 2100 Hz (fax CED, pieces split by phase reversals add up), 1100 Hz
-//     after a CNG, 1650/1850 Hz within V.21 flags;
+//     after a CNG, 1650/1850 Hz within V.21 flags (a run with three or
+//     more frames mixing the two: a beep's first or last frame may mix
+//     them once);
 //   - 300-480 Hz without a greeting before it or amid busy/ringback cadences
 //     (425 Hz network tones); after a greeting such a tone waits 800 ms to
 //     see whether it repeats like a busy tone;
