@@ -722,11 +722,11 @@ func (d *Detector) frame(start int64) {
 			d.vStreak = 0 // a new run
 		}
 		d.vRunLast = end
-		// After a beep candidate every frame is measured: a vowel there
-		// makes it a held vowel, and the candidate's own tail, in the
-		// first frame after it, would otherwise stand for the frames that
-		// follow.
-		verifying := d.pendOK && d.pendKind == holdVerify && start >= d.pend.End
+		// After a beep candidate (in its verify window, or the 300 ms
+		// after a low one) every frame is measured: a vowel there makes it
+		// a held vowel, and the candidate's own tail, in the first frame
+		// after it, would otherwise stand for the frames that follow.
+		verifying := d.pendOK && start >= d.pend.End && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen)
 		if verifying || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
 			d.vc.white = d.whiteBG && lags.R0 > 0 && float64(lags.R1) < whiteFrameRho*float64(lags.R0)
 			voice = float32(d.vc.voicing())
@@ -926,6 +926,11 @@ func (d *Detector) unmark(s tone.Segment) {
 	}
 }
 
+// beepEdge widens the beep band by the tone tracker's error at its edges,
+// the 3% a beep's frequency may wander: a 2500 Hz beep measures 2504 Hz,
+// a 300 Hz one 299 Hz, or 294 Hz in babble, which pulls the estimate down.
+const beepEdge = 0.03
+
 // v21MixMin frames that mix mark and space make a run V.21 flags, which
 // mix them in about a third of their frames; a steady tone near 1650 or
 // 1850 Hz (a beep) makes one or two such frames where it starts or ends.
@@ -1038,7 +1043,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 			d.unbeepCNG()
 		}
 		return
-	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz || s.Freq > d.cfg.BeepMaxHz,
+	case dur > d.maxBeep || s.Freq < d.cfg.BeepMinHz*(1-beepEdge) || s.Freq > d.cfg.BeepMaxHz*(1+beepEdge),
 		// Below 380 Hz a steady tone is as often a low voice's held vowel
 		// or its harmonic: a beep there must last 150 ms, follow a
 		// greeting after a pause of 120 ms and not glide out of another

@@ -202,7 +202,8 @@
 //
 // # Beeps
 //
-// A beep is one steady tone of 80 ms to 2 s between 300 and 2500 Hz whose
+// A beep is one steady tone of 80 ms to 2 s between 300 and 2500 Hz (3%
+// wider, for the tracker's error at the edges) whose
 // frames are at least 80% tonal, at a stable frequency (3%, or 25 Hz) and
 // level (4 dB; a bell's decay of 40 dB/s still holds frame to frame). Below
 // 380 Hz, where a low voice's held vowel or its harmonic sits, a beep must
@@ -213,7 +214,8 @@
 // candidate is confirmed when the 100 ms after it are not voice (a voicemail
 // records after its beep; a vowel's harmonic is followed by more voice;
 // only voiced or loud frames count, so babble or rumble on the line after
-// the beep does not undo it; each of those frames is measured for voicing,
+// the beep does not undo it; each of those frames, and of the 300 ms
+// after a low beep, is measured for voicing,
 // where elsewhere a voiced run skips measuring for up to 130 ms, since the
 // beep's own tail in the first frame after it would start such a run):
 // BeepEnd is therefore known about 100-150 ms after the tone stops.

@@ -9,7 +9,8 @@ import (
 
 // TestBeepsOverColouredNoise puts recorded voicemail beeps, and steady
 // beeps at the V.21 frequencies (1650, 1675, 1850 Hz), after a recorded
-// greeting on lines with brown or pink noise 20-25 dB under the voice,
+// greeting on lines with brown, pink or babble noise 14-25 dB under the
+// voice,
 // at ten offsets of a millisecond against the detector's frames. Every
 // beep is found, and ends within 30 ms of its true end.
 //
@@ -18,7 +19,10 @@ import (
 // inside a voiced run, which the beep's own tail in the first frame after
 // it had started), made the beep a held vowel; and a beep near 1650 or
 // 1850 Hz whose first or last frame mixed the two V.21 tones was taken
-// for a run of marks inside fax flags.
+// for a run of marks inside fax flags. A low beep waits 800 ms to see
+// whether it repeats like a busy tone, and the 300 ms after it had the same
+// voicing shortcut; and 300 and 2500 Hz beeps measured a few Hz outside
+// the band.
 func TestBeepsOverColouredNoise(t *testing.T) {
 	beeps := []struct {
 		name string
@@ -29,12 +33,16 @@ func TestBeepsOverColouredNoise(t *testing.T) {
 		{"1650 Hz", func() []float64 { return tones(ms(450), -20, 1650) }},
 		{"1675 Hz", func() []float64 { return tones(ms(450), -20, 1675) }},
 		{"1850 Hz", func() []float64 { return tones(ms(450), -20, 1850) }},
+		// The band's edges, which the tracker measures a few Hz out.
+		{"300 Hz", func() []float64 { return tones(ms(400), -20, 300) }},
+		{"2500 Hz", func() []float64 { return tones(ms(400), -20, 2500) }},
+		{"336 Hz", func() []float64 { return tones(ms(270), -20, 336) }},
 	}
 	greeting := speechAt(recording(t, "asterisk-sounds-ru/vm-nobodyavail.wav"), -22)
 	bad, n := 0, 0
 	for _, b := range beeps {
 		beep := b.x()
-		for _, noise := range []string{"brown", "pink"} {
+		for _, noise := range []string{"brown", "pink", "babble"} {
 			for off := range 10 {
 				n++
 				rng := rand.New(rand.NewPCG(uint64(off), uint64(len(b.name))))
@@ -45,13 +53,17 @@ func TestBeepsOverColouredNoise(t *testing.T) {
 				end := len(s)
 				s = s.add(silence(ms(2500)))
 				var pcm []int16
-				if noise == "brown" {
+				switch noise {
+				case "brown", "babble":
 					bn := brown(rng, len(s), -44)
+					if noise == "babble" {
+						bn = babble(rng, len(s), -36)
+					}
 					for i := range s {
 						s[i] += bn[i]
 					}
 					pcm = impair(s, rng, -120, false, "alaw", 0)
-				} else {
+				default:
 					pcm = impair(s, rng, -46, true, "ulaw", 0)
 				}
 				r, ev := run(scenario{pcm: pcm, answer: 0}, 160)
