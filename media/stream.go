@@ -2,6 +2,7 @@ package media
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/callsight/callsight/media/g711"
@@ -395,8 +396,11 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 			dev = -dev
 		}
 		if dev > s.maxGap || h.Marker && dev > s.markerTol(jit) {
-			s.flushHeld(out)
+			s.flushBefore(ext, out)
 			s.newSegment(si, ext, h.Timestamp, t, codec, payload, ext)
+			for i := range s.held {
+				s.seg.maxExt = max(s.seg.maxExt, s.held[i].ext) // this packet was overtaken
+			}
 		}
 	}
 	s.insert(ext, h.Timestamp, t, h.PayloadType, h.Marker, payload, out)
@@ -410,14 +414,16 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 // jitter), or a new source behind the same SSRC (a gateway that switches
 // from early media to the callee), whose jump is whatever its sender chose:
 // trusting that one moves all later audio, and the beep end with it, by the
-// difference. Four times the source's RFC 3550 jitter before this packet,
-// at least markerMin, at most markerGap.
+// difference. Re-anchoring costs little either way (anchor places the new
+// segment at the median of its first packets), so the tolerance is the
+// source's RFC 3550 jitter before this packet, at least markerMin, at most
+// markerGap.
 func (s *Stream) markerTol(jit float64) int64 {
-	return min(max(markerMin, int64(4*jit)), s.markerGap)
+	return min(max(markerMin, int64(jit)), s.markerGap)
 }
 
-// markerMin is the smallest markerTol: two packets of 20 ms.
-const markerMin = 40 * 8000 / 1000
+// markerMin is the smallest markerTol: one packet of 20 ms.
+const markerMin = 20 * 8000 / 1000
 
 // extTSPeek extends ts without moving the reference.
 func (g *segment) extTSPeek(ts uint32) int64 {
@@ -484,16 +490,30 @@ func (s *Stream) releaseReady(t int64, force bool, out func([]int16, int64)) {
 		if !ok {
 			return
 		}
-		p := s.held[0]
-		s.release(p.ext, p.ts, p.pt, p.payload, out)
-		copy(s.held, s.held[1:])
-		s.held[len(s.held)-1] = slot{}
-		s.held = s.held[:len(s.held)-1]
-		s.free = append(s.free, p.payload)
+		s.releaseHead(out)
 	}
 }
 
+// releaseHead releases the first held packet.
+func (s *Stream) releaseHead(out func([]int16, int64)) {
+	p := s.held[0]
+	s.release(p.ext, p.ts, p.pt, p.payload, out)
+	copy(s.held, s.held[1:])
+	s.held[len(s.held)-1] = slot{}
+	s.held = s.held[:len(s.held)-1]
+	s.free = append(s.free, p.payload)
+}
+
 func (s *Stream) flushHeld(out func([]int16, int64)) { s.releaseReady(0, true, out) }
+
+// flushBefore releases the held packets sequenced before ext. Those after
+// it stay held for the segment that ext starts: on a re-anchor, a packet
+// that overtook the marker packet belongs to the new timeline, not the old.
+func (s *Stream) flushBefore(ext int64, out func([]int16, int64)) {
+	for len(s.held) > 0 && s.held[0].ext < ext {
+		s.releaseHead(out)
+	}
+}
 
 func (s *Stream) dropProbe() {
 	if s.probeValid {
@@ -523,6 +543,36 @@ func (s *Stream) newSegment(si int, ext int64, ts uint32, t int64, codec Codec, 
 	s.seg.pos0 = s.seg.cap0
 }
 
+// anchor places a segment on the capture clock at its first release, from
+// the audio packets held then (its first packet waited the reorder window,
+// so those are the packets of about that window): at the median of their
+// capture times less their timestamps. One packet's capture time is off by
+// its network jitter; the median of a few is off by much less, and a
+// delayed first packet does not drag the whole segment late.
+func (s *Stream) anchor(g *segment) {
+	var offs [16]int64
+	n := 0
+	for i := range s.held {
+		h := &s.held[i]
+		if c := s.pts[h.pt&0x7F]; c != PCMU && c != PCMA && c != CN {
+			continue
+		}
+		offs[n] = floorDiv(h.arrival, nsPerSample) - (g.extTSPeek(h.ts) - g.ts0)
+		if n++; n == len(offs) {
+			break
+		}
+	}
+	if n == 0 {
+		return
+	}
+	slices.Sort(offs[:n])
+	m := offs[n/2]
+	if n%2 == 0 {
+		m = floorDiv(offs[n/2-1]+offs[n/2], 2)
+	}
+	g.pos0, g.cap0 = m, m
+}
+
 // release emits one packet in sequence order.
 func (s *Stream) release(ext int64, ts uint32, pt uint8, payload []byte, out func([]int16, int64)) {
 	g := &s.seg
@@ -543,6 +593,7 @@ func (s *Stream) release(ext int64, ts uint32, pt uint8, payload []byte, out fun
 		// The segment's first audio must not overlap earlier audio: shift
 		// the segment (by at most the reorder window in practice).
 		g.anchored = true
+		s.anchor(g)
 		if p := g.pos0 + e - g.ts0; p < s.emitEnd {
 			g.pos0 += s.emitEnd - p
 		}

@@ -218,23 +218,38 @@ func TestStreamPlacement(t *testing.T) {
 	// audio lands where it was captured, not 80 ms later (every beep end
 	// after the answer would be late by as much).
 	switched := func(skew int) []pkt {
-		ps := stream(5, 20)
-		for i := 3; i < 5; i++ {
+		ps := stream(8, 20)
+		for i := 3; i < 8; i++ {
 			ps[i].at += ms(140)
 			ps[i].ts += uint32(140*8 + skew*8)
 		}
 		ps[3].marker = true
 		return ps
 	}
-	// A talkspurt's first packet 20 ms late (jitter): its timestamp is
-	// right, and the audio stays where the timestamp puts it.
-	lateSpurt := stream(5, 20)
-	for i := 3; i < 5; i++ {
-		lateSpurt[i].at += ms(140)
-		lateSpurt[i].ts += 140 * 8
+	// The same, with the marker packet overtaken by the one after it: that
+	// one waits for it and lands on the new timeline, after it.
+	overtaken := switched(80)
+	overtaken[4].at = overtaken[3].at - ms(5)
+	overtaken[3], overtaken[4] = overtaken[4], overtaken[3]
+
+	// A talkspurt's first packet 15 ms late (jitter, under the tolerance):
+	// its timestamp is right, and the audio stays where it says. 30 ms
+	// late, beyond it: the stream re-anchors, at the median of the new
+	// segment's first packets, which the on-time ones after it settle.
+	lateSpurt := func(late int) []pkt {
+		ps := stream(8, 20)
+		for i := 3; i < 8; i++ {
+			ps[i].at += ms(140)
+			ps[i].ts += 140 * 8
+		}
+		ps[3].at += ms(late)
+		ps[3].marker = true
+		return ps
 	}
-	lateSpurt[3].at += ms(20)
-	lateSpurt[3].marker = true
+	// The callee's first packet after an SSRC change arrives 25 ms late,
+	// the next ones on time: the segment is placed by them, not by it.
+	ssrcLate := append([]pkt(nil), ssrc...)
+	ssrcLate[5].at += ms(25)
 
 	// Sequence restart on the same SSRC, timestamps continuous.
 	restart := stream(5, 20)
@@ -289,16 +304,24 @@ func TestStreamPlacement(t *testing.T) {
 		{"timestamp jump re-anchored", tsJump, "p0@0+160 p1@160+160 p2@320+160 p3@480+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 2)
 		}},
-		{"new source behind the SSRC, timestamp ahead", switched(80), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+		{"new source behind the SSRC, timestamp ahead", switched(80), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 2)
 		}},
-		{"new source behind the SSRC, timestamp behind", switched(-60), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+		{"new source behind the SSRC, timestamp behind", switched(-60), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 2)
 		}},
-		{"talkspurt arriving late", lateSpurt, "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160", func(t *testing.T, st Stats) {
+		{"new source behind the SSRC, marker overtaken", overtaken, "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 2)
+			want(t, "Reordered", st.Reordered, 1)
+		}},
+		{"talkspurt arriving late", lateSpurt(15), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 1)
 			want(t, "Talkspurts", st.Talkspurts, 1)
 		}},
+		{"talkspurt arriving later", lateSpurt(30), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 2)
+		}},
+		{"SSRC change, first packet late", ssrcLate, "p0@0+160 p1@160+160 p2@320+160 p3@480+160 p4@640+160 sil@800+1600 p10@2400+160 p11@2560+160 p12@2720+160", nil},
 		{"sequence restart", restart, "p0@0+160 p1@160+160 p2@320+160 p3@480+160 p4@640+160", func(t *testing.T, st Stats) {
 			want(t, "Discarded", st.Discarded, 0)
 			want(t, "Resyncs", st.Resyncs, 2)
@@ -352,6 +375,7 @@ func TestULawDecoded(t *testing.T) {
 		ps[i].pt = 0
 		ps[i].payload = g711.EncodeULaw(nil, []int16{1000, -1000, 0, 8000})
 		ps[i].ts = uint32(4 * i)
+		ps[i].at = time.Duration(i) * 500 * time.Microsecond // 4 samples apart, as the timestamps say
 	}
 	r := run(t, DefaultConfig(), ps)
 	if len(r.pcm) != 8 || r.pcm[0] != g711.ULawToLinear(g711.LinearToULaw(1000)) || r.pcm[3] != g711.ULawToLinear(g711.LinearToULaw(8000)) {
