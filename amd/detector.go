@@ -123,8 +123,10 @@ type Detector struct {
 	// derived, in samples
 	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, fwdSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
 
-	curLost  bool  // the frame in analysis is concealed
-	curStart int64 // and starts here
+	curLost  bool    // the frame in analysis is concealed
+	curStart int64   // and starts here
+	lostRuns [8]span // the latest runs of lost frames, for gapHeard
+	nLost    int
 
 	buf     [frameLen]int16
 	fill    int
@@ -468,6 +470,14 @@ func (d *Detector) frame(start int64) {
 	db := energy.DBFS(ms)
 	lost := energy.Lost(x)
 	d.curLost, d.curStart = lost, start
+	if lost {
+		if r := &d.lostRuns[(d.nLost+len(d.lostRuns)-1)%len(d.lostRuns)]; d.nLost > 0 && r.to == start {
+			r.to = start + frameLen
+		} else {
+			d.lostRuns[d.nLost%len(d.lostRuns)] = span{start, start + frameLen}
+			d.nLost++
+		}
+	}
 	vdb := db
 	// The callee's line after the answer is another source than early
 	// media (ringback, an announcement): its background is learnt afresh.
@@ -936,6 +946,28 @@ const beepEdge = 0.03
 // 1850 Hz (a beep) makes one or two such frames where it starts or ends.
 const v21MixMin = 3
 
+// gapHeard is the part of [from, to) not lost: lost packets (concealed
+// frames, still in the frame ring) make no gap between two pieces of one
+// tone, or between two SIT segments. Bursty loss cuts a SIT's 274 ms
+// segments into pieces too short to be segments, and stretches the 0-30 ms
+// between segments past what the sequence allows.
+func (d *Detector) gapHeard(from, to int64) int64 {
+	gap := to - from
+	if gap <= 0 {
+		return gap
+	}
+	for i := max(0, d.nLost-len(d.lostRuns)); i < d.nLost; i++ {
+		r := d.lostRuns[i%len(d.lostRuns)]
+		if a, b := max(r.from, from), min(r.to, to); b > a {
+			gap -= b - a
+		}
+	}
+	return max(gap, 0)
+}
+
+// span is a stretch of the sample clock.
+type span struct{ from, to int64 }
+
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
@@ -956,7 +988,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	glide := d.lastToneEnd >= 0 && s.Start-d.lastToneEnd <= samples(20e6) && abs(s.Freq-d.lastToneHz) > 0.03*s.Freq
 	prevEnd, prevHz := d.lastToneEnd, d.lastToneHz
 	d.lastToneEnd, d.lastToneHz = s.End, s.Freq
-	if d.pendOK && d.pendKind != holdVerify && s.Start-d.pend.End <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
+	if d.pendOK && d.pendKind != holdVerify && d.gapHeard(d.pend.End, s.Start) <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
 		// The same tone, split by noise or loss: join the pieces.
 		s.Start, s.Frames = d.pend.Start, s.Frames+d.pend.Frames
 		dur = s.End - s.Start
@@ -992,7 +1024,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	}
 	band := tone.SITBand(s.Freq)
 	sitLike := band != 0 && dur >= samples(180e6) && dur <= samples(450e6)
-	if sitLike && d.sitN > 0 && band == d.sitBand+1 && s.Start-d.sitEnd <= samples(60e6) {
+	if sitLike && d.sitN > 0 && band == d.sitBand+1 && d.gapHeard(d.sitEnd, s.Start) <= samples(60e6) {
 		d.sitN++
 		d.sitBand, d.sitEnd = band, s.End
 		d.pendOK = false
@@ -1114,7 +1146,7 @@ func (d *Detector) flushPending(now int64, force bool) {
 	if !force && d.sitN > 0 {
 		// A tone that began right after the held one may be the next SIT
 		// segment: wait for it to end.
-		if s, ok := d.single.Current(); ok && s.Frames >= 3 && s.Start >= d.sitEnd && s.Start-d.sitEnd <= samples(60e6) {
+		if s, ok := d.single.Current(); ok && s.Frames >= 3 && s.Start >= d.sitEnd && d.gapHeard(d.sitEnd, s.Start) <= samples(60e6) {
 			return
 		}
 	}
