@@ -85,6 +85,9 @@ type source struct {
 	run        int   // consecutive in-sequence packets
 	lastSeen   int64 // capture ns, for eviction
 	superseded bool  // was the stream's active source, then replaced
+	topExt     int64 // highest extended sequence so far, and its timestamp
+	topTS      uint32
+	haveTop    bool
 
 	haveTransit bool
 	prevTS      uint32
@@ -162,6 +165,8 @@ type segment struct {
 	floor    int64 // extended sequences below are late
 	maxExt   int64 // highest extended sequence inserted
 	anchored bool  // pos0 fixed by the first release
+	pred     int64 // a re-anchored segment: pos0 on the timeline before it
+	hasPred  bool
 	released bool
 	lastSeq  int64  // extended sequence of the last released packet
 	relMask  uint64 // bit i: lastSeq-i was released
@@ -346,6 +351,20 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 		s.dropProbe()
 	}
 	jit := src.jitter // before this packet, whose own jump must not widen its tolerance
+	// A timestamp that runs ahead of the sequence since the source's
+	// highest packet so far (more than this packet's length per sequence
+	// number): silence suppressed, or another source behind the SSRC. The
+	// marker says so too, but it may be lost, or its packet overtaken by
+	// the next one.
+	top, pcm := src.topExt, codec == PCMU || codec == PCMA
+	jumped := verdict == seqOK && pcm && src.haveTop && ext > top &&
+		int64(int32(h.Timestamp-src.topTS)) > (ext-top)*int64(len(payload))
+	if verdict != seqOK {
+		src.haveTop = false
+	}
+	if pcm && (!src.haveTop || ext > top) {
+		src.topExt, src.topTS, src.haveTop = ext, h.Timestamp, true
+	}
 	s.jitter(src, codec, h.Timestamp, t)
 	if ext == src.lastExt+1 {
 		src.run++
@@ -395,9 +414,17 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 		if dev < 0 {
 			dev = -dev
 		}
-		if dev > s.maxGap || h.Marker && dev > s.markerTol(jit) {
+		// (A marker in a segment not yet anchored is judged by the median
+		// of its first packets, not against one packet's capture time.)
+		if dev > s.maxGap || jumped || h.Marker && s.seg.anchored && dev > s.markerTol(jit) {
 			s.flushBefore(ext, out)
-			s.newSegment(si, ext, h.Timestamp, t, codec, payload, ext)
+			pred := s.seg.pos0 + e - s.seg.ts0 // where the old timeline puts it
+			floor := ext
+			if jumped {
+				floor = top + 1 // packets it overtook belong to the new timeline
+			}
+			s.newSegment(si, ext, h.Timestamp, t, codec, payload, floor)
+			s.seg.pred, s.seg.hasPred = pred, dev <= s.maxGap
 			for i := range s.held {
 				s.seg.maxExt = max(s.seg.maxExt, s.held[i].ext) // this packet was overtaken
 			}
@@ -409,15 +436,18 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 
 // markerTol is how far the timestamp of a packet with the marker bit may
 // disagree with its capture time before the stream re-anchors on capture
-// time. The marker starts a talkspurt after silence suppression, whose
-// timestamp jump is the silence (capture time agrees, give or take the
-// jitter), or a new source behind the same SSRC (a gateway that switches
-// from early media to the callee), whose jump is whatever its sender chose:
-// trusting that one moves all later audio, and the beep end with it, by the
-// difference. Re-anchoring costs little either way (anchor places the new
-// segment at the median of its first packets), so the tolerance is the
-// source's RFC 3550 jitter before this packet, at least markerMin, at most
-// markerGap.
+// time; one whose timestamp jumped re-anchors whatever it says. The marker
+// starts a talkspurt after silence suppression, whose timestamp jump is the
+// silence (capture time agrees, give or take the jitter), or a new source
+// behind the same SSRC (a gateway that switches from early media to the
+// callee), whose jump is whatever its sender chose: trusting that one
+// moves all later audio, and the beep end with it, by the difference. One
+// packet's capture time cannot tell the two apart when the jitter is as
+// large as the difference, and re-anchoring costs little either way
+// (anchor places the new segment at the median of its first packets). A
+// marker without a jump (a sender that marks every packet) re-anchors only
+// beyond the source's RFC 3550 jitter before it, at least markerMin, at
+// most markerGap.
 func (s *Stream) markerTol(jit float64) int64 {
 	return min(max(markerMin, int64(jit)), s.markerGap)
 }
@@ -569,6 +599,13 @@ func (s *Stream) anchor(g *segment) {
 	m := offs[n/2]
 	if n%2 == 0 {
 		m = floorDiv(offs[n/2-1]+offs[n/2], 2)
+	}
+	if g.hasPred && abs64(m-g.pred) <= markerMin {
+		// Capture time agrees with the timestamps, as after silence
+		// suppression: they place the audio to the sample, and the
+		// timeline did not move.
+		m = g.pred
+		s.st.Resyncs--
 	}
 	g.pos0, g.cap0 = m, m
 }
@@ -874,4 +911,11 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -232,10 +232,15 @@ func TestStreamPlacement(t *testing.T) {
 	overtaken[4].at = overtaken[3].at - ms(5)
 	overtaken[3], overtaken[4] = overtaken[4], overtaken[3]
 
-	// A talkspurt's first packet 15 ms late (jitter, under the tolerance):
-	// its timestamp is right, and the audio stays where it says. 30 ms
-	// late, beyond it: the stream re-anchors, at the median of the new
-	// segment's first packets, which the on-time ones after it settle.
+	// The same with the marker packet lost: the next one's timestamp runs
+	// ahead of its sequence number, which says as much.
+	markerLost := switched(80)
+	markerLost = append(markerLost[:3:3], markerLost[4:]...)
+
+	// A talkspurt's first packet 15 or 30 ms late (jitter): its timestamp
+	// is right, and the audio stays where it says. The stream re-anchors at
+	// the jump, at the median of the talkspurt's first packets, which the
+	// on-time ones after it settle where the timestamps put them.
 	lateSpurt := func(late int) []pkt {
 		ps := stream(8, 20)
 		for i := 3; i < 8; i++ {
@@ -314,12 +319,16 @@ func TestStreamPlacement(t *testing.T) {
 			want(t, "Resyncs", st.Resyncs, 2)
 			want(t, "Reordered", st.Reordered, 1)
 		}},
+		{"new source behind the SSRC, marker lost", markerLost, "p0@0+160 p1@160+160 p2@320+160 sil@480+1280 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
+			want(t, "Resyncs", st.Resyncs, 2)
+			want(t, "Lost", st.Lost, 1)
+		}},
 		{"talkspurt arriving late", lateSpurt(15), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
 			want(t, "Resyncs", st.Resyncs, 1)
 			want(t, "Talkspurts", st.Talkspurts, 1)
 		}},
 		{"talkspurt arriving later", lateSpurt(30), "p0@0+160 p1@160+160 p2@320+160 sil@480+1120 p3@1600+160 p4@1760+160 p5@1920+160 p6@2080+160 p7@2240+160", func(t *testing.T, st Stats) {
-			want(t, "Resyncs", st.Resyncs, 2)
+			want(t, "Resyncs", st.Resyncs, 1)
 		}},
 		{"SSRC change, first packet late", ssrcLate, "p0@0+160 p1@160+160 p2@320+160 p3@480+160 p4@640+160 sil@800+1600 p10@2400+160 p11@2560+160 p12@2720+160", nil},
 		{"sequence restart", restart, "p0@0+160 p1@160+160 p2@320+160 p3@480+160 p4@640+160", func(t *testing.T, st Stats) {
