@@ -477,6 +477,11 @@ func (d *Detector) frame(start int64) {
 			d.lostRuns[d.nLost%len(d.lostRuns)] = span{start, start + frameLen}
 			d.nLost++
 		}
+		if d.pendOK && d.pendKind == holdVerify && start >= d.pend.End {
+			// Nothing heard verifies a beep: its 100 ms of quiet start
+			// after the loss (and its end may lie in it, see beep).
+			d.pendUntil += frameLen
+		}
 	}
 	vdb := db
 	// The callee's line after the answer is another source than early
@@ -936,6 +941,10 @@ func (d *Detector) unmark(s tone.Segment) {
 	}
 }
 
+// lossBurstMax is the longest run of lost frames a beep's end is carried
+// across: six packets of 20 ms.
+var lossBurstMax = samples(120e6)
+
 // beepEdge widens the beep band by the tone tracker's error at its edges,
 // the 3% a beep's frequency may wander: a 2500 Hz beep measures 2504 Hz,
 // a 300 Hz one 299 Hz, or 294 Hz in babble, which pulls the estimate down.
@@ -1286,6 +1295,17 @@ func (d *Detector) beep(s tone.Segment) {
 		// A fax has no record tone: a piece of its CNG or CED.
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
+	}
+	// A beep that runs into a burst of lost packets ended somewhere in it:
+	// its end is where the line is heard again (speaking earlier would talk
+	// over it, and a voicemail records only after its beep). Only a burst
+	// that is over, and short: zeros that go on are digital silence after
+	// the beep, not loss.
+	for i := max(0, d.nLost-len(d.lostRuns)); i < d.nLost; i++ {
+		if r := d.lostRuns[i%len(d.lostRuns)]; r.from >= s.End-frameLen && r.from <= s.End+frameLen &&
+			r.to <= d.curStart-frameLen && r.to-r.from <= lossBurstMax {
+			s.End = max(s.End, r.to)
+		}
 	}
 	d.addEvent(Event{Kind: EventBeep, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 	if !d.answered(s.Start) {
