@@ -34,18 +34,22 @@ type truthCall struct {
 // truthAudio is what a truth file says of the conditions a call's audio
 // was made in.
 type truthAudio struct {
-	Codec string   `json:"codec"`
-	Loss  float64  `json:"loss"`
-	Noise string   `json:"noise"`
-	SNRdB *float64 `json:"snr_db"`
+	Codec     string   `json:"codec"`
+	Loss      float64  `json:"loss"`
+	BurstLoss bool     `json:"burst_loss"`
+	JitterMS  float64  `json:"jitter_ms"`
+	Noise     string   `json:"noise"`
+	SNRdB     *float64 `json:"snr_db"`
 }
 
 // conditions are the labels of the audio conditions eval breaks outcome
 // accuracy down by, in the order printed.
 var conditions = []string{"loss 0%", "loss 1-2%", "loss 3-4%", "loss 5% or more",
-	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB"}
+	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB",
+	"loss in bursts", "jitter 20 ms or more"}
 
-// conditionsOf labels a call's audio: its loss, its codec and its noise.
+// conditionsOf labels a call's audio: its loss, its codec and its noise,
+// and whether the loss came in bursts and the jitter was wide.
 func conditionsOf(a *truthAudio) []string {
 	var out []string
 	switch l := math.Round(a.Loss * 100); {
@@ -71,6 +75,12 @@ func conditionsOf(a *truthAudio) []string {
 		out = append(out, conditions[7])
 	default:
 		out = append(out, conditions[8])
+	}
+	if a.BurstLoss {
+		out = append(out, conditions[9])
+	}
+	if a.JitterMS >= 20 {
+		out = append(out, conditions[10])
 	}
 	return out
 }

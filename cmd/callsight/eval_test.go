@@ -10,8 +10,9 @@ import (
 
 // callsight eval scores an output against its truth: outcome and cause
 // accuracy, the confusion, beep-end errors and false beeps, time to
-// verdict, and outcome accuracy by the audio's loss, codec and noise;
-// --min-accuracy fails a run below it.
+// verdict, and outcome accuracy by the audio's loss, codec and noise, and
+// by bursty loss and wide jitter; --min-accuracy fails a run below it.
+// Replay output carries the measured jitter as a fraction of a ms.
 func TestEval(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -21,12 +22,12 @@ func TestEval(t *testing.T) {
 		}
 		return p
 	}
-	truth := write("truth.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4000,"audio":{"codec":"PCMU","loss":0.05,"noise":"pink","snr_db":12}}
+	truth := write("truth.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4000,"audio":{"codec":"PCMU","loss":0.05,"burst_loss":true,"jitter_ms":30,"noise":"pink","snr_db":12}}
 {"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null}}
-{"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"noise":"white","snr_db":25}}
+{"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"jitter_ms":8,"noise":"white","snr_db":25}}
 {"call_id":"d","outcome":"busy","q850":17,"audio":{"codec":"PCMU","loss":0.05}}
 `)
-	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9}}
+	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9,"jitter_ms":12.5}}
 {"call_id":"b","outcome":"human","q850":16,"decided_ms":1600}
 {"call_id":"c","outcome":"machine","q850":16,"beep_end_ms":3000,"decided_ms":2400}
 {"call_id":"d","outcome":"busy","q850":17}
@@ -51,6 +52,9 @@ func TestEval(t *testing.T) {
 		"no background noise              1 / 1     100.00%",
 		"noise, SNR 20 dB or more         0 / 1       0.00%",
 		"noise, SNR under 20 dB           1 / 1     100.00%",
+		// a's loss came in bursts and its jitter was ±30 ms; c's ±8 ms.
+		"loss in bursts                   1 / 1     100.00%",
+		"jitter 20 ms or more             1 / 1     100.00%",
 	} {
 		if want = strings.Join(strings.Fields(want), " "); !strings.Contains(got, want) {
 			t.Errorf("eval output lacks %q:\n%s", want, got)

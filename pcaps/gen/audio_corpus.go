@@ -33,7 +33,14 @@ type AudioOptions struct {
 	Engines []string
 	// Log receives notes such as a skipped TTS engine; nil discards them.
 	Log io.Writer
+	// Network is "" for the evaluation sets' usual mix of line conditions,
+	// or NetworkHarsh: every call's packets are lost in bursts (2, 5 or 8%),
+	// jitter ±20-40 ms and 5% are reordered (evaluation sets only).
+	Network string
 }
+
+// NetworkHarsh is the AudioOptions.Network of a set made on a bad network.
+const NetworkHarsh = "harsh"
 
 // committedEngines are the engines the committed audio corpus is made with.
 var committedEngines = []string{EngineEspeak, EngineFlite}
@@ -50,7 +57,8 @@ type audioSpec struct {
 	name    string
 	readme  string
 	entries []audioEntry
-	calls   int // eval: number of random calls
+	calls   int    // eval: number of random calls
+	network string // AudioOptions.Network
 }
 
 func clean(p *audioPlan) { p.loss, p.jitter, p.reorder, p.dtmf = 0, 0, 0, false }
@@ -158,6 +166,9 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 				if mod != nil {
 					mod(p)
 				}
+				if spec.network == NetworkHarsh {
+					harsh(p, b.n.rnd)
+				}
 				if err := g.call(t0, p); err != nil {
 					genErr = err
 				}
@@ -197,6 +208,9 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 	if opts.Calls < 0 {
 		return nil, errors.New("gen: audio: negative call count")
 	}
+	if opts.Network != "" && (opts.Network != NetworkHarsh || opts.Calls == 0) {
+		return nil, fmt.Errorf("gen: audio: network %q: want %q, for an evaluation set", opts.Network, NetworkHarsh)
+	}
 	engines, specs, shared, short := opts.Engines, audioCommitted(), "", true
 	if opts.Calls == 0 {
 		engines = committedEngines
@@ -204,7 +218,7 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 		specs, shared, short = nil, opts.Shared, false
 		for i, left := 1, opts.Calls; left > 0; i++ {
 			n := min(left, 100)
-			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n})
+			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n, network: opts.Network})
 			left -= n
 		}
 	}
@@ -270,4 +284,17 @@ func Audio(dir string, cfg Config, opts AudioOptions) ([]string, error) {
 		names = append(names, f.name)
 	}
 	return names, nil
+}
+
+// burstLoss is the probability that a packet after a lost one is lost too
+// in a harsh network: bursts of 2.5 packets on average.
+const burstLoss = 0.6
+
+// harsh puts a call on a bad network (AudioOptions.Network NetworkHarsh):
+// losses in bursts, wide jitter, reordering.
+func harsh(p *audioPlan, r *rand.Rand) {
+	p.loss = []float64{0.02, 0.05, 0.08}[r.Intn(3)]
+	p.burst = true
+	p.jitter = 20 + r.Intn(21)
+	p.reorder = 0.05
 }

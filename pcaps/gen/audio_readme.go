@@ -64,7 +64,8 @@ NAME.truth.jsonl has the fields of ../README.md plus, for every call:
 - greeting_end_ms: machine: end of the greeting speech. first_utterance_end_ms:
   human: end of the first utterance. Null otherwise.
 - audio: codec, ptime_ms, loss (drop probability), jitter_ms (capture time
-  ±), reorder (swap probability), snr_db and gain_dbfs (speech level, RMS of
+  ±), reorder (swap probability), burst_loss (evaluation sets made with
+  gen --network harsh: losses come in bursts), snr_db and gain_dbfs (speech level, RMS of
   active speech in dBFS, full-scale sine = -3 dBFS) and noise kind, tts
   (engine:voice), lang, text, early_media (ringback, busy, congestion,
   announcement; in evaluation sets also tune, a caller tune, and notice, a

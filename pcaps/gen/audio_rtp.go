@@ -70,6 +70,7 @@ type rtpStream struct {
 // impair is how the network degrades a stream on its way to the capture point.
 type impair struct {
 	loss    float64       // probability that a packet is dropped (its seq is skipped)
+	burst   float64       // probability that a packet after a dropped one is dropped too (0: independent losses)
 	jitter  time.Duration // capture time offset uniform in ±jitter
 	reorder float64       // probability that a packet is swapped with the next
 }
@@ -104,10 +105,23 @@ func (n *netw) scheduleRTP(iface int, base time.Time, st *rtpStream, pkts []rtpO
 			i++
 		}
 	}
+	// Bursts (a Gilbert model): after a loss the next packet is lost with
+	// probability burst, otherwise with start, chosen so that loss stays
+	// the mean rate: loss = start / (1 - burst + start).
+	start := im.loss * (1 - im.burst) / (1 - im.loss)
+	lost := false
 	for i, p := range pkts {
 		seq := st.seq
 		st.seq++
-		if im.loss > 0 && i > 0 && rnd.Float64() < im.loss {
+		if im.burst > 0 {
+			pr := start
+			if lost {
+				pr = im.burst
+			}
+			if lost = i > 0 && rnd.Float64() < pr; lost {
+				continue
+			}
+		} else if im.loss > 0 && i > 0 && rnd.Float64() < im.loss {
 			continue
 		}
 		b := rtpPacket(p.pt, seq, st.ts0+p.ts, st.ssrc, p.marker, p.payload)

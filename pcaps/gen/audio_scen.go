@@ -56,6 +56,10 @@ type AudioTruth struct {
 	Loss     float64 `json:"loss"`
 	JitterMS int     `json:"jitter_ms"`
 	Reorder  float64 `json:"reorder"`
+	// BurstLoss is set when packets were lost in bursts (a loss is
+	// followed by another with probability 0.6: 2.5 packets on average)
+	// rather than one at a time; Loss is still the mean rate.
+	BurstLoss bool `json:"burst_loss,omitempty"`
 	// SNRDB is the speech-to-noise ratio, null when no background noise was added.
 	SNRDB    *float64 `json:"snr_db"`
 	Noise    string   `json:"noise,omitempty"`
@@ -113,6 +117,7 @@ type audioPlan struct {
 	second     bool
 	shared     string // corpus prompt set for machine calls
 	loss       float64
+	burst      bool // losses come in bursts (harsh network sets)
 	jitter     int
 	reorder    float64
 	ssrcChange bool
@@ -609,9 +614,12 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	ms := func(lo, hi int) time.Duration { return time.Duration(lo+rnd.Intn(hi-lo+1)) * time.Millisecond }
 
 	at := AudioTruth{Codec: map[byte]string{ptPCMU: "PCMU", ptPCMA: "PCMA"}[p.pt], PtimeMS: p.ptime,
-		Loss: p.loss, JitterMS: p.jitter, Reorder: p.reorder, Lang: p.lang, SIT: p.sit, Beeps: p.beeps,
+		Loss: p.loss, JitterMS: p.jitter, Reorder: p.reorder, BurstLoss: p.burst, Lang: p.lang, SIT: p.sit, Beeps: p.beeps,
 		SSRCChange: p.ssrcChange, CN: p.cn || p.calleeCN, EarlyMedia: p.early, SDP: p.sdp}
 	im := impair{loss: p.loss, jitter: time.Duration(p.jitter) * time.Millisecond, reorder: p.reorder}
+	if p.burst {
+		im.burst = burstLoss
+	}
 	if p.forward != "" {
 		c.answerHdrs = []string{forwardHeader(p, c.toUser)}
 		at.Forward = p.forward + " via " + p.fwdHdr

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -592,5 +593,88 @@ func TestAudioEval(t *testing.T) {
 	t.Logf("%d calls in %v, %d MB: %v; recorded prompts: %v", calls, took, size>>20, counts, sources)
 	if shared != "" && len(sources) == 0 {
 		t.Errorf("shared corpus present but no call used its prompts")
+	}
+}
+
+// TestAudioHarshNetwork: an evaluation set made on a harsh network
+// (AudioOptions.Network) says so in every truth, and its RTP shows it:
+// losses that come in bursts, and reordering.
+func TestAudioHarshNetwork(t *testing.T) {
+	needTools(t)
+	if testing.Short() {
+		t.Skip("short")
+	}
+	if _, err := Audio(t.TempDir(), DefaultConfig(), AudioOptions{Calls: 0, Network: NetworkHarsh}); err == nil {
+		t.Error("a harsh committed corpus: no error")
+	}
+	if _, err := Audio(t.TempDir(), DefaultConfig(), AudioOptions{Calls: 10, Network: "awful"}); err == nil {
+		t.Error(`network "awful": no error`)
+	}
+	dir := t.TempDir()
+	names, err := Audio(dir, DefaultConfig(), AudioOptions{Calls: 60, CacheDir: ttsCache(t), Network: NetworkHarsh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, runs, reordered := 0, 0, 0
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(n, ".truth.jsonl") {
+			for _, tr := range readTruthLines(t, b) {
+				if tr.Audio == nil {
+					continue
+				}
+				if a := tr.Audio; !a.BurstLoss || a.JitterMS < 20 || a.JitterMS > 40 || a.Reorder != 0.05 || (a.Loss != 0.02 && a.Loss != 0.05 && a.Loss != 0.08) {
+					t.Errorf("%s: audio %+v, want burst loss of 2-8%%, jitter 20-40 ms, 5%% reordered", tr.CallID, *a)
+				}
+			}
+			continue
+		}
+		recs, err := readUDP(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Per RTP stream (source, destination, SSRC): sequence numbers in
+		// capture order.
+		type key struct {
+			src, dst netip.AddrPort
+			ssrc     uint32
+		}
+		seqs := map[key][]uint16{}
+		for _, r := range recs {
+			if p := r.payload; len(p) >= 12 && p[0]>>6 == 2 && p[1]&0x7f < 64 {
+				k := key{r.src, r.dst, binary.BigEndian.Uint32(p[8:])}
+				seqs[k] = append(seqs[k], binary.BigEndian.Uint16(p[2:]))
+			}
+		}
+		for _, s := range seqs {
+			ext := make([]int, len(s)) // unwrapped, in capture order
+			for i := range s {
+				ext[i] = int(s[i])
+				if i > 0 {
+					ext[i] = ext[i-1] + int(int16(s[i]-s[i-1]))
+					if ext[i] < ext[i-1] {
+						reordered++
+					}
+				}
+			}
+			slices.Sort(ext)
+			for i := 1; i < len(ext); i++ {
+				if d := ext[i] - ext[i-1]; d > 1 {
+					lost += d - 1
+					if d > 2 {
+						runs++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("lost %d packets, %d runs of two or more; %d out of order", lost, runs, reordered)
+	// Independent losses of 5% make a run of two or more about once in 20
+	// lost packets; bursts that go on with probability 0.6, once in 4.
+	if lost == 0 || runs*10 < lost || reordered == 0 {
+		t.Errorf("lost %d, runs of two or more %d, reordered %d: want bursts (a run for every ten lost at least) and reordering", lost, runs, reordered)
 	}
 }
