@@ -1,6 +1,8 @@
 -- circuits: KPIs per signaling relation (OPC, DPC) and block of 32
 -- circuits, with the circuit supervision seen on the same block beside them
 -- (blocking, resets, group resets, unequipped circuits).
+-- Shares and means are rounded half up in integers: round() breaks ties
+-- differently across ClickHouse versions (the server and chDB).
 SELECT
     opc,
     dpc,
@@ -8,7 +10,7 @@ SELECT
     cic_first + 31 AS cic_last,
     calls,
     answered,
-    round(answered / calls, 4) AS asr,
+    intDiv(toInt64(answered) * 20000 + toInt64(calls), toInt64(calls) * 2) / 10000 AS asr,
     congestion,
     network_events,
     blocking,

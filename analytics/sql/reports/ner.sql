@@ -2,6 +2,8 @@
 -- the network carried to the subscriber: answered, busy, no answer or
 -- rejected by the user. Calls answered by a voicemail or an announcement
 -- are counted apart, not as successes.
+-- Shares and means are rounded half up in integers: round() breaks ties
+-- differently across ClickHouse versions (the server and chDB).
 SELECT
     tenant,
     campaign,
@@ -12,7 +14,7 @@ SELECT
     countIf(outcome = 'busy') AS busy,
     countIf(outcome = 'no_answer') AS no_answer,
     countIf(outcome = 'rejected') AS rejected,
-    round((answered_live + busy + no_answer + rejected) / calls, 4) AS ner
+    intDiv(toInt64(answered_live + busy + no_answer + rejected) * 20000 + toInt64(calls), toInt64(calls) * 2) / 10000 AS ner
 FROM calls FINAL
 WHERE start_time >= {since} AND start_time < {until}
   AND ({tenant} = '' OR tenant = {tenant})
