@@ -414,9 +414,18 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 		if dev < 0 {
 			dev = -dev
 		}
-		// (A marker in a segment not yet anchored is judged by the median
-		// of its first packets, not against one packet's capture time.)
-		if dev > s.maxGap || jumped || h.Marker && s.seg.anchored && dev > s.markerTol(jit) {
+		// A jump re-anchors beyond jumpTol: below it the timestamps are
+		// kept and the packet goes out at once (a new timeline holds its
+		// first packet for the reorder window, which would delay every
+		// talkspurt after silence suppression on a steady line). A marker
+		// without a jump needs the jitter's tolerance, and a segment
+		// already anchored (the median of its first packets judges one
+		// that is not).
+		tol := s.markerTol(jit)
+		if jumped {
+			tol = jumpTol
+		}
+		if dev > s.maxGap || (jumped || h.Marker && s.seg.anchored) && dev > tol {
 			s.flushBefore(ext, out)
 			pred := s.seg.pos0 + e - s.seg.ts0 // where the old timeline puts it
 			floor := ext
@@ -454,6 +463,11 @@ func (s *Stream) markerTol(jit float64) int64 {
 
 // markerMin is the smallest markerTol: one packet of 20 ms.
 const markerMin = 20 * 8000 / 1000
+
+// jumpTol is how far a packet whose timestamp jumped may disagree with
+// capture time and keep the timeline: 10 ms, under the jitter of a line
+// where packets are late by tens of ms, over that of a steady one.
+const jumpTol = 10 * 8000 / 1000
 
 // extTSPeek extends ts without moving the reference.
 func (g *segment) extTSPeek(ts uint32) int64 {

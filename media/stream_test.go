@@ -728,3 +728,30 @@ func TestTakeovers(t *testing.T) {
 		t.Errorf("after SSRC 2: %d takeovers at sample %d, want 1 at 480 (60 ms)", n, at)
 	}
 }
+
+// TestTalkspurtNotHeld: after silence suppression on a steady line, a
+// talkspurt's first packet (timestamp jump, capture time within 10 ms of
+// it) continues the timeline and is emitted as it arrives. A new timeline
+// would hold it for the reorder window, 60 ms more before every talkspurt
+// reaches the detector.
+func TestTalkspurtNotHeld(t *testing.T) {
+	for _, late := range []int{0, 5, 9} {
+		ps := stream(4, 20)
+		for i := 2; i < 4; i++ {
+			ps[i].at += time.Second + ms(late)
+			ps[i].ts += 8000
+		}
+		ps[2].marker = true
+		s := NewStream(DefaultConfig())
+		var end int64
+		out := func(pcm []int16, sample int64) { end = sample + int64(len(pcm)) }
+		for i, p := range ps {
+			if err := s.Process(t0.Add(p.at), p.bytes(), out); err != nil {
+				t.Fatal(err)
+			}
+			if i == 2 && end != 320+8000+160 {
+				t.Errorf("%d ms late: after the talkspurt's first packet, audio out to sample %d, want %d (emitted at once)", late, end, 320+8000+160)
+			}
+		}
+	}
+}
