@@ -20,14 +20,26 @@
 // time) a packet lands at the sample its RTP timestamp says. A new segment
 // starts on an SSRC change (early media from an announcement server, then
 // the callee's stream after the answer), on a sequence restart (RFC 3550
-// A.1: a jump confirmed by the next packet) and on a timestamp jump (the
-// timestamp disagrees with capture time by more than MaxGap, or, on a
-// packet with the marker bit, by more than four times the source's jitter,
-// at least 40 ms and at most about four reorder windows: a gateway that
-// switches from early media to the callee behind one SSRC sets the marker
-// and jumps the timestamp by whatever it chose, and trusting that jump
-// would move every later beep end by the difference); it is anchored on
-// capture time, so no audio is time-shifted beyond the reorder window.
+// A.1: a jump confirmed by the next packet) and where the timestamps stop
+// agreeing with capture time:
+//   - by more than MaxGap;
+//   - on a timestamp that runs ahead of the sequence (measured from the
+//     source's highest packet so far, so a lost or overtaken marker packet
+//     does not hide it) by more than 10 ms: a gateway that switches from
+//     early media to the callee behind one SSRC jumps the timestamp by
+//     whatever it chose, and trusting that jump would move every later
+//     beep end by the difference. Within 10 ms (silence suppression on a
+//     steady line) the timestamps are kept and the packet goes out at once;
+//   - on a marker bit without a jump, by more than the source's RFC 3550
+//     jitter (20 ms at least, at most about four reorder windows).
+//
+// A segment is anchored on capture time when its first packet is released,
+// after the reorder window: at the median, over the packets held then, of
+// capture time less timestamp, so one packet's jitter does not move it;
+// where that agrees with the previous segment's timeline within 20 ms the
+// timestamps keep placing the audio to the sample (and no resync is
+// counted). Packets that overtook the one starting a segment belong to it.
+// No audio is time-shifted beyond the reorder window.
 //
 // The PCM given to out is in order and never overlaps. Between packets the
 // stream inserts exactly the missing duration: silence for lost packets,
