@@ -123,6 +123,7 @@ type Detector struct {
 	// derived, in samples
 	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, fwdSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
 
+	loneRaw  int     // voice-active frames after a held lone tone, before speech
 	curLost  bool    // the frame in analysis is concealed
 	curStart int64   // and starts here
 	lostRuns [8]span // the latest runs of lost frames, for gapHeard
@@ -945,6 +946,11 @@ func (d *Detector) unmark(s tone.Segment) {
 // across: six packets of 20 ms.
 var lossBurstMax = samples(120e6)
 
+// sitRest is the least room a lone first SIT segment leaves before the
+// speech after it: the two segments lost after it last 550-650 ms, and
+// their gaps a little more; 250 ms leaves room for a clipped one.
+var sitRest = samples(250e6)
+
 // beepEdge widens the beep band by the tone tracker's error at its edges,
 // the 3% a beep's frequency may wander: a 2500 Hz beep measures 2504 Hz,
 // a 300 Hz one 299 Hz, or 294 Hz in babble, which pulls the estimate down.
@@ -1146,7 +1152,7 @@ func (d *Detector) unbeepCNG() {
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
 	d.pend, d.pendOK, d.pendKind, d.pendUntil = s, true, kind, until
-	d.verifyVoice, d.pendFollowed = 0, false
+	d.verifyVoice, d.pendFollowed, d.loneRaw = 0, false, 0
 }
 
 // flushPending resolves a tone held back once its window has passed, or at
@@ -1208,9 +1214,14 @@ func (d *Detector) flushPending(now int64, force bool) {
 		if d.sp.everConfirmed && d.sp.lastSpeech > s.End {
 			// Speech right after a tone that followed the answer: not a
 			// voicemail beep (those end greetings). A lone SIT segment
-			// before speech is a SIT with the rest lost.
+			// before speech is a SIT with the rest lost, where the rest
+			// would have been: speech that starts within sitRest of it
+			// (or before it) leaves no room for the other segments, and
+			// the tone was a note (B5, 988 Hz, is SIT's 985 Hz) of music
+			// under a greeting; so does sound in that room (more music,
+			// words not yet taken for speech): lost segments are quiet.
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
-			if tone.SITBand(s.Freq) == 1 && d.open() {
+			if tone.SITBand(s.Freq) == 1 && d.open() && d.sp.chainStart >= s.End+sitRest && int64(d.loneRaw)*frameLen < sitRest/2 {
 				d.decide(Announcement, 0.8, "sit segment then speech")
 			}
 			return
@@ -1410,7 +1421,18 @@ func (d *Detector) consume() {
 			}
 			d.v = Verdict{DecidedAt: -1, BeepStart: d.v.BeepStart, BeepEnd: d.v.BeepEnd, GreetingEnd: -1}
 		}
+		chain := d.sp.chainOn
 		d.step(&d.sp, r, isSpeech)
+		if d.pendOK && d.pendKind == holdLone && r.start >= d.pend.End {
+			// Sound between a lone tone and the speech after it; the
+			// frames of the burst that starts the speech are the speech.
+			switch {
+			case !chain && d.sp.chainOn:
+				d.loneRaw = max(0, d.loneRaw-(d.sp.burstFrames-1))
+			case !d.sp.chainOn && r.raw:
+				d.loneRaw++
+			}
+		}
 		d.noteLevel(r, isSpeech)
 		d.decideSpeech(end)
 		if d.greetings != nil {
