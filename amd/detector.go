@@ -124,6 +124,7 @@ type Detector struct {
 	minBeep, maxBeep, humanSil, humanSilLong, longUtt, machineSpeech, fwdSpeech, silenceTimeout, greetingSil, earlySpeech, cedMin int64
 
 	loneRaw  int     // voice-active frames after a held lone tone, before speech
+	voiceDB  float64 // the loudest answered burst of speech, mean dBFS (-200 before one)
 	curLost  bool    // the frame in analysis is concealed
 	curStart int64   // and starts here
 	lostRuns [8]span // the latest runs of lost frames, for gapHeard
@@ -307,6 +308,7 @@ func (d *Detector) Reset() {
 	d.cb.end = -1
 	d.lastToneEnd, d.musicTill = -1, -1
 	d.lastVoiced = -1
+	d.voiceDB = -200
 }
 
 // Answer marks the sample at which the call was answered. Audio before it
@@ -946,6 +948,14 @@ func (d *Detector) unmark(s tone.Segment) {
 // across: six packets of 20 ms.
 var lossBurstMax = samples(120e6)
 
+// beepUnderDB: a beep that would make a machine of a call is no quieter
+// than this under the loudest burst of speech heard after the answer (its
+// mean level). Voicemail systems play the beep about as loud as the
+// greeting (the evaluation sets' beeps come out at -4 dB and up against
+// it, amd's suite's at -8 dB and up); music behind a person who answered,
+// whose notes the tone tracker follows, comes out at -8 to -21 dB.
+const beepUnderDB = 12
+
 // sitRest is the least room a lone first SIT segment leaves before the
 // speech after it: the two segments lost after it last 550-650 ms, and
 // their gaps a little more; 250 ms leaves room for a clipped one.
@@ -1302,8 +1312,14 @@ func (d *Detector) fireSIT() {
 }
 
 func (d *Detector) beep(s tone.Segment) {
-	if d.v.Class == Fax {
-		// A fax has no record tone: a piece of its CNG or CED.
+	machine := d.v.Decided && d.v.Class == Machine
+	if d.v.Class == Fax || d.answered(s.Start) && !machine && s.Level < d.voiceDB-beepUnderDB {
+		// A fax has no record tone: a piece of its CNG or CED. A tone far
+		// quieter than the voice heard does not make a machine of a call
+		// the voice has not: it is music or a tone behind a person (a
+		// radio, a television); a voicemail plays its beep about as loud as
+		// its greeting. After a greeting already called one, a quiet beep
+		// still ends it.
 		d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 		return
 	}
@@ -1675,6 +1691,9 @@ const (
 )
 
 func (d *Detector) endBurst(sp *speech) {
+	if sp == &d.sp && sp.inBurst && sp.confirmed && sp.burstFrames >= 5 {
+		d.voiceDB = max(d.voiceDB, sp.burstLevel/float64(sp.burstFrames))
+	}
 	if sp.inBurst && sp.confirmed {
 		d.addEvent(Event{Kind: EventSpeech, Start: sp.burstStart, End: sp.burstLast, Level: sp.burstLevel / float64(sp.burstFrames), Freq2: float64(sp.burstVoiced)})
 	}
