@@ -52,28 +52,3 @@ func TestPureVowelIsSpeech(t *testing.T) {
 		t.Errorf("%d of %d short hellos with a pure vowel not called a person", bad, n)
 	}
 }
-
-// TestBeepCutByLossStaysTone: three lost packets cut a beep 60-70 ms
-// after its start. The first piece is too short to be a beep on its own,
-// but it is a piece of one, not a vowel: it must not become speech
-// after the greeting, which would make the rest a tone after a word.
-func TestBeepCutByLossStaysTone(t *testing.T) {
-	for _, at := range []int{60, 70} {
-		for _, hz := range []float64{340, 700, 1400} {
-			var s signal = silence(ms(400))
-			s = s.add(speechAt(recording(t, "freeswitch/vm-not_available.wav"), -22))
-			s = s.add(silence(ms(300)))
-			beep := len(s)
-			s = s.add(tones(ms(500), -20, hz))
-			end := len(s)
-			s = s.add(silence(ms(2000)))
-			pcm := impair(s, rand.New(rand.NewPCG(uint64(at), uint64(hz))), -55, false, "alaw", 0)
-			clear(pcm[beep+ms(float64(at)) : beep+ms(float64(at+60))]) // three packets lost
-			r, ev := run(scenario{pcm: pcm, answer: 0}, 160)
-			if r.final.Class != Machine || abs64(r.final.BeepEnd-int64(end)) > int64(ms(30)) {
-				t.Errorf("%.0f Hz beep cut at %d ms: %v (%s), beep end %d, want a machine with the beep ending at %d; events %v",
-					hz, at, r.final.Class, r.final.Reason, r.final.BeepEnd, end, brief(ev))
-			}
-		}
-	}
-}
