@@ -32,6 +32,9 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return usageError{errors.New("gen takes no arguments")}
 	}
+	if *network != "" && (*network != gen.NetworkHarsh || *audio <= 0) {
+		return usageError{fmt.Errorf("--network %q: want %q, with --audio N for an evaluation set", *network, gen.NetworkHarsh)}
+	}
 	cfg := gen.DefaultConfig()
 	cfg.Seed = *seed
 	if *bench > 0 {
@@ -40,9 +43,6 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	if *audio >= 0 {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return err
-		}
-		if *network != "" && (*network != gen.NetworkHarsh || *audio == 0) {
-			return usageError{fmt.Errorf("--network %q: want %q, with --audio N for an evaluation set", *network, gen.NetworkHarsh)}
 		}
 		files, err := gen.Audio(*out, cfg, gen.AudioOptions{Calls: *audio, Shared: *shared, CacheDir: *cache, Log: stderr, Network: *network})
 		if err != nil {

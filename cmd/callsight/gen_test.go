@@ -1,0 +1,25 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// gen --network takes "harsh", and only for an evaluation set (--audio N):
+// anything else is a usage error before a file is written.
+func TestGenNetworkFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"--audio", "10", "--network", "awful"},
+		{"--audio", "0", "--network", "harsh"},
+		{"--network", "harsh"},
+	} {
+		dir := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		err := cmdGen(append(args, "--out", dir), &stdout, &stderr)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("gen %v: %v, want a usage error", args, err)
+		}
+	}
+}
