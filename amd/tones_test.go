@@ -327,7 +327,7 @@ func TestMelodyNoBeep(t *testing.T) {
 	// greeting, whose plucked tail decays early, so that the next note
 	// starts just past the 100 ms in which a beep's quiet is checked.
 	// Vibrato and harmonics break notes into pieces the tracker does not
-	// join (3 and 17 of 20): they are reported, not held to this.
+	// join (4 and 17 of 20): they are reported, not held to this.
 	if strict > 12 {
 		t.Errorf("false beeps on %d of %d calls with pure-note melodies, want at most 12", strict, 4*seeds)
 	}
