@@ -971,8 +971,8 @@ const beepEdge = 0.03
 // 1850 Hz (a beep) makes one or two such frames where it starts or ends.
 const v21MixMin = 3
 
-// gapHeard is the part of [from, to) not lost: lost packets (concealed
-// frames, still in the frame ring) make no gap between two pieces of one
+// gapHeard is the part of [from, to) not lost: lost packets (the latest
+// runs of concealed frames, lostRuns) make no gap between two pieces of one
 // tone, or between two SIT segments. Bursty loss cuts a SIT's 274 ms
 // segments into pieces too short to be segments, and stretches the 0-30 ms
 // between segments past what the sequence allows.

@@ -445,7 +445,7 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 
 // markerTol is how far the timestamp of a packet with the marker bit may
 // disagree with its capture time before the stream re-anchors on capture
-// time; one whose timestamp jumped re-anchors whatever it says. The marker
+// time; one whose timestamp jumped, beyond jumpTol. The marker
 // starts a talkspurt after silence suppression, whose timestamp jump is the
 // silence (capture time agrees, give or take the jitter), or a new source
 // behind the same SSRC (a gateway that switches from early media to the
