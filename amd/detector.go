@@ -161,13 +161,14 @@ type Detector struct {
 	gPrint    *printData
 	gDone     bool
 
-	// The levels of the answered chain's speech frames in its first 0.8 s
-	// from the voice start and in 1-2 s (fgAt: the voice start they are
-	// of): a hello over background voices (backgroundAfterHello).
-	fgAt       int64
-	fgA        [fgAFrames]float32
-	fgB        [fgBFrames]float32
-	fgNA, fgNB int
+	// The levels of the answered chain's frames in its first fgFrames from
+	// the voice start, fgNone where not speech (fgAt: the voice start they
+	// are of; fgN: frames noted): a hello over background voices
+	// (backgroundAfterHello). fgTmp is scratch for sorting.
+	fgAt  int64
+	fgL   [fgFrames]float32
+	fgN   int
+	fgTmp [fgFrames]float32
 
 	ring      [ringSize]frameRec
 	nFrames   int64 // frames analysed
@@ -1471,17 +1472,22 @@ func (d *Detector) consume() {
 // people talking nearby, says "Hello?" over voices that go on after it:
 // the chain of speech never pauses, and by its length it would be a
 // greeting. The person's close voice is louder than the voices behind:
-// when the loudest fifth of the speech frames of the 0.8 s from the voice
-// start stands fgDropDB or more over that of 1-2 s in (where a greeting
-// goes on at its level: a spoken or synthetic greeting's drops measure at
-// most 4.3 dB on amd's suite), the voice stopped and others went on, and
-// the verdict is Human, ReasonHelloOverVoices.
+// when the loudest fifth of the speech frames of 0.8 s from the voice
+// start stands fgDropDB or more over that of 1-2 s after its start (where
+// a greeting goes on at its level: a spoken or synthetic greeting's drops
+// measure at most 4.3 dB on amd's suite), the voice stopped and others
+// went on, and the verdict is Human, ReasonHelloOverVoices. The voices
+// behind are often there before the hello too, and the voice start is
+// theirs: the 0.8 s may then start up to 0.6 s in, if it also stands
+// fgDropDB over the speech before it.
 const (
 	fgAFrames = 80  // 0.8 s from the voice start
 	fgBFrom   = 100 // 1 s in
 	fgBFrames = 100 // to 2 s
 	fgDropDB  = 6
 	fgOverDB  = 10 // a frame counts this far over the line's noise
+	fgSlide   = 60 // the 0.8 s may start up to 0.6 s into the chain
+	fgFrames  = fgSlide + fgBFrom + fgBFrames
 )
 
 // noteLevel keeps the levels of the answered chain's speech frames.
@@ -1491,29 +1497,64 @@ func (d *Detector) noteLevel(r frameRec, speech bool) {
 		return
 	}
 	if sp.voiceStart != d.fgAt {
-		d.fgAt, d.fgNA, d.fgNB = sp.voiceStart, 0, 0
+		d.fgAt, d.fgN = sp.voiceStart, 0
 	}
-	off := (r.start - sp.voiceStart) / frameLen
-	inA, inB := off >= 0 && off < fgAFrames, off >= fgBFrom && off < fgBFrom+fgBFrames
-	if !speech || !inA && !inB || r.db < d.noise.Value(energy.SilenceDBFS)+fgOverDB {
+	off := int((r.start - sp.voiceStart) / frameLen)
+	if off < 0 || off >= fgFrames {
 		return
 	}
-	if inA {
-		d.fgA[d.fgNA] = float32(r.db)
-		d.fgNA++
-	} else {
-		d.fgB[d.fgNB] = float32(r.db)
-		d.fgNB++
+	for d.fgN <= off {
+		d.fgL[d.fgN] = fgNone
+		d.fgN++
+	}
+	if speech && r.db >= d.noise.Value(energy.SilenceDBFS)+fgOverDB {
+		d.fgL[off] = float32(r.db)
 	}
 }
 
-// backgroundAfterHello reports whether the chain's first 0.8 s stood
-// fgDropDB over what followed (a voice, then quieter ones).
+// fgNone marks a frame that was not speech in fgL.
+const fgNone = -1000
+
+// backgroundAfterHello reports whether 0.8 s of the chain (fgAFrames),
+// starting in its first 0.6 s, stood fgDropDB over the speech that
+// followed from 0.2 s after it (a voice, then quieter ones), and, when
+// the chain began before it, over that start too: background voices
+// already going when the person said hello (a television), which the
+// voice start took for the start of the speech.
 func (d *Detector) backgroundAfterHello() bool {
-	if d.fgAt != d.sp.voiceStart || d.fgNA < 20 || d.fgNB < 30 {
+	if d.fgAt != d.sp.voiceStart {
 		return false
 	}
-	return loudFifth(d.fgA[:d.fgNA])-loudFifth(d.fgB[:d.fgNB]) >= fgDropDB
+	for a := 0; a <= fgSlide; a += 5 {
+		la, na := d.loudFifthOf(a, a+fgAFrames)
+		lb, nb := d.loudFifthOf(a+fgBFrom, a+fgBFrom+fgBFrames)
+		if na < 20 || nb < 30 || la-lb < fgDropDB {
+			continue
+		}
+		if a == 0 {
+			return true
+		}
+		if l0, n0 := d.loudFifthOf(0, a); n0 < 10 || la-l0 >= fgDropDB {
+			return true
+		}
+	}
+	return false
+}
+
+// loudFifthOf is loudFifth of the speech frames noted at offsets [from,
+// to) of the chain, and how many there were.
+func (d *Detector) loudFifthOf(from, to int) (float32, int) {
+	n := 0
+	for _, v := range d.fgL[from:min(to, d.fgN)] {
+		if v != fgNone {
+			d.fgTmp[n] = v
+			n++
+		}
+	}
+	if n == 0 {
+		return fgNone, 0
+	}
+	return loudFifth(d.fgTmp[:n]), n
 }
 
 // loudFifth returns the level at the 80th percentile of x (which it
