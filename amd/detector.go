@@ -1544,8 +1544,11 @@ func (d *Detector) backgroundAfterHello() bool {
 // loudFifthOf is loudFifth of the speech frames noted at offsets [from,
 // to) of the chain, and how many there were.
 func (d *Detector) loudFifthOf(from, to int) (float32, int) {
-	n := 0
-	for _, v := range d.fgL[from:min(to, d.fgN)] {
+	n, to := 0, min(to, d.fgN)
+	if from >= to {
+		return fgNone, 0 // not heard yet: MachineSpeech can be short
+	}
+	for _, v := range d.fgL[from:to] {
 		if v != fgNone {
 			d.fgTmp[n] = v
 			n++

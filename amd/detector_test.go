@@ -295,3 +295,26 @@ func TestForwarded(t *testing.T) {
 		t.Errorf("short hello on a forwarded call: %s (%s), want human", v.Class, v.Reason)
 	}
 }
+
+// TestShortMachineSpeech: MachineSpeech is an operator's setting (callsight
+// --machine-speech), down to a fraction of a second. The long-greeting
+// check, and the hello-over-voices check it runs first, look at speech not
+// heard yet when the setting is short: a voice louder at its start than
+// after it, decided at 0.3-1.5 s, once panicked there.
+func TestShortMachineSpeech(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var s signal = silence(ms(300))
+	s = s.add(voiceLike(ms(600), -14, rng)).add(voiceLike(ms(3000), -26, rng)).add(silence(ms(1500)))
+	pcm := impair(s, rng, -60, false, "", 0)
+	for _, speech := range []time.Duration{300 * time.Millisecond, 500 * time.Millisecond, 800 * time.Millisecond, time.Second, 1500 * time.Millisecond} {
+		cfg := DefaultConfig()
+		cfg.MachineSpeech, cfg.ForwardedSpeech = speech, 0
+		d := New(cfg)
+		d.Answer(0)
+		feed(d, pcm, 0, 160)
+		d.End(int64(len(pcm)))
+		if v := d.Verdict(); !v.Decided {
+			t.Errorf("MachineSpeech %v: no verdict", speech)
+		}
+	}
+}
