@@ -199,26 +199,31 @@ func benchmarkDetector(b *testing.B, x []int16) {
 // FuzzDetector feeds arbitrary PCM in arbitrary chunks: no panic, and a
 // Detector that was Reset behaves like a new one.
 func FuzzDetector(f *testing.F) {
-	f.Add([]byte{0, 0, 1, 2, 3, 4}, uint8(160), int64(0))
-	f.Add(make([]byte, 4000), uint8(80), int64(-5))
+	f.Add([]byte{0, 0, 1, 2, 3, 4}, uint8(160), int64(0), uint8(100))
+	f.Add(make([]byte, 4000), uint8(80), int64(-5), uint8(100))
 	x := benchmarkAudio()[:8000]
 	b := make([]byte, 2*len(x))
 	for i, v := range x {
 		b[2*i], b[2*i+1] = byte(v), byte(uint16(v)>>8)
 	}
-	f.Add(b, uint8(7), int64(123))
-	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, answer int64) {
+	f.Add(b, uint8(7), int64(123), uint8(100))
+	f.Add(b, uint8(160), int64(0), uint8(10))
+	// speech sets MachineSpeech (0.1-5.2 s: an operator's setting), so
+	// checks that look back over so much speech meet every length.
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, answer int64, speech uint8) {
+		cfg := DefaultConfig()
+		cfg.MachineSpeech, cfg.ForwardedSpeech = 100*time.Millisecond+time.Duration(speech)*20*time.Millisecond, 0
 		pcm := make([]int16, len(data)/2)
 		for i := range pcm {
 			pcm[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
 		}
 		c := max(1, int(chunk))
-		used := New(DefaultConfig())
+		used := New(cfg)
 		used.Answer(3)
 		feed(used, pcm, 0, 33)
 		used.End(int64(len(pcm)))
 		used.Reset()
-		fresh := New(DefaultConfig())
+		fresh := New(cfg)
 		for _, d := range []*Detector{used, fresh} {
 			d.Answer(answer)
 			feed(d, pcm, 0, c)
