@@ -46,7 +46,6 @@ type frameRec struct {
 	raw   bool    // voice-active by level
 	tonal bool    // part of a tone (DTMF, V.21, a cadence tone)
 	pure  bool    // part of a single tone in progress, maybe a beep
-	lost  bool    // concealed: all zeros
 	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not measured, within a voiced run
 	vlike bool    // voiced, loud, or a consonant next to a voiced frame
 }
@@ -125,8 +124,7 @@ type Detector struct {
 
 	loneRaw  int     // voice-active frames after a held lone tone, before speech
 	voiceDB  float64 // the loudest answered burst of speech, mean dBFS (-200 before one)
-	curLost  bool    // the frame in analysis is concealed
-	curStart int64   // and starts here
+	curStart int64   // the frame in analysis starts here
 	lostRuns [8]span // the latest runs of lost frames, for gapHeard
 	nLost    int
 
@@ -473,7 +471,7 @@ func (d *Detector) frame(start int64) {
 	ms := float64(sumSq) / frameLen
 	db := energy.DBFS(ms)
 	lost := energy.Lost(x)
-	d.curLost, d.curStart = lost, start
+	d.curStart = start
 	if lost {
 		if r := &d.lostRuns[(d.nLost+len(d.lostRuns)-1)%len(d.lostRuns)]; d.nLost > 0 && r.to == start {
 			r.to = start + frameLen
@@ -782,7 +780,7 @@ func (d *Detector) frame(start int64) {
 		d.gN++
 	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, lost: lost, tonal: dtmf || v21, voice: voice, vlike: vlike}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike}
 	d.nFrames++
 	mark, pure := int64(0), int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
@@ -925,14 +923,8 @@ const lowVerifyFrames = 30
 func (d *Detector) unmark(s tone.Segment) {
 	// A tone cut by lost packets is a piece of a longer one (a beep, a SIT
 	// segment), maybe too short on its own: its frames stay a tone.
-	if d.curLost && d.curStart == s.End {
+	if d.lostFrameAt(s.End) || d.lostFrameAt(s.Start-2*frameLen) {
 		return
-	}
-	for i := max(0, d.nFrames-ringSize); i < d.nFrames; i++ {
-		r := &d.ring[int(i%ringSize)]
-		if r.lost && (r.start == s.End || r.start == s.Start-2*frameLen) {
-			return
-		}
 	}
 	for i := d.nConsumed; i < d.nFrames; i++ {
 		r := &d.ring[int(i%ringSize)]
@@ -989,6 +981,16 @@ func (d *Detector) gapHeard(from, to int64) int64 {
 		}
 	}
 	return max(gap, 0)
+}
+
+// lostFrameAt reports whether the frame that starts at sample at was lost.
+func (d *Detector) lostFrameAt(at int64) bool {
+	for i := max(0, d.nLost-len(d.lostRuns)); i < d.nLost; i++ {
+		if r := d.lostRuns[i%len(d.lostRuns)]; at >= r.from && at < r.to && (at-r.from)%frameLen == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // span is a stretch of the sample clock.
