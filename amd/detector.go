@@ -189,6 +189,7 @@ type Detector struct {
 	pendOK       bool
 	pendKind     int
 	verifyVoice  int  // voice-active frames after a held beep
+	verifyLoud   int  // frames within beepQuietDB of a held beep's level in the verifyFrames after it
 	pendFollowed bool // a tone at another pitch began right after the held beep
 	cedStart     int64
 	cedEnd       int64
@@ -764,12 +765,15 @@ func (d *Detector) frame(start int64) {
 		}
 		d.rawLast = end
 	}
-	if d.pendOK && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen) &&
+	if d.pendOK && (d.pendKind == holdVerify || start < d.pend.End+verifyFrames*frameLen || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen) &&
 		start >= d.pend.End && raw && !single && (voice >= voicedR || voice < 0 || d.pend.Freq >= lowBeepHz && over >= loudVoiceDB) {
 		// (Only vowels count, and above 380 Hz loud frames too: a held
 		// vowel or a voice's harmonic is followed by words, a beep by the
 		// line's noise, however much that swings.)
 		d.verifyVoice++
+	}
+	if d.pendOK && start >= d.pend.End && start < d.pend.End+verifyFrames*frameLen && !lost && db >= d.pend.Level-beepQuietDB {
+		d.verifyLoud++
 	}
 	if d.gRing != nil && start >= d.answerAt {
 		k := d.gN % printEnvRing
@@ -907,6 +911,10 @@ const lowBeepHz = 380
 // records after its beep, while a harmonic of a voice is followed by voice.
 const verifyFrames = 10
 
+// beepQuietDB: most of the verifyFrames after a beep are this much quieter
+// than it, or the sound went on and the tone was a note (flushPending).
+const beepQuietDB = 3
+
 // lowVerifyFrames after a beep below lowBeepHz must hold fewer than three
 // voiced frames.
 const lowVerifyFrames = 30
@@ -999,6 +1007,17 @@ type span struct{ from, to int64 }
 // toneEnded classifies a finished single tone: SIT segment, fax tone, beep
 // or plain tone. now is the current stream position.
 func (d *Detector) toneEnded(s tone.Segment, now int64) {
+	if d.pendOK && s.Start >= d.pend.End && d.gapHeard(d.pend.End, s.Start) <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
+		// The same tone, split by noise or loss (a piece of it may be
+		// short): join the pieces.
+		n, pn := float64(s.Frames), float64(d.pend.Frames)
+		s.Freq, s.Level = (s.Freq*n+d.pend.Freq*pn)/(n+pn), (s.Level*n+d.pend.Level*pn)/(n+pn)
+		s.Start, s.Frames, s.Missed = d.pend.Start, s.Frames+d.pend.Frames, s.Missed+d.pend.Missed
+		d.pendOK = false
+		if d.sitN == 1 {
+			d.sitN = 0
+		}
+	}
 	dur := s.End - s.Start
 	if dur < d.minBeep || s.Missed*5 > s.Frames {
 		// Too short, or too patchy for one tone: two close tones beating
@@ -1016,15 +1035,6 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	glide := d.lastToneEnd >= 0 && s.Start-d.lastToneEnd <= samples(20e6) && abs(s.Freq-d.lastToneHz) > 0.03*s.Freq
 	prevEnd, prevHz := d.lastToneEnd, d.lastToneHz
 	d.lastToneEnd, d.lastToneHz = s.End, s.Freq
-	if d.pendOK && d.pendKind != holdVerify && d.gapHeard(d.pend.End, s.Start) <= samples(60e6) && abs(s.Freq-d.pend.Freq) <= 0.05*d.pend.Freq {
-		// The same tone, split by noise or loss: join the pieces.
-		s.Start, s.Frames = d.pend.Start, s.Frames+d.pend.Frames
-		dur = s.End - s.Start
-		d.pendOK = false
-		if d.sitN == 1 {
-			d.sitN = 0
-		}
-	}
 	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate && d.v21Mix >= v21MixMin {
 		return // a run of marks or spaces inside V.21 flags
 	}
@@ -1165,7 +1175,7 @@ func (d *Detector) unbeepCNG() {
 
 func (d *Detector) hold(s tone.Segment, kind int, until int64) {
 	d.pend, d.pendOK, d.pendKind, d.pendUntil = s, true, kind, until
-	d.verifyVoice, d.pendFollowed, d.loneRaw = 0, false, 0
+	d.verifyVoice, d.verifyLoud, d.pendFollowed, d.loneRaw = 0, 0, false, 0
 }
 
 // flushPending resolves a tone held back once its window has passed, or at
@@ -1206,7 +1216,11 @@ func (d *Detector) flushPending(now int64, force bool) {
 		// Below 380 Hz (a low voice's vowels) the 300 ms after the tone
 		// must be all but silent: a voicemail records after its beep.
 		voiceAfter := d.verifyVoice*2 >= verifyFrames || s.Freq < lowBeepHz && d.verifyVoice >= 3
-		if voiceAfter || glued || d.pendFollowed {
+		// A beep ends with the quiet of a recording: sound that goes on
+		// at the tone's level (the next note of music, the same note
+		// again after the tracker lost it) makes it a note.
+		soundOn := d.verifyLoud*2 >= verifyFrames
+		if voiceAfter || glued || d.pendFollowed || soundOn {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
@@ -1240,7 +1254,11 @@ func (d *Detector) flushPending(now int64, force bool) {
 			return
 		}
 	}
+	// The window after the tone lies behind now: what was counted in it
+	// (voice, sound going on at its level) still judges it.
+	v, l := d.verifyVoice, d.verifyLoud
 	d.verify(s)
+	d.verifyVoice, d.verifyLoud = v, l
 }
 
 // melody reports whether s, a tone that just ended, is a note of a melody

@@ -218,7 +218,14 @@
 // after a low beep, is measured for voicing,
 // where elsewhere a voiced run skips measuring for up to 130 ms, since the
 // beep's own tail in the first frame after it would start such a run):
-// BeepEnd is therefore known about 100-150 ms after the tone stops.
+// BeepEnd is therefore known about 100-150 ms after the tone stops. Nor
+// may half of those frames stay within 3 dB of the tone's level: the sound
+// went on (the next note of music), where a beep is followed by the line's
+// noise. Pieces of one tone split by noise, loss or a fading frame (at the
+// same pitch, 60 ms or less apart) are joined, a short last piece too, so
+// the beep ends where its last piece does and keeps its own level; what
+// follows a tone held for a SIT segment, a busy burst or a beep-only
+// voicemail is counted the same way, since its check comes later.
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
 // over an earlier Human verdict: people do not beep), and the detector keeps
@@ -260,10 +267,11 @@
 //     not go on across the answer (a beep-only voicemail may beep right
 //     after a caller tune: TestBeepRightAfterTune). Pure-note
 //     melodies gave a false beep on 120 of 120 calls of TestMelodyNoBeep;
-//     now 10 of 80 with pure notes (mostly a plucked first note after a
-//     greeting whose follower starts just past the 100 ms), 3 of 20 with
-//     vibrato, and 17 of 20 with harmonics, which the tracker breaks into
-//     pieces it does not join.
+//     now 4 of 80 with pure notes (mostly a plucked first note after a
+//     greeting whose follower starts just past the 100 ms), 1 of 20 with
+//     vibrato, and 6 of 20 with harmonics (17 before the sound-goes-on
+//     check: the tracker breaks such notes into pieces, and the line's
+//     background learns the music's level, so the next note was not voice).
 //
 // # Network tones and fax
 //

@@ -276,10 +276,11 @@ func melody(rng *rand.Rand, n int, db float64, harm int, vibrato float64, gap in
 }
 
 // TestMelodyNoBeep: music on the line or under a greeting, a melody of
-// single pure notes, is no beep, although each note is as steady as one
-// (a tone followed at once by another at another pitch is judged with it,
-// and a run whose pitch changes twice over a second is a melody). Before
-// that rule, 121 of the 140 calls below had a false beep.
+// single notes, is no beep, although each note is as steady as one (a tone
+// followed at once by another at another pitch is judged with it, a run
+// whose pitch changes twice over a second is a melody, and a tone after
+// which the sound goes on at its level is a note). Before the first two
+// rules, 121 of the 140 calls below had a false beep; before the third, 24.
 func TestMelodyNoBeep(t *testing.T) {
 	type kind struct {
 		name          string
@@ -287,16 +288,25 @@ func TestMelodyNoBeep(t *testing.T) {
 		vibrato       float64
 		gap           int
 		plucked, talk bool
-		strict        bool // counted against the limit below
+		group         int // which limit below counts it
 	}
 	kinds := []kind{
-		{"legato", 1, 0, 0, false, false, true},
-		{"plucked, 60 ms apart", 1, 0, ms(60), true, false, true},
-		{"legato after a greeting", 1, 0, 0, false, true, true},
-		{"plucked after a greeting", 1, 0, ms(60), true, true, true},
-		{"vibrato 0.6%", 1, 0.006, 0, false, false, false},
-		{"three harmonics", 3, 0, 0, false, false, false},
+		{"legato", 1, 0, 0, false, false, 0},
+		{"plucked, 60 ms apart", 1, 0, ms(60), true, false, 0},
+		{"legato after a greeting", 1, 0, 0, false, true, 0},
+		{"plucked after a greeting", 1, 0, ms(60), true, true, 0},
+		{"vibrato 0.6%", 1, 0.006, 0, false, false, 1},
+		{"three harmonics", 3, 0, 0, false, false, 2},
 	}
+	// Today: pure notes 4 of 80, most of them a plucked note after a
+	// greeting, whose tail decays early, so that the next note starts just
+	// past the 100 ms in which a beep's quiet is checked; vibrato 1 of 20
+	// (4 before the third rule); harmonics 6 of 20 (17 before it), where
+	// the tone tracker breaks notes into pieces and reads them 1-3% high.
+	limits := []struct {
+		what    string
+		max, of int
+	}{{"pure-note melodies", 6, 80}, {"melodies with vibrato", 2, 20}, {"melodies with harmonics", 8, 20}}
 	bad := make([]int, len(kinds))
 	const seeds = 20
 	for seed := uint64(1); seed <= seeds; seed++ {
@@ -310,26 +320,19 @@ func TestMelodyNoBeep(t *testing.T) {
 			r, ev := run(scenario{pcm: impair(s, rand.New(rand.NewPCG(seed, 6)), -50, false, "ulaw", 0), answer: 0}, 160)
 			if r.beeps > 0 || r.final.BeepEnd >= 0 {
 				bad[k]++
-				if c.strict {
-					t.Logf("seed %d, %s: false beep; events %v", seed, c.name, brief(ev))
-				}
+				t.Logf("seed %d, %s: false beep; events %v", seed, c.name, brief(ev))
 			}
 		}
 	}
-	strict := 0
+	sum := make([]int, len(limits))
 	for k, c := range kinds {
 		t.Logf("%s: false beeps on %d of %d calls", c.name, bad[k], seeds)
-		if c.strict {
-			strict += bad[k]
-		}
+		sum[c.group] += bad[k]
 	}
-	// Pure notes: 10 of 80 today, most of them the first note after a
-	// greeting, whose plucked tail decays early, so that the next note
-	// starts just past the 100 ms in which a beep's quiet is checked.
-	// Vibrato and harmonics break notes into pieces the tracker does not
-	// join (4 and 17 of 20): they are reported, not held to this.
-	if strict > 12 {
-		t.Errorf("false beeps on %d of %d calls with pure-note melodies, want at most 12", strict, 4*seeds)
+	for g, l := range limits {
+		if sum[g] > l.max {
+			t.Errorf("false beeps on %d of %d calls with %s, want at most %d", sum[g], l.of, l.what, l.max)
+		}
 	}
 }
 
