@@ -429,6 +429,12 @@ func (d *Detector) End(sample int64) {
 	if s, ok := d.low.Flush(); ok {
 		d.lowEnded(s)
 	}
+	if d.pendOK && d.pendKind == holdVerify && now-d.pend.End < verifyFrames/2*frameLen {
+		// The stream ended right after the tone: nothing heard says it
+		// ended with quiet (a note of music cut off by the hang-up).
+		d.pendOK = false
+		d.addEvent(Event{Kind: EventTone, Start: d.pend.Start, End: d.pend.End, Freq: d.pend.Freq, Level: d.pend.Level})
+	}
 	d.flushPending(now, true)
 	d.endBurst(&d.sp)
 	d.endBurst(&d.early)
@@ -1248,7 +1254,8 @@ func (d *Detector) flushPending(now int64, force bool) {
 			// under a greeting; so does sound in that room (more music,
 			// words not yet taken for speech): lost segments are quiet.
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
-			if tone.SITBand(s.Freq) == 1 && d.open() && d.sp.chainStart >= s.End+sitRest && int64(d.loneRaw)*frameLen < sitRest/2 {
+			if tone.SITBand(s.Freq) == 1 && d.open() && d.sp.chainStart >= s.End+sitRest && int64(d.loneRaw)*frameLen < sitRest/2 &&
+				d.verifyLoud*2 < verifyFrames {
 				d.decide(Announcement, 0.8, "sit segment then speech")
 			}
 			return

@@ -225,7 +225,10 @@
 // same pitch, 60 ms or less apart) are joined, a short last piece too, so
 // the beep ends where its last piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only
-// voicemail is counted the same way, since its check comes later.
+// voicemail is counted the same way, since its check comes later. A
+// candidate the end of the stream cuts off within 50 ms of its end is no
+// beep (nothing says it ended with quiet: a note of music cut off by the
+// hang-up).
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
 // over an earlier Human verdict: people do not beep), and the detector keeps
@@ -250,7 +253,8 @@
 //   - a tone in a SIT band of SIT length waits 150 ms for the next segment;
 //   - a tone right after answer with no speech before it waits 1 s: voice
 //     after it means an announcement (a lone first SIT segment then speech is
-//     an Announcement), silence means a beep-only voicemail;
+//     an Announcement, unless sound goes on at its level after it: a note),
+//     silence means a beep-only voicemail;
 //   - two close tones (ringback 440+480, 400+450) fit as one tone at their
 //     mean frequency but beat: their level swings by up to 9 dB from frame to
 //     frame and half their frames fail purity;

@@ -6,20 +6,22 @@ import (
 )
 
 // TestMusicBehindPerson: a person answers "Hello?" with music playing
-// behind (a radio: single notes, pure or with harmonics, 15 or 20 dB under
-// the voice, going on for seconds). The notes are as steady as beeps and
-// the tone tracker follows them; a beep after a person's hello makes a
+// behind (a radio: single notes, pure or with harmonics, 10, 15 or 20 dB
+// under the voice, going on for seconds). The notes are as steady as beeps
+// and the tone tracker follows them; a beep after a person's hello makes a
 // machine of the call, which hangs up on the person. A tone far quieter
 // than the voice (beepUnderDB) is not a beep unless a greeting already
 // made the call a machine (TestBeepShapes keeps a beep 20 dB under its
-// greeting). Before, 26 of these 48 people were called machines; music
-// 10 dB under the voice still is, on most calls with harmonics (its notes
-// are as loud as a quiet beep).
+// greeting); a tone after which the sound goes on at its level is a note;
+// a tone the hang-up cuts off within 50 ms of its end is no beep; and a
+// note in SIT's first band followed by sound at its level is no lone SIT
+// segment. Before the first rule, 26 of the 48 people at 15 and 20 dB were
+// called machines; before the others, 11 of the 24 at 10 dB still were.
 func TestMusicBehindPerson(t *testing.T) {
 	need(t, "espeak-ng", "flite")
 	hellos := []string{"Hello?", "Yes?", "Hi, who is this?", "Yeah, hello?"}
 	bad, n := 0, 0
-	for _, under := range []float64{-15, -20} {
+	for _, under := range []float64{-10, -15, -20} {
 		for _, harm := range []int{1, 3} {
 			for seed := uint64(1); seed <= 12; seed++ {
 				n++
@@ -39,9 +41,10 @@ func TestMusicBehindPerson(t *testing.T) {
 			}
 		}
 	}
-	// One is left: a 90 ms low note (400 Hz) with harmonics, whose level
-	// the tracker reads within 12 dB of the voice.
-	if bad > 1 {
-		t.Errorf("%d of %d people with music behind them not called people (at most 1)", bad, n)
+	// One is left, at 10 dB: a plucked note in SIT's first band right at
+	// the answer, then quiet until the hello (a lone SIT segment then
+	// speech: an announcement).
+	if bad > 2 {
+		t.Errorf("%d of %d people with music behind them not called people (at most 2)", bad, n)
 	}
 }
