@@ -1433,10 +1433,15 @@ func (d *Detector) lowEnded(s tone.Segment) {
 		return
 	}
 	d.addEvent(Event{Kind: EventRingback, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
-	if d.lastRing >= 0 && s.Start-d.lastRing <= samples(5.5e9) {
-		d.ringN++
-	} else {
+	// Rings repeat after 2-4 s of quiet; one less than a second after the
+	// last is a piece of it, or the second of a pair of long low beeps. The
+	// early media's ringback is another source: the count starts afresh
+	// after the answer.
+	switch gap := s.Start - d.lastRing; {
+	case d.lastRing < 0 || gap > samples(5.5e9) || d.answered(s.Start) && !d.answered(d.lastRing):
 		d.ringN = 1
+	case gap >= SampleRate:
+		d.ringN++
 	}
 	// After a greeting one ringback-long tone may be a long low beep: only
 	// a second one makes it a cadence.

@@ -299,8 +299,11 @@
 // are followed by a second tracker that tolerates the jitter of close pairs.
 // Three regular bursts of 150-700 ms with regular gaps are an EventBusy; a
 // fourth decides Busy. Bursts of 0.7-2.6 s (or the UK's 0.4+0.4 pair) are
-// EventRingback; two within 5.5 s after answer decide Ringback. Before
-// answer, ringback never decides anything.
+// EventRingback; two within 5.5 s after answer (and a second or more
+// apart: a burst less than a second after the last is a piece of it, or
+// the second of a pair of long low beeps) decide Ringback. Before answer,
+// ringback never decides anything, and its rings do not count towards
+// the cadence after it.
 //
 // Fax: 2100 Hz for 700 ms (CED, with or without phase reversals), V.21
 // channel 2 HDLC flags (1650/1850 Hz, 300 ms of frames with both) or two CNG

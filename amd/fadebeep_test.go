@@ -78,3 +78,36 @@ func TestStutteringBeep(t *testing.T) {
 		t.Errorf("%d of 10 beeps missed or misplaced", bad)
 	}
 }
+
+// TestLowBeepPairAfterRingback: ringback (425 Hz, 1 s on, 4 s off) as early
+// media, then a greeting and a pair of long low beeps (300 Hz, 840 ms each,
+// 330 ms apart), at five offsets against the detector's frames. The beep
+// ends where the second does. Two ring-long tones after a greeting make a
+// ringback cadence (and then a low tone is no beep) only when they are
+// rings: the early media's rings are another source and do not count, and
+// a tone less than a second after the last is no new ring. Counted with
+// the early rings, the second beep of a generated call was lost and its
+// beep end came 1165 ms early.
+func TestLowBeepPairAfterRingback(t *testing.T) {
+	greeting := speechAt(recording(t, "asterisk-2005-sounds/vm-isunavail.gsm"), -22)
+	bad := 0
+	for off := range 5 {
+		rng := rand.New(rand.NewPCG(uint64(off), 9))
+		var s signal = silence(ms(300) + off*8)
+		s = s.add(tones(ms(1000), -22, 425)).add(silence(ms(4000))).add(tones(ms(1000), -22, 425)).add(silence(ms(600)))
+		answer := len(s)
+		s = s.add(silence(ms(500))).add(greeting).add(silence(ms(400)))
+		s = s.add(tones(ms(840), -20, 300)).add(silence(ms(330))).add(tones(ms(840), -20, 300))
+		end := len(s)
+		s = s.add(silence(ms(2500)))
+		r, ev := run(scenario{pcm: impair(s, rng, -55, false, "alaw", 0), answer: answer}, 160)
+		v := r.final
+		if v.Class != Machine || v.BeepEnd < 0 || math.Abs(float64(v.BeepEnd-int64(end))) > float64(ms(20)) {
+			bad++
+			t.Logf("offset %d ms: %v (%s), beep end %d, want %d; events %v", off, v.Class, v.Reason, v.BeepEnd, end, brief(ev))
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of 5 beep pairs misplaced", bad)
+	}
+}
