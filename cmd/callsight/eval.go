@@ -40,16 +40,18 @@ type truthAudio struct {
 	JitterMS  float64  `json:"jitter_ms"`
 	Noise     string   `json:"noise"`
 	SNRdB     *float64 `json:"snr_db"`
+	Behind    string   `json:"behind"`
 }
 
 // conditions are the labels of the audio conditions eval breaks outcome
 // accuracy down by, in the order printed.
 var conditions = []string{"loss 0%", "loss 1-2%", "loss 3-4%", "loss 5% or more",
 	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB",
-	"loss in bursts", "jitter 20 ms or more"}
+	"loss in bursts", "jitter 20 ms or more", "music behind", "voices behind"}
 
 // conditionsOf labels a call's audio: its loss, its codec and its noise,
-// and whether the loss came in bursts and the jitter was wide.
+// whether the loss came in bursts and the jitter was wide, and what played
+// behind the callee.
 func conditionsOf(a *truthAudio) []string {
 	var out []string
 	switch l := math.Round(a.Loss * 100); {
@@ -81,6 +83,12 @@ func conditionsOf(a *truthAudio) []string {
 	}
 	if a.JitterMS >= 20 {
 		out = append(out, conditions[10])
+	}
+	switch a.Behind {
+	case "music":
+		out = append(out, conditions[11])
+	case "voices":
+		out = append(out, conditions[12])
 	}
 	return out
 }

@@ -23,8 +23,8 @@ func TestEval(t *testing.T) {
 		return p
 	}
 	truth := write("truth.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4000,"audio":{"codec":"PCMU","loss":0.05,"burst_loss":true,"jitter_ms":30,"noise":"pink","snr_db":12}}
-{"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null}}
-{"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"jitter_ms":8,"noise":"white","snr_db":25}}
+{"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null,"behind":"voices","behind_db":12.5}}
+{"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"jitter_ms":8,"noise":"white","snr_db":25,"behind":"music","behind_db":10.1}}
 {"call_id":"d","outcome":"busy","q850":17,"audio":{"codec":"PCMU","loss":0.05}}
 `)
 	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9,"jitter_ms":12.5}}
@@ -55,6 +55,9 @@ func TestEval(t *testing.T) {
 		// a's loss came in bursts and its jitter was ±30 ms; c's ±8 ms.
 		"loss in bursts                   1 / 1     100.00%",
 		"jitter 20 ms or more             1 / 1     100.00%",
+		// b had voices behind it, c music (its false beep).
+		"music behind                     0 / 1       0.00%",
+		"voices behind                    1 / 1     100.00%",
 	} {
 		if want = strings.Join(strings.Fields(want), " "); !strings.Contains(got, want) {
 			t.Errorf("eval output lacks %q:\n%s", want, got)

@@ -6,13 +6,17 @@ import (
 	"testing"
 )
 
-// gen --network takes "harsh", and only for an evaluation set (--audio N):
-// anything else is a usage error before a file is written.
-func TestGenNetworkFlag(t *testing.T) {
+// gen --network takes "harsh" and --background "music" or "voices", and
+// only for an evaluation set (--audio N): anything else is a usage error
+// before a file is written.
+func TestGenSetFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--audio", "10", "--network", "awful"},
 		{"--audio", "0", "--network", "harsh"},
 		{"--network", "harsh"},
+		{"--audio", "10", "--background", "radio"},
+		{"--audio", "0", "--background", "music"},
+		{"--background", "voices"},
 	} {
 		dir := t.TempDir()
 		var stdout, stderr bytes.Buffer

@@ -37,6 +37,11 @@ type AudioOptions struct {
 	// or NetworkHarsh: every call's packets are lost in bursts (2, 5 or 8%),
 	// jitter ±20-40 ms and 5% are reordered (evaluation sets only).
 	Network string
+	// Background is "" for the usual sets, or BackgroundMusic or
+	// BackgroundVoices: every person (and with music, every voicemail
+	// greeting) has that sound behind it (evaluation sets only; the calls
+	// are otherwise those of the usual set of the same seed).
+	Background string
 }
 
 // NetworkHarsh is the AudioOptions.Network of a set made on a bad network.
@@ -59,6 +64,7 @@ type audioSpec struct {
 	entries []audioEntry
 	calls   int    // eval: number of random calls
 	network string // AudioOptions.Network
+	behind  string // AudioOptions.Background
 }
 
 func clean(p *audioPlan) { p.loss, p.jitter, p.reorder, p.dtmf = 0, 0, 0, false }
@@ -157,6 +163,7 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 			if !short {
 				g.fwd = rand.New(rand.NewSource(seedFor(cfg.Seed, "forward "+spec.name)))
 			}
+			behind := rand.New(rand.NewSource(seedFor(cfg.Seed, "background "+spec.name)))
 			t0 := b.at(1)
 			do := func(class, variant string, mod func(*audioPlan)) {
 				if genErr != nil {
@@ -169,6 +176,7 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 				if spec.network == NetworkHarsh {
 					harsh(p, b.n.rnd)
 				}
+				setBehind(p, spec.behind, behind)
 				if err := g.call(t0, p); err != nil {
 					genErr = err
 				}
@@ -211,6 +219,9 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 	if opts.Network != "" && (opts.Network != NetworkHarsh || opts.Calls == 0) {
 		return nil, fmt.Errorf("gen: audio: network %q: want %q, for an evaluation set", opts.Network, NetworkHarsh)
 	}
+	if opts.Background != "" && (opts.Background != BackgroundMusic && opts.Background != BackgroundVoices || opts.Calls == 0) {
+		return nil, fmt.Errorf("gen: audio: background %q: want %q or %q, for an evaluation set", opts.Background, BackgroundMusic, BackgroundVoices)
+	}
 	engines, specs, shared, short := opts.Engines, audioCommitted(), "", true
 	if opts.Calls == 0 {
 		engines = committedEngines
@@ -218,7 +229,7 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 		specs, shared, short = nil, opts.Shared, false
 		for i, left := 1, opts.Calls; left > 0; i++ {
 			n := min(left, 100)
-			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n, network: opts.Network})
+			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n, network: opts.Network, behind: opts.Background})
 			left -= n
 		}
 	}

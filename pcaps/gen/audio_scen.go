@@ -68,6 +68,11 @@ type AudioTruth struct {
 	// answer ("no-answer via Diversion", "user-busy via History-Info,
 	// 181"...), empty when it did not.
 	Forward string `json:"forward,omitempty"`
+	// Behind is "music" or "voices" when that sound plays behind the
+	// callee (AudioOptions.Background), BehindDB how many dB under the
+	// callee's voice.
+	Behind   string   `json:"behind,omitempty"`
+	BehindDB *float64 `json:"behind_db,omitempty"`
 	// TTS is engine:voice of the synthesised speech.
 	TTS string `json:"tts,omitempty"`
 	// Source names recorded prompts used instead of TTS.
@@ -133,6 +138,9 @@ type audioPlan struct {
 	sdp        string // how the SIP announces media: SDPAsSent, SDPNAT, SDPNone (audio_sdp.go)
 	real       []int  // human: indexes of real utterances (realSpeech.utts) instead of TTS
 	forward    string // RFC 5806 diversion reason the network forwarded the call for, "" when not
+	behind     string  // BackgroundMusic or BackgroundVoices behind the callee, or ""
+	behindDB   float64 // how far under the callee's voice it is
+	behindSeed int64   // its own draws
 	fwdHdr     string // "diversion" or "history-info": how the 200 OK says so
 	fwd181     bool   // a 181 Call Is Being Forwarded before the answer
 }
@@ -380,7 +388,8 @@ func (g *audioGen) answered(p *audioPlan) (*callResult, error) {
 	switch p.class {
 	case Human:
 		if len(p.real) > 0 {
-			return g.realAnswer(p), nil
+			r := g.realAnswer(p)
+			return r, g.mixBehind(p, r.post)
 		}
 		r.text = g.pick(humanText[p.lang])
 		u, err := g.speech(p, r.text)
@@ -520,6 +529,15 @@ func (g *audioGen) answered(p *audioPlan) (*callResult, error) {
 		r.post = t.x
 		return r, nil
 	}
+	behind := t.x
+	if p.class == Machine && r.start >= 0 && r.greetEnd > r.start {
+		// A music bed is part of the greeting's recording: the beep the
+		// voicemail plays after it, and the silence it records, have none.
+		behind = t.x[r.start:r.greetEnd]
+	}
+	if err := g.mixBehind(p, behind); err != nil {
+		return nil, err
+	}
 	t.mix(0, g.background(p, len(t.x)))
 	r.post = t.x
 	return r, nil
@@ -619,6 +637,10 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	im := impair{loss: p.loss, jitter: time.Duration(p.jitter) * time.Millisecond, reorder: p.reorder}
 	if p.burst {
 		im.burst = burstLoss
+	}
+	if p.behind != "" {
+		db := math.Round(p.behindDB*10) / 10
+		at.Behind, at.BehindDB = p.behind, &db
 	}
 	if p.forward != "" {
 		c.answerHdrs = []string{forwardHeader(p, c.toUser)}

@@ -678,3 +678,81 @@ func TestAudioHarshNetwork(t *testing.T) {
 		t.Errorf("lost %d, runs of two or more %d, reordered %d: want bursts (a run for every ten lost at least) and reordering", lost, runs, reordered)
 	}
 }
+
+// TestAudioBackground: a set made with music or voices behind the callee
+// has the calls of the usual set of the same seed (the truth differs only
+// by the sound behind), with music behind every person and under every
+// voicemail greeting, voices behind every person only, 10-20 dB under
+// the voice; a committed corpus or an unknown kind is an error.
+func TestAudioBackground(t *testing.T) {
+	needTools(t)
+	if testing.Short() {
+		t.Skip("short")
+	}
+	if _, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 0, Background: BackgroundMusic}); err == nil {
+		t.Error("a committed corpus with music behind: no error")
+	}
+	if _, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 10, Background: "radio"}); err == nil {
+		t.Error(`background "radio": no error`)
+	}
+	truths := func(kind string) ([]Truth, []byte) {
+		files, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 40, CacheDir: ttsCache(t), Background: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Truth
+		var pcap []byte
+		for _, f := range files {
+			if strings.HasSuffix(f.name, ".truth.jsonl") {
+				out = append(out, readTruthLines(t, f.data)...)
+			} else {
+				pcap = append(pcap, f.data...)
+			}
+		}
+		return out, pcap
+	}
+	usual, usualPcap := truths("")
+	for _, kind := range []string{BackgroundMusic, BackgroundVoices} {
+		got, pcap := truths(kind)
+		if len(got) != len(usual) {
+			t.Fatalf("%s: %d calls, the usual set %d", kind, len(got), len(usual))
+		}
+		if bytes.Equal(pcap, usualPcap) {
+			t.Errorf("%s: the captures are those of the usual set", kind)
+		}
+		behind := 0
+		for i, tr := range got {
+			want := tr.Outcome == Human || tr.Outcome == Machine && kind == BackgroundMusic
+			a := tr.Audio
+			switch {
+			case a == nil && want:
+				t.Errorf("%s: %s: no audio truth", kind, tr.CallID)
+			case a != nil && want && (a.Behind != kind || a.BehindDB == nil || *a.BehindDB < 10 || *a.BehindDB > 20):
+				t.Errorf("%s: %s (%s): behind %q %v, want %q 10-20 dB under", kind, tr.CallID, tr.Outcome, a.Behind, a.BehindDB, kind)
+			case a != nil && !want && (a.Behind != "" || a.BehindDB != nil):
+				t.Errorf("%s: %s (%s): behind %q, want nothing", kind, tr.CallID, tr.Outcome, a.Behind)
+			}
+			if a != nil && a.Behind != "" {
+				behind++
+				b := *a
+				b.Behind, b.BehindDB = "", nil
+				tr.Audio = &b
+			}
+			if x, y := mustJSON(t, tr), mustJSON(t, usual[i]); x != y {
+				t.Errorf("%s: call %d differs from the usual set's beyond the sound behind:\n%s\n%s", kind, i, x, y)
+			}
+		}
+		if behind == 0 {
+			t.Errorf("%s: no call has it", kind)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
