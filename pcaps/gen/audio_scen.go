@@ -135,14 +135,14 @@ type audioPlan struct {
 	cause18    bool
 	voice      *voice
 	textOf     string
-	sdp        string // how the SIP announces media: SDPAsSent, SDPNAT, SDPNone (audio_sdp.go)
-	real       []int  // human: indexes of real utterances (realSpeech.utts) instead of TTS
-	forward    string // RFC 5806 diversion reason the network forwarded the call for, "" when not
+	sdp        string  // how the SIP announces media: SDPAsSent, SDPNAT, SDPNone (audio_sdp.go)
+	real       []int   // human: indexes of real utterances (realSpeech.utts) instead of TTS
+	forward    string  // RFC 5806 diversion reason the network forwarded the call for, "" when not
 	behind     string  // BackgroundMusic or BackgroundVoices behind the callee, or ""
 	behindDB   float64 // how far under the callee's voice it is
 	behindSeed int64   // its own draws
-	fwdHdr     string // "diversion" or "history-info": how the 200 OK says so
-	fwd181     bool   // a 181 Call Is Being Forwarded before the answer
+	fwdHdr     string  // "diversion" or "history-info": how the 200 OK says so
+	fwd181     bool    // a 181 Call Is Being Forwarded before the answer
 }
 
 // audioGen builds audio calls into one capture.
