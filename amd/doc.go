@@ -176,7 +176,10 @@
 //     chain is up to 1 s long, 900 ms up to 1.5 s, 1050 ms beyond (a long
 //     utterance with a pause is how greetings go on; a person who said a long
 //     hello waits longer still). A tone in progress (maybe the beep that ends a
-//     short greeting) postpones it. The silence counts up to the newest frame
+//     short greeting) postpones it, unless it is too quiet to be a beep
+//     (beepUnderDB) or other notes were heard in the 2.5 s before it: music
+//     behind the person goes on, and would hold the verdict back for as
+//     long as it plays. The silence counts up to the newest frame
 //     analysed when nothing voice-like is in the 120 ms the speech logic lags
 //     behind (so the lag does not delay a person's verdict); otherwise up to
 //     the lagged frame.
@@ -185,7 +188,8 @@
 //     the noise does not (a chain of less than 250 ms of speech that never
 //     rises 14 dB above the typical background).
 //   - At hang-up an undecided call is a Machine if it spoke 1.7 s or more
-//     and was still speaking HumanSilence before the end, a Human if it
+//     and was still speaking HumanSilence before the end (unless that was
+//     a hello, then quieter voices: a Human), a Human if it
 //     spoke otherwise (briefly, or a long hello whose pause the hang-up cut
 //     short: Reason ReasonLongHelloHangUp, which fusion turns into
 //     switched_off when the network released right after it, as it does
@@ -218,7 +222,11 @@
 // after a low beep, is measured for voicing,
 // where elsewhere a voiced run skips measuring for up to 130 ms, since the
 // beep's own tail in the first frame after it would start such a run):
-// BeepEnd is therefore known about 100-150 ms after the tone stops. Nor
+// BeepEnd is therefore known about 100-150 ms after the tone stops (300
+// ms amid music: where tones at two other pitches ended in the 2.5 s
+// before a candidate, the 300 ms after it must be quiet, since the tracker
+// follows a melody's notes in pieces, broken by gaps and voices, and a
+// note followed by a short gap passes 100 ms). Nor
 // may half of those frames stay within 3 dB of the tone's level: the sound
 // went on (the next note of music), where a beep is followed by the line's
 // noise. Pieces of one tone split by noise, loss or a fading frame (at the
@@ -226,9 +234,11 @@
 // the beep ends where its last piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only
 // voicemail is counted the same way, since its check comes later. A
-// candidate the end of the stream cuts off within 50 ms of its end is no
+// candidate the end of the audio cuts off within 50 ms of its end is no
 // beep (nothing says it ended with quiet: a note of music cut off by the
-// hang-up).
+// hang-up). A tone that follows a candidate within its check, at the same
+// pitch too (a note repeated, a "bee-beep"), is judged with it: the pair
+// by what follows the second.
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
 // over an earlier Human verdict: people do not beep), and the detector keeps
@@ -254,7 +264,8 @@
 //   - a tone right after answer with no speech before it waits 1 s: voice
 //     after it means an announcement (a lone first SIT segment then speech is
 //     an Announcement, unless sound goes on at its level after it: a note),
-//     silence means a beep-only voicemail;
+//     silence means a beep-only voicemail, and a tone at another pitch
+//     within that second makes it a note of music;
 //   - two close tones (ringback 440+480, 400+450) fit as one tone at their
 //     mean frequency but beat: their level swings by up to 9 dB from frame to
 //     frame and half their frames fail purity;
