@@ -199,6 +199,7 @@ type Stream struct {
 	maxEvents  int
 	hdr        rtp.Header
 	started    bool
+	preset     bool // StartAt set start before the first packet
 	start      time.Time
 	srcs       [maxSources]source
 	nsrc       int
@@ -282,6 +283,16 @@ func (s *Stream) SetPayloadType(pt uint8, c Codec) {
 // Start returns the capture time of sample 0: the capture time of the first
 // valid RTP packet (zero before it).
 func (s *Stream) Start() time.Time { return s.start }
+
+// StartAt puts sample 0 at t, for a stream that has had no packet yet and
+// whose clock is needed (a callee that sent nothing at all); it does
+// nothing once a packet was processed, and a first packet later than t
+// keeps its own capture time as sample 0.
+func (s *Stream) StartAt(t time.Time) {
+	if !s.started {
+		s.start, s.preset = t, true
+	}
+}
 
 // Process takes one RTP packet (a UDP payload) seen at capture time now.
 // PCM that becomes ready, in order and with gaps filled, is passed to out

@@ -60,6 +60,10 @@ type audioLeg struct {
 	midCall              bool
 	callerSig, calleeSig netip.Addr
 	gotRTP               bool
+	// callerAudio: RTP from the caller to the callee reached the capture
+	// (learnRTP); silentCallee: the callee's never did, so its line was
+	// silence from the answer (proc.finish).
+	callerAudio, silentCallee bool
 	pending              bool      // in Engine.pending: open, no RTP yet
 	idxPorts             [2]uint16 // SDP ports the leg is indexed under
 	learned              string

@@ -95,6 +95,12 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 		DTMF:        dtmfString(st.DTMF),
 	}
 	c.Audio = au
+	if a.silentCallee {
+		// The detector heard the silence from the answer to the end.
+		au.Codec, au.Analysed = "none", true
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(a.ans), Source: outcome.SrcAudio,
+			What: "the caller's audio reached the capture, the callee sent none after the answer: silence on the line"})
+	}
 	if a.learned != "" {
 		au.Bound = "learned"
 		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(a.stream.Start()), Source: outcome.SrcAudio, What: a.learned})

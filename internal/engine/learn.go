@@ -189,8 +189,13 @@ func (e *Engine) learnRTP(p *capture.Payload) bool {
 	k := flowKey{p.Src, p.Dst}
 	f := e.learn[k]
 	if f == nil {
-		if e.byDst[p.Src] != nil || e.bySrc[p.Dst] != nil {
+		if a := e.byDst[p.Src]; a != nil {
+			a.callerAudio = true
 			return false // the caller's side of a bound stream
+		}
+		if a := e.bySrc[p.Dst]; a != nil {
+			a.callerAudio = true
+			return false
 		}
 		if p.Time.Sub(e.learnSweep) > time.Second || len(e.learn) >= e.cfg.MaxLearnFlows {
 			e.sweepLearn(p.Time)

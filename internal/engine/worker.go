@@ -79,6 +79,22 @@ func (pr *proc) finish(a *audioLeg, end time.Time) {
 	pr.cur = a
 	a.stream.Flush(pr.out)
 	pr.cur = nil
+	if !a.started && a.callerAudio && !a.ans.IsZero() && end.Sub(a.ans) >= time.Second {
+		// The caller's audio reached the capture and the callee's never
+		// did: the callee sent nothing (silence suppression without
+		// comfort noise, a muted or dead line), which the caller hears as
+		// dead air. Without the caller's either, the capture may just not
+		// see the media: that stays "no audio".
+		a.stream.StartAt(a.ans)
+		a.started, a.silentCallee = true, true
+		pr.tellAnswer(a)
+		// Its detector hears that silence, and decides as it would have
+		// live (dead air after SilenceTimeout), not at the hang-up.
+		n := sampleAt(a.stream, end)
+		for at := int64(0); at < n; at += int64(len(silentPCM)) {
+			a.det.Write(silentPCM[:min(int64(len(silentPCM)), n-at)], at)
+		}
+	}
 	if a.started {
 		endSample := a.det.Samples()
 		if !end.IsZero() {
@@ -89,6 +105,10 @@ func (pr *proc) finish(a *audioLeg, end time.Time) {
 		a.det.End(endSample)
 	}
 }
+
+// silentPCM is digital silence to feed a detector whose callee sent no
+// audio at all (proc.finish).
+var silentPCM [800]int16
 
 // audioJob is one thing an audio worker does for a leg, or a batch of
 // RTP packets of its legs.
