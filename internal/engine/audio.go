@@ -64,10 +64,10 @@ type audioLeg struct {
 	// (learnRTP); silentCallee: the callee's never did, so its line was
 	// silence from the answer (proc.finish).
 	callerAudio, silentCallee bool
-	pending              bool      // in Engine.pending: open, no RTP yet
-	idxPorts             [2]uint16 // SDP ports the leg is indexed under
-	learned              string
-	learnedFlow          flowKey
+	pending                   bool      // in Engine.pending: open, no RTP yet
+	idxPorts                  [2]uint16 // SDP ports the leg is indexed under
+	learned                   string
+	learnedFlow               flowKey
 
 	// w is the audio worker that owns stream and det, nil when the engine
 	// runs them itself. ans is the answer time as the processor knows it.
