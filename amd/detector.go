@@ -188,13 +188,13 @@ type Detector struct {
 	pend         tone.Segment
 	pendOK       bool
 	pendKind     int
-	verifyVoice  int // voice-active frames after a held beep
-	verifyLoud   int // frames within beepQuietDB of a held tone's level in the verifyN after it
-	verifyN      int // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
-	notes        [4]span
-	notesHz      [4]float64
-	nNotes       int  // tones of a beep's length heard after the answer: notes[nNotes%4] is the next slot
-	pendFollowed bool // a tone at another pitch began right after the held beep
+	verifyVoice  int        // voice-active frames after a held beep
+	verifyLoud   int        // frames within beepQuietDB of a held tone's level in the verifyN after it
+	verifyN      int        // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
+	notes        [4]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
+	notesHz      [4]float64 // and their pitches
+	nNotes       int        // how many there were: notes[nNotes%4] is the next slot
+	pendFollowed bool       // a tone at another pitch began right after the held beep
 	cedStart     int64
 	cedEnd       int64
 	cedTotal     int64
@@ -871,8 +871,8 @@ func (d *Detector) purest(p []float64, ms, base float64) (float64, bool) {
 // (vowels pass for a low tone now and then, not for most of 150 ms).
 func dense(s tone.Segment) bool { return 10*int64(s.Frames)*frameLen >= 6*(s.End-s.Start) }
 
-// toneNow reports whether a single tone is being followed (it may be the
-// beep that ends a short greeting: wait for it).
+// toneNow reports whether a single tone loud enough to be a beep is being
+// followed (it may be the beep that ends a short greeting: wait for it).
 func (d *Detector) toneNow() bool {
 	s, ok := d.single.Current()
 	return ok && s.Frames >= 3 && d.couldBeep(s.Level)
