@@ -285,12 +285,39 @@ func (s *Stream) SetPayloadType(pt uint8, c Codec) {
 func (s *Stream) Start() time.Time { return s.start }
 
 // StartAt puts sample 0 at t, for a stream that has had no packet yet and
-// whose clock is needed (a callee that sent nothing at all); it does
-// nothing once a packet was processed, and a first packet later than t
-// keeps its own capture time as sample 0.
+// whose clock is needed (a callee that sent nothing yet): its first packet
+// is then placed on that clock, after the silence Idle filled. It does
+// nothing once a packet was processed.
 func (s *Stream) StartAt(t time.Time) {
 	if !s.started {
 		s.start, s.preset = t, true
+	}
+}
+
+// Idle tells the stream that no packet came up to now: the packets it
+// holds that are due are released, and when it holds none, the time up
+// to now less lag is filled as a gap is (silence after G.711 audio, comfort
+// noise after CN, nothing after another codec). A phone that suppresses
+// silence without comfort noise sends nothing while its line is quiet;
+// the quiet must be heard as it comes, not when the next talkspurt does.
+// lag is how late a packet may still come: one that lands before the
+// filled audio is trimmed (TrimmedSamples). Unlike a gap between two
+// packets, the quiet is filled however long it lasts (the caller of Idle
+// stops calling it when the call ends).
+func (s *Stream) Idle(now time.Time, lag time.Duration, out func(pcm []int16, sample int64)) {
+	if !s.started && !s.preset {
+		return
+	}
+	t := int64(now.Sub(s.start))
+	s.releaseReady(t, false, out)
+	if len(s.held) > 0 {
+		return
+	}
+	// Quiet is heard as long as it lasts: in steps of MaxGap, which a
+	// single gap fills before it jumps.
+	pos := floorDiv(t-int64(lag), nsPerSample)
+	for s.fill != fillNone && pos > s.emitEnd {
+		s.gap(min(pos, s.emitEnd+s.maxGap), out)
 	}
 }
 

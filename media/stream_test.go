@@ -755,3 +755,65 @@ func TestTalkspurtNotHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamIdle: a talkspurt of four packets, then nothing (a phone that
+// suppresses silence without comfort noise), then a second talkspurt 1 s
+// later. Idle fills the quiet with silence as it comes, up to the idle
+// time less the lag, once nothing is held; the next talkspurt lands where
+// it was captured, after that silence, not trimmed. A stream started with
+// StartAt and no packet yet is silence from its start.
+func TestStreamIdle(t *testing.T) {
+	ps := stream(8, 20)
+	for i := 4; i < 8; i++ {
+		ps[i].at += time.Second
+		ps[i].ts += 8000
+	}
+	ps[4].marker = true
+	s := NewStream(DefaultConfig())
+	var end int64
+	var zeros int
+	out := func(pcm []int16, sample int64) {
+		if sample != end {
+			t.Errorf("audio at sample %d, want it to go on from %d", sample, end)
+		}
+		for _, v := range pcm {
+			if v == 0 {
+				zeros++
+			}
+		}
+		end = sample + int64(len(pcm))
+	}
+	for _, p := range ps[:4] {
+		if err := s.Process(t0.Add(p.at), p.bytes(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Idle(t0.Add(ms(700)), ms(300), out)
+	if want := int64(400 * 8); end != want {
+		t.Errorf("after Idle at 700 ms less 300: audio out to sample %d, want %d", end, want)
+	}
+	for _, p := range ps[4:] {
+		if err := s.Process(t0.Add(p.at), p.bytes(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Flush(out)
+	if want := int64(8000 + 8*160); end != want {
+		t.Errorf("after the second talkspurt: audio out to sample %d, want %d", end, want)
+	}
+	if st := s.Stats(); st.TrimmedSamples != 0 {
+		t.Errorf("%d samples trimmed, want none", st.TrimmedSamples)
+	}
+
+	s = NewStream(DefaultConfig())
+	end, zeros = 0, 0
+	s.StartAt(t0)
+	s.Idle(t0.Add(ms(3300)), ms(300), out)
+	if end != 3*8000 || zeros != 3*8000 {
+		t.Errorf("a stream started at t0 with no packet, idle at 3.3 s: %d samples out, %d zero, want 24000 of silence", end, zeros)
+	}
+	s.Idle(t0.Add(ms(3200)), ms(300), out) // time does not go back
+	if end != 3*8000 {
+		t.Errorf("an earlier Idle moved the audio to %d", end)
+	}
+}

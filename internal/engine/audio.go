@@ -61,9 +61,12 @@ type audioLeg struct {
 	callerSig, calleeSig netip.Addr
 	gotRTP               bool
 	// callerAudio: RTP from the caller to the callee reached the capture
-	// (learnRTP); silentCallee: the callee's never did, so its line was
-	// silence from the answer (proc.finish).
+	// (learnRTP); silentCallee: the callee's had not, so its line was
+	// silence from the answer (proc.idle, proc.finish). lastRTP: when the
+	// callee's last packet came (sweepIdle).
 	callerAudio, silentCallee bool
+	lastRTP                   time.Time
+	released                  bool      // a BYE, CANCEL or failure was seen: quiet after it is no silence on the line
 	pending                   bool      // in Engine.pending: open, no RTP yet
 	idxPorts                  [2]uint16 // SDP ports the leg is indexed under
 	learned                   string
@@ -163,6 +166,7 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	// was released: RTP that starts later is not its.
 	if (resp && m.Status >= 300) || (m.Request && (m.Method == "BYE" || m.Method == "CANCEL")) {
 		e.learnLegClosed(a)
+		a.released = true
 	}
 }
 
@@ -346,7 +350,7 @@ func (e *Engine) rtp(p *capture.Payload) bool {
 
 // feed hands one RTP packet of a, captured at t, to its processor.
 func (e *Engine) feed(a *audioLeg, p *capture.Payload, t time.Time, data []byte) {
-	a.lastSeen = t
+	a.lastSeen, a.lastRTP = t, t
 	if a.w != nil {
 		a.w.packet(a, t, data)
 		return
@@ -433,6 +437,44 @@ func (e *Engine) detachAudio(callID string) *audioLeg {
 
 // expireAudio drops audio legs whose call vanished without being emitted
 // with a SIP leg, so memory stays bounded.
+// idleEvery is how often (capture time) sweepIdle looks for quiet legs,
+// and idleLag how long a leg's callee must have sent nothing: longer
+// than a packet's reorder wait and its jitter.
+const (
+	idleEvery = 100 * time.Millisecond
+	idleLag   = 300 * time.Millisecond
+)
+
+// sweepIdle tells the processor of every answered leg whose callee sent
+// nothing for idleLag that the time passed (proc.idle): the silence of a
+// phone that suppresses it without comfort noise is heard as it comes,
+// and a dead line is dead air 3 s after the answer, live. A callee that
+// never sent anything is silent only if the caller's audio reached the
+// capture (else the capture may not see the media at all).
+func (e *Engine) sweepIdle(now time.Time) {
+	for _, a := range e.audio {
+		if a.stream == nil || a.answer.IsZero() || a.released || now.Sub(a.answer) < idleLag {
+			continue
+		}
+		start := false
+		switch {
+		case a.gotRTP:
+			if now.Sub(a.lastRTP) < idleLag {
+				continue
+			}
+		case a.callerAudio:
+			start = true
+		default:
+			continue
+		}
+		if a.w == nil {
+			e.inline.idle(a, now, start)
+			continue
+		}
+		a.w.send(audioJob{a: a, op: opIdle, t: now, fwd: start})
+	}
+}
+
 func (e *Engine) expireAudio(now time.Time) {
 	for id, a := range e.audio {
 		if now.Sub(a.lastSeen) > e.cfg.Correlator.CallTimeout {

@@ -227,6 +227,7 @@ type Engine struct {
 	learnEpoch uint64
 	learnSweep time.Time
 	audioSweep time.Time
+	idleSweep  time.Time // the last sweepIdle
 	ev         []byte
 	pl         *capture.Payload
 }
@@ -394,6 +395,10 @@ func (e *Engine) emitted(c *outcome.Call) {
 func (e *Engine) Tick(now time.Time) {
 	e.drainFinished()
 	e.corr.Advance(now)
+	if len(e.audio) > 0 && now.Sub(e.idleSweep) >= idleEvery {
+		e.idleSweep = now
+		e.sweepIdle(now)
+	}
 }
 
 // payload dispatches one application payload.
@@ -403,6 +408,10 @@ func (e *Engine) payload(p *capture.Payload) {
 	if len(e.audio) > 0 && p.Time.Sub(e.audioSweep) > time.Minute {
 		e.audioSweep = p.Time
 		e.expireAudio(p.Time)
+	}
+	if len(e.audio) > 0 && p.Time.Sub(e.idleSweep) >= idleEvery {
+		e.idleSweep = p.Time
+		e.sweepIdle(p.Time)
 	}
 	switch p.Transport {
 	case capture.SCTP:

@@ -2,22 +2,31 @@ package engine
 
 import (
 	"compress/gzip"
-	"errors"
+	"encoding/binary"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/callsight/callsight/media/g711"
 	"github.com/callsight/callsight/outcome"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/callsight/callsight/pcaps/gen"
 )
 
-// filterCapture writes the committed capture name to a temporary pcap
-// without the UDP packets drop says so of.
-func filterCapture(t *testing.T, name string, drop func(*layers.IPv4, *layers.UDP) bool) string {
+// udpView is what filterCapture shows of a captured UDP datagram.
+type udpView struct {
+	src          [4]byte
+	sport, dport uint16
+	payload      []byte
+}
+
+// filterCapture writes the committed capture name (gzipped classic pcap,
+// Ethernet, IPv4) to a temporary pcap without the UDP datagrams drop says
+// so of. It reads the format itself: only internal/capture may use
+// gopacket (internal/deps).
+func filterCapture(t *testing.T, name string, drop func(udpView) bool) string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "pcaps", "audio", name))
 	if err != nil {
@@ -28,50 +37,55 @@ func filterCapture(t *testing.T, name string, drop func(*layers.IPv4, *layers.UD
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := pcapgo.NewReader(gz)
+	raw, err := io.ReadAll(gz)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".gz"))
-	o, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
+	if len(raw) < 24 || binary.LittleEndian.Uint32(raw) != 0xa1b2c3d4 || binary.LittleEndian.Uint32(raw[20:]) != 1 {
+		t.Fatalf("%s: not a little-endian classic pcap of Ethernet", name)
 	}
-	defer o.Close()
-	w := pcapgo.NewWriter(o)
-	if err := w.WriteFileHeader(r.Snaplen(), r.LinkType()); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		data, ci, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := gopacket.NewPacket(data, r.LinkType(), gopacket.NoCopy)
-		ip, _ := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
-		udp, _ := p.Layer(layers.LayerTypeUDP).(*layers.UDP)
-		if ip != nil && udp != nil && drop(ip, udp) {
+	out := append([]byte(nil), raw[:24]...)
+	for off := 24; off+16 <= len(raw); {
+		n := int(binary.LittleEndian.Uint32(raw[off+8:]))
+		rec := raw[off : off+16+n]
+		off += 16 + n
+		if v, ok := udpOf(rec[16:]); ok && drop(v) {
 			continue
 		}
-		if err := w.WritePacket(ci, data); err != nil {
-			t.Fatal(err)
-		}
+		out = append(out, rec...)
 	}
-	return out
+	path := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".gz"))
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
-// rtpFrom reports whether a UDP packet is RTP from the generator's callee
+// udpOf finds the UDP datagram of an Ethernet frame carrying IPv4.
+func udpOf(fr []byte) (udpView, bool) {
+	if len(fr) < 14+20+8 || binary.BigEndian.Uint16(fr[12:]) != 0x0800 {
+		return udpView{}, false
+	}
+	ip := fr[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[9] != 17 || len(ip) < ihl+8 {
+		return udpView{}, false
+	}
+	u := ip[ihl:]
+	v := udpView{sport: binary.BigEndian.Uint16(u), dport: binary.BigEndian.Uint16(u[2:]), payload: u[8:]}
+	copy(v.src[:], ip[12:16])
+	return v, true
+}
+
+// rtpFrom reports whether a UDP datagram is RTP from the generator's callee
 // side (10.80.0.0/16, the corpus's RTP ports from 20000) or, with caller,
 // from either side.
-func rtpFrom(caller bool) func(*layers.IPv4, *layers.UDP) bool {
-	return func(ip *layers.IPv4, udp *layers.UDP) bool {
-		if udp.SrcPort < 20000 && udp.DstPort < 20000 {
+func rtpFrom(caller bool) func(udpView) bool {
+	return func(v udpView) bool {
+		if v.sport < 20000 && v.dport < 20000 {
 			return false // SIP
 		}
-		return caller || ip.SrcIP[0] == 10 && ip.SrcIP[1] == 80
+		return caller || v.src[0] == 10 && v.src[1] == 80
 	}
 }
 
@@ -113,4 +127,73 @@ func TestCalleeSendsNothing(t *testing.T) {
 			t.Errorf("call %s, no RTP at all: %s, audio %+v; want answered, no audio", c.CallID, c.Outcome, c.Audio)
 		}
 	}
+}
+
+// TestSilenceSuppressedCallee: the committed answered calls with the
+// callee's quiet packets removed (under -40 dBFS, after 100 ms of hangover),
+// as a phone that suppresses silence without comfort noise sends them.
+// Every call keeps the outcome of its truth, and every person is a person
+// within 1.2 s of the end of the first utterance: the quiet after it is
+// heard as it comes (sweepIdle), not when the next packet or the hang-up
+// does.
+func TestSilenceSuppressedCallee(t *testing.T) {
+	dropped, kept := 0, 0
+	hang := map[[4]byte]int{} // per callee address: hangover packets left
+	quiet := func(v udpView) bool {
+		if !rtpFrom(false)(v) || len(v.payload) <= 12 {
+			return false
+		}
+		pt, payload := v.payload[1]&0x7f, v.payload[12:]
+		var sum float64
+		for _, b := range payload {
+			v := float64(g711.ALawToLinear(b))
+			if pt == 0 {
+				v = float64(g711.ULawToLinear(b))
+			}
+			sum += v * v
+		}
+		key := v.src
+		if 10*math.Log10(sum/float64(len(payload))/(32768*32768)+1e-12) >= -40 {
+			hang[key] = 5
+			kept++
+			return false
+		}
+		if hang[key] > 0 {
+			hang[key]--
+			kept++
+			return false
+		}
+		dropped++
+		return true
+	}
+	calls, _ := replayFiles(t, filterCapture(t, "audio-answered.pcap.gz", quiet))
+	if dropped < 10*kept/100 {
+		t.Fatalf("%d callee packets dropped of %d: the capture has little quiet to suppress", dropped, dropped+kept)
+	}
+	truth := map[string]gen.Truth{}
+	for _, tr := range readTruth(t, filepath.Join("..", "..", "pcaps", "audio", "audio-answered.truth.jsonl")) {
+		truth[tr.CallID] = tr
+	}
+	for _, c := range calls {
+		tr, ok := truth[c.CallID]
+		if !ok {
+			continue
+		}
+		if string(c.Outcome) != tr.Outcome {
+			t.Errorf("call %s, silence suppressed: %s, truth %s", c.CallID, c.Outcome, tr.Outcome)
+			continue
+		}
+		if tr.Outcome == "human" {
+			if u := tr.FirstUtteranceEndMS; c.DecidedMS == nil || u == nil || !u.Valid || *c.DecidedMS-u.V > 1200 {
+				t.Errorf("call %s, silence suppressed: a person decided at %v ms, the first utterance ended at %+v", c.CallID, deref(c.DecidedMS), u)
+			}
+		}
+	}
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -32,6 +32,7 @@ func newProc(e *Engine) *proc {
 
 // packet decodes one RTP packet of a and feeds its audio to a's detector.
 func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
+	a.silentCallee = false // it sent something after all
 	pr.cur = a
 	err := a.stream.Process(t, data, pr.out)
 	pr.cur = nil
@@ -81,19 +82,8 @@ func (pr *proc) finish(a *audioLeg, end time.Time) {
 	pr.cur = nil
 	if !a.started && a.callerAudio && !a.ans.IsZero() && end.Sub(a.ans) >= time.Second {
 		// The caller's audio reached the capture and the callee's never
-		// did: the callee sent nothing (silence suppression without
-		// comfort noise, a muted or dead line), which the caller hears as
-		// dead air. Without the caller's either, the capture may just not
-		// see the media: that stays "no audio".
-		a.stream.StartAt(a.ans)
-		a.started, a.silentCallee = true, true
-		pr.tellAnswer(a)
-		// Its detector hears that silence, and decides as it would have
-		// live (dead air after SilenceTimeout), not at the hang-up.
-		n := sampleAt(a.stream, end)
-		for at := int64(0); at < n; at += int64(len(silentPCM)) {
-			a.det.Write(silentPCM[:min(int64(len(silentPCM)), n-at)], at)
-		}
+		// did, and the call ended before sweepIdle said so: see idle.
+		pr.idle(a, end.Add(idleLag), true)
 	}
 	if a.started {
 		endSample := a.det.Samples()
@@ -106,9 +96,25 @@ func (pr *proc) finish(a *audioLeg, end time.Time) {
 	}
 }
 
-// silentPCM is digital silence to feed a detector whose callee sent no
-// audio at all (proc.finish).
-var silentPCM [800]int16
+// idle tells a's stream that its callee sent nothing up to now less
+// idleLag (Stream.Idle: its detector hears the silence as it comes). With
+// start, the callee has sent nothing since the answer while the caller's
+// audio reached the capture: the callee sends nothing at all (silence
+// suppression without comfort noise, a muted or dead line), which the
+// caller hears as dead air; the stream's clock starts at the answer.
+func (pr *proc) idle(a *audioLeg, now time.Time, start bool) {
+	if start && !a.started && !a.ans.IsZero() {
+		a.stream.StartAt(a.ans)
+		a.started, a.silentCallee = true, true
+		pr.tellAnswer(a)
+	}
+	if !a.started || a.settled {
+		return
+	}
+	pr.cur = a
+	a.stream.Idle(now, idleLag, pr.out)
+	pr.cur = nil
+}
 
 // audioJob is one thing an audio worker does for a leg, or a batch of
 // RTP packets of its legs.
@@ -129,6 +135,7 @@ const (
 	opAnswer
 	opPT
 	opFinish
+	opIdle // the callee sent nothing lately (sweepIdle); fwd: nothing since the answer
 )
 
 // pktBatch is RTP packets handed to a worker together: one channel send
@@ -294,6 +301,8 @@ func (w *audioWorker) run(wg *sync.WaitGroup) {
 			w.pr.answer(j.a, j.t, j.fwd)
 		case opPT:
 			j.a.stream.SetPayloadType(j.pt, j.codec)
+		case opIdle:
+			w.pr.idle(j.a, j.t, j.fwd)
 		case opFinish:
 			w.pr.finish(j.a, j.t)
 			if j.call != nil {
