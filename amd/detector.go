@@ -143,6 +143,9 @@ type Detector struct {
 	whiteN         int     // background frames it is made of
 	whiteBG        bool    // the background is white (noteWhiteness)
 	lastVoiced     int64   // end of the last frame measured voiced, -1 none
+	zeroRun        int     // frames of digital silence (lost packets, or none sent) in a row
+	heardAnswered  bool    // a frame after the answer was not digital silence
+	silentStart    bool    // and dtxFrames of digital silence came before it (firstSound)
 	vRunLast       int64   // end of the last voice-active frame
 	vStreak        int     // voiced frames in a row measured in its run
 	single         tone.Tracker
@@ -513,7 +516,17 @@ func (d *Detector) frame(start int64) {
 	}
 	hp := lags.Differenced()
 	hdb := energy.DBFS(float64(hp.R0) / float64(frameLen-6))
-	if !lost {
+	if lost {
+		if d.answered(start) {
+			d.zeroRun++ // (early media's silences are another source's)
+		}
+	} else {
+		if !d.heardAnswered && d.answered(start) {
+			// The callee's first frame that is not digital silence: after
+			// dtxFrames of it, the line sent nothing (firstSound).
+			d.heardAnswered, d.silentStart = true, d.zeroRun >= dtxFrames
+		}
+		d.zeroRun = 0
 		d.noise.Update(vdb)
 		d.noiseHP.Update(hdb)
 	}
@@ -950,6 +963,10 @@ const lowBeepHz = 380
 // verifyFrames after a beep must be mostly quiet (or tone): a voicemail
 // records after its beep, while a harmonic of a voice is followed by voice.
 const verifyFrames = 10
+
+// dtxFrames of digital silence after the answer before the first sound:
+// the line sent nothing, rather than lost a packet or two.
+const dtxFrames = 20
 
 // beepQuietDB: most of the verifyFrames after a beep are this much quieter
 // than it, or the sound went on and the tone was a note (flushPending).
@@ -1850,6 +1867,22 @@ const (
 )
 
 func (d *Detector) endBurst(sp *speech) {
+	if sp == &d.sp && sp.inBurst && !sp.confirmed && d.firstSound(sp) {
+		// The first sound after an answer that sent nothing (a phone
+		// that suppresses silence without comfort noise) had no
+		// background to stand over but itself; against the one heard
+		// right after it, it is a voice.
+		sp.confirmed, sp.everConfirmed = true, true
+		if !sp.chainOn {
+			sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, sp.burstStart, sp.burstStart, 0, 0, 0
+			sp.chainDB = -200
+			sp.utterances++
+		}
+		sp.chainFrames += sp.burstFrames
+		sp.frames += sp.burstFrames
+		sp.lastSpeech = sp.burstLast
+		sp.track()
+	}
 	if sp == &d.sp && sp.inBurst && sp.confirmed && sp.burstFrames >= 5 {
 		d.voiceDB = max(d.voiceDB, sp.burstLevel/float64(sp.burstFrames))
 	}
@@ -1857,6 +1890,20 @@ func (d *Detector) endBurst(sp *speech) {
 		d.addEvent(Event{Kind: EventSpeech, Start: sp.burstStart, End: sp.burstLast, Level: sp.burstLevel / float64(sp.burstFrames), Freq2: float64(sp.burstVoiced)})
 	}
 	sp.inBurst = false
+}
+
+// firstSound reports whether the burst sp ends, not taken for a voice, is
+// the first sound after an answer whose line sent nothing before it (the
+// background was learnt from the burst itself: it started after dtxFrames
+// of digital silence, with no frame of background heard before), and
+// whether, measured against the background heard since, it passes for a
+// voice: a vowel, peakSNR over the noise and overDB over its median.
+func (d *Detector) firstSound(sp *speech) bool {
+	if !sp.burstYoung || sp.burstFrames < burstMin || !voiced(sp) || !d.answered(sp.burstStart) || !d.silentStart {
+		return false
+	}
+	nf, bg := max(d.noise.Value(-75), -70), max(d.bg.Value(-75), -70)
+	return sp.burstDB-nf >= peakSNR && sp.burstDB-bg >= overDB
 }
 
 // An early announcement's speech that runs across the answer (heard up to
