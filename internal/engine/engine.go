@@ -395,7 +395,7 @@ func (e *Engine) emitted(c *outcome.Call) {
 func (e *Engine) Tick(now time.Time) {
 	e.drainFinished()
 	e.corr.Advance(now)
-	if len(e.audio) > 0 && now.Sub(e.idleSweep) >= idleEvery {
+	if d := now.Sub(e.idleSweep); len(e.audio) > 0 && (d >= idleEvery || d < 0) {
 		e.idleSweep = now
 		e.sweepIdle(now)
 	}
@@ -409,7 +409,8 @@ func (e *Engine) payload(p *capture.Payload) {
 		e.audioSweep = p.Time
 		e.expireAudio(p.Time)
 	}
-	if len(e.audio) > 0 && p.Time.Sub(e.idleSweep) >= idleEvery {
+	if d := p.Time.Sub(e.idleSweep); len(e.audio) > 0 && (d >= idleEvery || d < 0) {
+		// (Back in time too: the next file of a replay may start earlier.)
 		e.idleSweep = p.Time
 		e.sweepIdle(p.Time)
 	}

@@ -129,8 +129,8 @@ func TestCalleeSendsNothing(t *testing.T) {
 	}
 }
 
-// TestSilenceSuppressedCallee: the committed answered calls with the
-// callee's quiet packets removed (under -40 dBFS, after 100 ms of hangover),
+// TestSilenceSuppressedCallee: the committed answered and µ-law calls,
+// replayed together, with the callee's quiet packets removed (under -40 dBFS, after 100 ms of hangover),
 // as a phone that suppresses silence without comfort noise sends them.
 // Every call keeps the outcome of its truth, and every person is a person
 // within 1.2 s of the end of the first utterance: the quiet after it is
@@ -166,13 +166,17 @@ func TestSilenceSuppressedCallee(t *testing.T) {
 		dropped++
 		return true
 	}
-	calls, _ := replayFiles(t, filterCapture(t, "audio-answered.pcap.gz", quiet))
+	// Two captures in one replay, as a rotated set is: the second starts
+	// earlier on the capture clock than the first ends.
+	calls, _ := replayFiles(t, filterCapture(t, "audio-pcmu.pcap.gz", quiet), filterCapture(t, "audio-answered.pcap.gz", quiet))
 	if dropped < 10*kept/100 {
 		t.Fatalf("%d callee packets dropped of %d: the capture has little quiet to suppress", dropped, dropped+kept)
 	}
 	truth := map[string]gen.Truth{}
-	for _, tr := range readTruth(t, filepath.Join("..", "..", "pcaps", "audio", "audio-answered.truth.jsonl")) {
-		truth[tr.CallID] = tr
+	for _, name := range []string{"audio-pcmu", "audio-answered"} {
+		for _, tr := range readTruth(t, filepath.Join("..", "..", "pcaps", "audio", name+".truth.jsonl")) {
+			truth[tr.CallID] = tr
+		}
 	}
 	for _, c := range calls {
 		tr, ok := truth[c.CallID]
