@@ -146,8 +146,10 @@ type Detector struct {
 	zeroRun        int     // frames of digital silence (lost packets, or none sent) in a row
 	heardAnswered  bool    // a frame after the answer was not digital silence
 	silentStart    bool    // and dtxFrames of digital silence came before it (firstSound)
-	vRunLast       int64   // end of the last voice-active frame
-	vStreak        int     // voiced frames in a row measured in its run
+	first          firstBurst
+	firstOK        bool  // first awaits its judgement (firstHeard)
+	vRunLast       int64 // end of the last voice-active frame
+	vStreak        int   // voiced frames in a row measured in its run
 	single         tone.Tracker
 	low            tone.Tracker
 
@@ -1576,6 +1578,9 @@ func (d *Detector) consume() {
 				d.loneRaw++
 			}
 		}
+		if d.firstOK {
+			d.firstHeard(r.start)
+		}
 		d.noteLevel(r, isSpeech)
 		d.decideSpeech(end)
 		if d.greetings != nil {
@@ -1867,21 +1872,14 @@ const (
 )
 
 func (d *Detector) endBurst(sp *speech) {
-	if sp == &d.sp && sp.inBurst && !sp.confirmed && d.firstSound(sp) {
+	if sp == &d.sp && sp.inBurst && !sp.confirmed && !sp.chainOn && d.firstSound(sp) {
 		// The first sound after an answer that sent nothing (a phone
 		// that suppresses silence without comfort noise) had no
-		// background to stand over but itself; against the one heard
-		// right after it, it is a voice.
-		sp.confirmed, sp.everConfirmed = true, true
-		if !sp.chainOn {
-			sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, sp.burstStart, sp.burstStart, 0, 0, 0
-			sp.chainDB = -200
-			sp.utterances++
-		}
-		sp.chainFrames += sp.burstFrames
-		sp.frames += sp.burstFrames
-		sp.lastSpeech = sp.burstLast
-		sp.track()
+		// background to stand over but itself: it is judged against the
+		// one heard in the firstWait after it (firstHeard).
+		d.first = firstBurst{start: sp.burstStart, last: sp.burstLast, frames: sp.burstFrames,
+			db: sp.burstDB, level: sp.burstLevel / float64(sp.burstFrames), voiced: sp.burstVoiced}
+		d.firstOK = true
 	}
 	if sp == &d.sp && sp.inBurst && sp.confirmed && sp.burstFrames >= 5 {
 		d.voiceDB = max(d.voiceDB, sp.burstLevel/float64(sp.burstFrames))
@@ -1893,17 +1891,48 @@ func (d *Detector) endBurst(sp *speech) {
 }
 
 // firstSound reports whether the burst sp ends, not taken for a voice, is
-// the first sound after an answer whose line sent nothing before it (the
-// background was learnt from the burst itself: it started after dtxFrames
-// of digital silence, with no frame of background heard before), and
-// whether, measured against the background heard since, it passes for a
-// voice: a vowel, peakSNR over the noise and overDB over its median.
+// the first sound after an answer whose line sent nothing before it: the
+// background was learnt from the burst itself (it started after dtxFrames
+// of digital silence, with no frame of background heard before). It must
+// hold a vowel.
 func (d *Detector) firstSound(sp *speech) bool {
-	if !sp.burstYoung || sp.burstFrames < burstMin || !voiced(sp) || !d.answered(sp.burstStart) || !d.silentStart {
-		return false
+	return sp.burstYoung && sp.burstFrames >= burstMin && voiced(sp) && d.answered(sp.burstStart) && d.silentStart
+}
+
+// firstBurst is such a first sound, awaiting the background after it.
+type firstBurst struct {
+	start, last int64
+	frames      int
+	db, level   float64 // its loudest frame and its mean, dBFS
+	voiced      int
+}
+
+// firstWait is how long after a first sound the background heard decides
+// it (a suppressor's hangover sends 100 ms or more of the line's noise).
+var firstWait = samples(250e6)
+
+// firstHeard judges a first sound (firstSound) once the frame at start
+// was heard after it: standing peakSNR over the noise heard since, it was
+// a voice, the chain's first burst, as if it had been confirmed. A chain
+// begun meanwhile, or firstWait passed, ends the wait.
+func (d *Detector) firstHeard(start int64) {
+	sp, f := &d.sp, &d.first
+	if sp.chainOn || start > f.last+firstWait {
+		d.firstOK = false
+		return
 	}
-	nf, bg := max(d.noise.Value(-75), -70), max(d.bg.Value(-75), -70)
-	return sp.burstDB-nf >= peakSNR && sp.burstDB-bg >= overDB
+	nf := max(d.noise.Value(-75), -70)
+	if f.db-nf < peakSNR {
+		return
+	}
+	d.firstOK = false
+	sp.everConfirmed, sp.everVoice = true, true
+	sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.frames = true, f.start, f.start, f.frames, sp.frames+f.frames
+	sp.chainOver, sp.chainDB, sp.lastSpeech = f.db-nf, f.db, f.last
+	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf, young: true}, 1
+	sp.utterances++
+	d.voiceDB = max(d.voiceDB, f.level)
+	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
 }
 
 // An early announcement's speech that runs across the answer (heard up to
