@@ -41,17 +41,18 @@ type truthAudio struct {
 	Noise     string   `json:"noise"`
 	SNRdB     *float64 `json:"snr_db"`
 	Behind    string   `json:"behind"`
+	VAD       bool     `json:"silence_suppression"`
 }
 
 // conditions are the labels of the audio conditions eval breaks outcome
 // accuracy down by, in the order printed.
 var conditions = []string{"loss 0%", "loss 1-2%", "loss 3-4%", "loss 5% or more",
 	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB",
-	"loss in bursts", "jitter 20 ms or more", "music behind", "voices behind"}
+	"loss in bursts", "jitter 20 ms or more", "music behind", "voices behind", "silence suppressed"}
 
 // conditionsOf labels a call's audio: its loss, its codec and its noise,
-// whether the loss came in bursts and the jitter was wide, and what played
-// behind the callee.
+// whether the loss came in bursts and the jitter was wide, what played
+// behind the callee, and whether it suppressed its silence.
 func conditionsOf(a *truthAudio) []string {
 	var out []string
 	switch l := math.Round(a.Loss * 100); {
@@ -89,6 +90,9 @@ func conditionsOf(a *truthAudio) []string {
 		out = append(out, conditions[11])
 	case "voices":
 		out = append(out, conditions[12])
+	}
+	if a.VAD {
+		out = append(out, conditions[13])
 	}
 	return out
 }

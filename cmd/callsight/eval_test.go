@@ -23,7 +23,7 @@ func TestEval(t *testing.T) {
 		return p
 	}
 	truth := write("truth.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4000,"audio":{"codec":"PCMU","loss":0.05,"burst_loss":true,"jitter_ms":30,"noise":"pink","snr_db":12}}
-{"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null,"behind":"voices","behind_db":12.5}}
+{"call_id":"b","outcome":"human","q850":16,"first_utterance_end_ms":900,"audio":{"codec":"PCMA","loss":0,"noise":null,"snr_db":null,"behind":"voices","behind_db":12.5,"silence_suppression":true}}
 {"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"jitter_ms":8,"noise":"white","snr_db":25,"behind":"music","behind_db":10.1}}
 {"call_id":"d","outcome":"busy","q850":17,"audio":{"codec":"PCMU","loss":0.05}}
 `)
@@ -58,6 +58,7 @@ func TestEval(t *testing.T) {
 		// b had voices behind it, c music (its false beep).
 		"music behind                     0 / 1       0.00%",
 		"voices behind                    1 / 1     100.00%",
+		"silence suppressed               1 / 1     100.00%",
 	} {
 		if want = strings.Join(strings.Fields(want), " "); !strings.Contains(got, want) {
 			t.Errorf("eval output lacks %q:\n%s", want, got)

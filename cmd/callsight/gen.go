@@ -22,6 +22,7 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	cache := fs.String("tts-cache", "", "directory caching TTS output (default: the user cache directory)")
 	network := fs.String("network", "", `with --audio N: "harsh" puts every call on a bad network (losses in bursts of 2-8%, jitter ±20-40 ms, 5% reordered)`)
 	background := fs.String("background", "", `with --audio N: "music" plays a melody behind every person and under every voicemail greeting, "voices" a newsreader behind every person (10-20 dB under the voice)`)
+	vad := fs.Bool("silence-suppression", false, "with --audio N: every callee that answers suppresses its silence without comfort noise (quiet packets not sent, 100 ms hangover)")
 	fs.String("config", "", "JSON file of flag settings")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: callsight gen [--out DIR] [--seed N] | gen --audio N --out DIR | gen --bench PACKETS --out FILE.pcap")
@@ -39,6 +40,9 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	if *background != "" && (*background != gen.BackgroundMusic && *background != gen.BackgroundVoices || *audio <= 0) {
 		return usageError{fmt.Errorf("--background %q: want %q or %q, with --audio N for an evaluation set", *background, gen.BackgroundMusic, gen.BackgroundVoices)}
 	}
+	if *vad && *audio <= 0 {
+		return usageError{errors.New("--silence-suppression: with --audio N for an evaluation set")}
+	}
 	cfg := gen.DefaultConfig()
 	cfg.Seed = *seed
 	if *bench > 0 {
@@ -48,7 +52,7 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return err
 		}
-		files, err := gen.Audio(*out, cfg, gen.AudioOptions{Calls: *audio, Shared: *shared, CacheDir: *cache, Log: stderr, Network: *network, Background: *background})
+		files, err := gen.Audio(*out, cfg, gen.AudioOptions{Calls: *audio, Shared: *shared, CacheDir: *cache, Log: stderr, Network: *network, Background: *background, SilenceSuppression: *vad})
 		if err != nil {
 			return err
 		}

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// gen --network takes "harsh" and --background "music" or "voices", and
-// only for an evaluation set (--audio N): anything else is a usage error
-// before a file is written.
+// gen --network takes "harsh", --background "music" or "voices", and
+// --silence-suppression only for an evaluation set (--audio N): anything
+// else is a usage error before a file is written.
 func TestGenSetFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--audio", "10", "--network", "awful"},
@@ -17,6 +17,8 @@ func TestGenSetFlags(t *testing.T) {
 		{"--audio", "10", "--background", "radio"},
 		{"--audio", "0", "--background", "music"},
 		{"--background", "voices"},
+		{"--silence-suppression"},
+		{"--audio", "0", "--silence-suppression"},
 	} {
 		dir := t.TempDir()
 		var stdout, stderr bytes.Buffer

@@ -42,6 +42,12 @@ type AudioOptions struct {
 	// greeting) has that sound behind it (evaluation sets only; the calls
 	// are otherwise those of the usual set of the same seed).
 	Background string
+	// SilenceSuppression: every callee that answers suppresses its
+	// silence without comfort noise (packets under the speech level less
+	// 25 dB, or under its noise plus 6 dB, are not sent, after a 100 ms
+	// hangover), evaluation sets only; the calls are otherwise those of the
+	// usual set of the same seed.
+	SilenceSuppression bool
 }
 
 // NetworkHarsh is the AudioOptions.Network of a set made on a bad network.
@@ -65,6 +71,7 @@ type audioSpec struct {
 	calls   int    // eval: number of random calls
 	network string // AudioOptions.Network
 	behind  string // AudioOptions.Background
+	vad     bool   // AudioOptions.SilenceSuppression
 }
 
 func clean(p *audioPlan) { p.loss, p.jitter, p.reorder, p.dtmf = 0, 0, 0, false }
@@ -177,6 +184,7 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 					harsh(p, b.n.rnd)
 				}
 				setBehind(p, spec.behind, behind)
+				p.vad = spec.vad
 				if err := g.call(t0, p); err != nil {
 					genErr = err
 				}
@@ -219,6 +227,9 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 	if opts.Network != "" && (opts.Network != NetworkHarsh || opts.Calls == 0) {
 		return nil, fmt.Errorf("gen: audio: network %q: want %q, for an evaluation set", opts.Network, NetworkHarsh)
 	}
+	if opts.SilenceSuppression && opts.Calls == 0 {
+		return nil, errors.New("gen: audio: silence suppression is for an evaluation set")
+	}
 	if opts.Background != "" && (opts.Background != BackgroundMusic && opts.Background != BackgroundVoices || opts.Calls == 0) {
 		return nil, fmt.Errorf("gen: audio: background %q: want %q or %q, for an evaluation set", opts.Background, BackgroundMusic, BackgroundVoices)
 	}
@@ -229,7 +240,7 @@ func audioFiles(cfg Config, opts AudioOptions) ([]outFile, error) {
 		specs, shared, short = nil, opts.Shared, false
 		for i, left := 1, opts.Calls; left > 0; i++ {
 			n := min(left, 100)
-			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n, network: opts.Network, behind: opts.Background})
+			specs = append(specs, audioSpec{name: fmt.Sprintf("audio-eval-%02d.pcap", i), calls: n, network: opts.Network, behind: opts.Background, vad: opts.SilenceSuppression})
 			left -= n
 		}
 	}

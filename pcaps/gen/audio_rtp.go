@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"net/netip"
 	"strings"
@@ -52,9 +53,12 @@ func rtpPort(a netip.Addr) uint16 { return uint16(20000 + int(a.As16()[15])*2) }
 // rtpOut is one RTP packet of a stream before impairment: its nominal send
 // offset from the stream's base time and its RTP timestamp offset.
 type rtpOut struct {
-	at      time.Duration
-	pt      byte
-	marker  bool
+	at     time.Duration
+	pt     byte
+	marker bool
+	// quiet: not sent, by a sender that suppresses silence (its sequence
+	// number is not used; the next packet sent has the marker bit).
+	quiet   bool
 	ts      uint32
 	payload []byte
 }
@@ -112,16 +116,20 @@ func (n *netw) scheduleRTP(iface int, base time.Time, st *rtpStream, pkts []rtpO
 	lost := false
 	for i, p := range pkts {
 		seq := st.seq
-		st.seq++
+		if !p.quiet {
+			st.seq++
+		}
+		// (A quiet packet draws its loss too: the draws of the calls
+		// after it stay those of a set without silence suppression.)
 		if im.burst > 0 {
 			pr := start
 			if lost {
 				pr = im.burst
 			}
-			if lost = i > 0 && rnd.Float64() < pr; lost {
+			if lost = i > 0 && rnd.Float64() < pr; lost || p.quiet {
 				continue
 			}
-		} else if im.loss > 0 && i > 0 && rnd.Float64() < im.loss {
+		} else if im.loss > 0 && i > 0 && rnd.Float64() < im.loss || p.quiet {
 			continue
 		}
 		b := rtpPacket(p.pt, seq, st.ts0+p.ts, st.ssrc, p.marker, p.payload)
@@ -160,4 +168,39 @@ func dtmfEvent(event byte, at time.Duration, ts uint32, durMS int) []rtpOut {
 // cnPacket is a comfort-noise packet (RFC 3389 §3): noise level in -dBov.
 func cnPacket(at time.Duration, ts uint32, level byte) rtpOut {
 	return rtpOut{at: at, pt: ptCN, ts: ts, payload: []byte{level}}
+}
+
+// suppressSilence marks the packets a sender that suppresses silence
+// without comfort noise does not send: those under level dBFS, after a
+// hangover of 100 ms of packets over it; the first packet of each
+// talkspurt after a quiet one has the marker bit (RFC 3551 §4.1).
+func suppressSilence(pkts []rtpOut, level float64, ptimeMS int) {
+	hang, quiet := 0, false
+	for i := range pkts {
+		p := &pkts[i]
+		if p.pt != ptPCMU && p.pt != ptPCMA {
+			continue
+		}
+		var sum float64
+		for _, b := range p.payload {
+			v := float64(ulawDecode(b))
+			if p.pt == ptPCMA {
+				v = float64(alawDecode(b))
+			}
+			sum += v * v
+		}
+		db := 10 * math.Log10(sum/float64(max(1, len(p.payload)))/(32768*32768)+1e-12)
+		switch {
+		case db >= level:
+			hang = max(1, 100/ptimeMS)
+		case hang > 0:
+			hang--
+		default:
+			p.quiet, quiet = true, true
+			continue
+		}
+		if quiet {
+			p.marker, quiet = true, false
+		}
+	}
 }

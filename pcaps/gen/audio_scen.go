@@ -73,6 +73,9 @@ type AudioTruth struct {
 	// callee's voice.
 	Behind   string   `json:"behind,omitempty"`
 	BehindDB *float64 `json:"behind_db,omitempty"`
+	// SilenceSuppression is set when the callee did not send its quiet
+	// packets, nor comfort noise, after the answer.
+	SilenceSuppression bool `json:"silence_suppression,omitempty"`
 	// TTS is engine:voice of the synthesised speech.
 	TTS string `json:"tts,omitempty"`
 	// Source names recorded prompts used instead of TTS.
@@ -141,6 +144,7 @@ type audioPlan struct {
 	behind     string  // BackgroundMusic or BackgroundVoices behind the callee, or ""
 	behindDB   float64 // how far under the callee's voice it is
 	behindSeed int64   // its own draws
+	vad        bool    // the callee suppresses silence without comfort noise (AudioOptions.SilenceSuppression)
 	fwdHdr     string  // "diversion" or "history-info": how the 200 OK says so
 	fwd181     bool    // a 181 Call Is Being Forwarded before the answer
 }
@@ -651,6 +655,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	}
 	answeredClass := p.class == Human || p.class == Machine || p.class == Fax || p.class == Silence ||
 		(p.class == SwitchedOff && p.variant == "answered")
+	at.SilenceSuppression = p.vad && answeredClass && !(p.class == Silence && p.calleeCN)
 
 	outcome, q850, status := p.class, -1, 200
 	var early []float64
@@ -852,6 +857,13 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 			}
 		} else {
 			pk = audioFrames(p.pt, pcm16(res.post), p.ptime, 0, tsNext)
+			if p.vad {
+				level := p.gain - 25
+				if p.snr > 0 && p.noiseKind != "" {
+					level = max(level, p.gain-p.snr+6)
+				}
+				suppressSilence(pk, level, p.ptime)
+			}
 		}
 		n.scheduleRTP(0, t0.Add(c.answer+ms0), cs, pk, im, rnd)
 

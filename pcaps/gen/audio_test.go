@@ -756,3 +756,89 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestAudioSilenceSuppression: a set whose callees suppress their silence
+// has the calls of the usual set of the same seed (the truth differs only
+// by silence_suppression, set on the answered calls but the ones sending
+// comfort noise), and sends fewer callee packets, the first after a quiet
+// stretch with the marker bit. A committed corpus with it is an error.
+func TestAudioSilenceSuppression(t *testing.T) {
+	needTools(t)
+	if testing.Short() {
+		t.Skip("short")
+	}
+	if _, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 0, SilenceSuppression: true}); err == nil {
+		t.Error("a committed corpus with silence suppression: no error")
+	}
+	set := func(vad bool) ([]Truth, []udpRec) {
+		files, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 40, CacheDir: ttsCache(t), SilenceSuppression: vad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr []Truth
+		var recs []udpRec
+		for _, f := range files {
+			if strings.HasSuffix(f.name, ".truth.jsonl") {
+				tr = append(tr, readTruthLines(t, f.data)...)
+				continue
+			}
+			r, err := readUDP(f.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, r...)
+		}
+		return tr, recs
+	}
+	usual, usualRecs := set(false)
+	got, recs := set(true)
+	if len(got) != len(usual) {
+		t.Fatalf("%d calls, the usual set %d", len(got), len(usual))
+	}
+	suppressed := 0
+	for i, tr := range got {
+		if a := tr.Audio; a != nil && a.SilenceSuppression {
+			suppressed++
+			b := *a
+			b.SilenceSuppression = false
+			tr.Audio = &b
+		}
+		if x, y := mustJSON(t, tr), mustJSON(t, usual[i]); x != y {
+			t.Errorf("call %d differs from the usual set's beyond silence suppression:\n%s\n%s", i, x, y)
+		}
+	}
+	if suppressed == 0 {
+		t.Error("no call suppresses its silence")
+	}
+	// Callee RTP packets (10.80.0.0/16), those that come more than 150 ms
+	// after the last of their source, and of those the ones without the
+	// marker bit.
+	callee := func(rs []udpRec) (n, gaps, unmarked int) {
+		last := map[uint32]time.Time{}
+		for _, r := range rs {
+			p := r.payload
+			if len(p) < 12 || p[0]>>6 != 2 || p[1]&0x7f >= 64 || r.src.Addr().As4()[1] != 80 {
+				continue
+			}
+			n++
+			ssrc := binary.BigEndian.Uint32(p[8:])
+			if prev, ok := last[ssrc]; ok && r.ts.Sub(prev) > 150*time.Millisecond {
+				gaps++
+				if p[1]&0x80 == 0 {
+					unmarked++
+				}
+			}
+			last[ssrc] = r.ts
+		}
+		return n, gaps, unmarked
+	}
+	nu, _, _ := callee(usualRecs)
+	ns, gaps, unmarked := callee(recs)
+	if ns >= nu*9/10 {
+		t.Errorf("callee packets %d with silence suppression, %d without: want fewer", ns, nu)
+	}
+	// (A talkspurt's first packet may be lost on the way: 1-5% of them.)
+	if gaps < 20 || unmarked*10 > gaps {
+		t.Errorf("%d of %d callee packets after a quiet stretch without the marker bit", unmarked, gaps)
+	}
+}
