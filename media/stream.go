@@ -65,6 +65,7 @@ type Stats struct {
 
 	Samples             int64 // samples emitted (decoded, concealed and noise)
 	ConcealedSamples    int64 // silence inserted for lost packets and timestamp gaps
+	QuietSamples        int64 // silence inserted while the sender sent nothing: before its first packet (StartAt) and by Idle
 	ComfortNoiseSamples int64 // noise generated for CN packets
 	SkippedSamples      int64 // sample-clock jumps: gaps beyond MaxGap and non-G.711 audio
 	TrimmedSamples      int64 // decoded samples dropped because they overlapped earlier audio
@@ -200,6 +201,7 @@ type Stream struct {
 	hdr        rtp.Header
 	started    bool
 	preset     bool // StartAt set start before the first packet
+	quietFill  bool // Idle is filling: the silence is the sender's, not loss
 	start      time.Time
 	srcs       [maxSources]source
 	nsrc       int
@@ -316,9 +318,11 @@ func (s *Stream) Idle(now time.Time, lag time.Duration, out func(pcm []int16, sa
 	// Quiet is heard as long as it lasts: in steps of MaxGap, which a
 	// single gap fills before it jumps.
 	pos := floorDiv(t-int64(lag), nsPerSample)
+	s.quietFill = true
 	for s.fill != fillNone && pos > s.emitEnd {
 		s.gap(min(pos, s.emitEnd+s.maxGap), out)
 	}
+	s.quietFill = false
 }
 
 // Process takes one RTP packet (a UDP payload) seen at capture time now.
@@ -341,7 +345,9 @@ func (s *Stream) Process(now time.Time, pkt []byte, out func(pcm []int16, sample
 	h := &s.hdr
 	if !s.started {
 		s.started = true
-		s.start = now
+		if !s.preset || now.Before(s.start) {
+			s.start = now
+		}
 		s.rng = h.SSRC ^ 0x9E3779B9
 		if s.rng == 0 {
 			s.rng = 1
@@ -746,7 +752,11 @@ func (s *Stream) gap(pos int64, out func([]int16, int64)) {
 			s.st.ComfortNoiseSamples += int64(k)
 		} else {
 			clear(s.pcm)
-			s.st.ConcealedSamples += int64(k)
+			if s.quietFill || s.st.Samples == 0 {
+				s.st.QuietSamples += int64(k)
+			} else {
+				s.st.ConcealedSamples += int64(k)
+			}
 		}
 		s.emit(out)
 		fillN -= int64(k)

@@ -816,4 +816,19 @@ func TestStreamIdle(t *testing.T) {
 	if end != 3*8000 {
 		t.Errorf("an earlier Idle moved the audio to %d", end)
 	}
+	// Its first packet, 3.5 s in, lands on that clock after the silence,
+	// not at sample 0 (where the silence was: it would be trimmed).
+	first := stream(3, 20)
+	for _, p := range first {
+		if err := s.Process(t0.Add(ms(3500)+p.at), p.bytes(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Flush(out)
+	if want := int64(3500*8 + 3*160); end != want {
+		t.Errorf("the first packet 3.5 s after StartAt: audio out to sample %d, want %d", end, want)
+	}
+	if st := s.Stats(); st.TrimmedSamples != 0 {
+		t.Errorf("%d samples trimmed after StartAt, want none", st.TrimmedSamples)
+	}
 }

@@ -33,6 +33,12 @@ func newProc(e *Engine) *proc {
 // packet decodes one RTP packet of a and feeds its audio to a's detector.
 func (pr *proc) packet(a *audioLeg, t time.Time, data []byte) error {
 	a.silentCallee = false // it sent something after all
+	if !a.started && !a.ans.IsZero() && a.ans.Before(t) {
+		// Answered before its first packet: the audio's clock starts at
+		// the answer, and the time before that packet is silence (a phone
+		// that suppresses it sends nothing until the person speaks).
+		a.stream.StartAt(a.ans)
+	}
 	pr.cur = a
 	err := a.stream.Process(t, data, pr.out)
 	pr.cur = nil
