@@ -679,6 +679,53 @@ func TestAudioHarshNetwork(t *testing.T) {
 	}
 }
 
+// renderSet renders an evaluation set in memory: its truth, and its
+// captures.
+func renderSet(t *testing.T, opts AudioOptions) ([]Truth, [][]byte) {
+	t.Helper()
+	files, err := audioFiles(DefaultConfig(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr []Truth
+	var caps [][]byte
+	for _, f := range files {
+		if strings.HasSuffix(f.name, ".truth.jsonl") {
+			tr = append(tr, readTruthLines(t, f.data)...)
+		} else {
+			caps = append(caps, f.data)
+		}
+	}
+	return tr, caps
+}
+
+// sameCallsBut checks that got has the calls of usual, a set of the same
+// seed without one option, but for the audio truth fields that strip
+// clears (reporting whether the call had them); it returns how many had.
+func sameCallsBut(t *testing.T, what string, got, usual []Truth, strip func(*AudioTruth) bool) int {
+	t.Helper()
+	if len(got) != len(usual) {
+		t.Fatalf("%s: %d calls, the usual set %d", what, len(got), len(usual))
+	}
+	n := 0
+	for i, tr := range got {
+		if a := tr.Audio; a != nil {
+			b := *a
+			if strip(&b) {
+				n++
+			}
+			tr.Audio = &b
+		}
+		if x, y := mustJSON(t, tr), mustJSON(t, usual[i]); x != y {
+			t.Errorf("%s: call %d differs from the usual set's beyond it:\n%s\n%s", what, i, x, y)
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no call has it", what)
+	}
+	return n
+}
+
 // TestAudioBackground: a set made with music or voices behind the callee
 // has the calls of the usual set of the same seed (the truth differs only
 // by the sound behind), with music behind every person and under every
@@ -695,36 +742,15 @@ func TestAudioBackground(t *testing.T) {
 	if _, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 10, Background: "radio"}); err == nil {
 		t.Error(`background "radio": no error`)
 	}
-	truths := func(kind string) ([]Truth, []byte) {
-		files, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 40, CacheDir: ttsCache(t), Background: kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []Truth
-		var pcap []byte
-		for _, f := range files {
-			if strings.HasSuffix(f.name, ".truth.jsonl") {
-				out = append(out, readTruthLines(t, f.data)...)
-			} else {
-				pcap = append(pcap, f.data...)
-			}
-		}
-		return out, pcap
-	}
-	usual, usualPcap := truths("")
+	usual, usualCaps := renderSet(t, AudioOptions{Calls: 40, CacheDir: ttsCache(t)})
 	for _, kind := range []string{BackgroundMusic, BackgroundVoices} {
-		got, pcap := truths(kind)
-		if len(got) != len(usual) {
-			t.Fatalf("%s: %d calls, the usual set %d", kind, len(got), len(usual))
-		}
-		if bytes.Equal(pcap, usualPcap) {
+		got, caps := renderSet(t, AudioOptions{Calls: 40, CacheDir: ttsCache(t), Background: kind})
+		if bytes.Equal(bytes.Join(caps, nil), bytes.Join(usualCaps, nil)) {
 			t.Errorf("%s: the captures are those of the usual set", kind)
 		}
-		behind := 0
-		for i, tr := range got {
+		for _, tr := range got {
 			want := tr.Outcome == Human || tr.Outcome == Machine && kind == BackgroundMusic
-			a := tr.Audio
-			switch {
+			switch a := tr.Audio; {
 			case a == nil && want:
 				t.Errorf("%s: %s: no audio truth", kind, tr.CallID)
 			case a != nil && want && (a.Behind != kind || a.BehindDB == nil || *a.BehindDB < 10 || *a.BehindDB > 20):
@@ -732,19 +758,12 @@ func TestAudioBackground(t *testing.T) {
 			case a != nil && !want && (a.Behind != "" || a.BehindDB != nil):
 				t.Errorf("%s: %s (%s): behind %q, want nothing", kind, tr.CallID, tr.Outcome, a.Behind)
 			}
-			if a != nil && a.Behind != "" {
-				behind++
-				b := *a
-				b.Behind, b.BehindDB = "", nil
-				tr.Audio = &b
-			}
-			if x, y := mustJSON(t, tr), mustJSON(t, usual[i]); x != y {
-				t.Errorf("%s: call %d differs from the usual set's beyond the sound behind:\n%s\n%s", kind, i, x, y)
-			}
 		}
-		if behind == 0 {
-			t.Errorf("%s: no call has it", kind)
-		}
+		sameCallsBut(t, kind, got, usual, func(a *AudioTruth) bool {
+			had := a.Behind != ""
+			a.Behind, a.BehindDB = "", nil
+			return had
+		})
 	}
 }
 
@@ -770,46 +789,25 @@ func TestAudioSilenceSuppression(t *testing.T) {
 	if _, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 0, SilenceSuppression: true}); err == nil {
 		t.Error("a committed corpus with silence suppression: no error")
 	}
-	set := func(vad bool) ([]Truth, []udpRec) {
-		files, err := audioFiles(DefaultConfig(), AudioOptions{Calls: 40, CacheDir: ttsCache(t), SilenceSuppression: vad})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tr []Truth
+	udp := func(caps [][]byte) []udpRec {
 		var recs []udpRec
-		for _, f := range files {
-			if strings.HasSuffix(f.name, ".truth.jsonl") {
-				tr = append(tr, readTruthLines(t, f.data)...)
-				continue
-			}
-			r, err := readUDP(f.data)
+		for _, c := range caps {
+			r, err := readUDP(c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			recs = append(recs, r...)
 		}
-		return tr, recs
+		return recs
 	}
-	usual, usualRecs := set(false)
-	got, recs := set(true)
-	if len(got) != len(usual) {
-		t.Fatalf("%d calls, the usual set %d", len(got), len(usual))
-	}
-	suppressed := 0
-	for i, tr := range got {
-		if a := tr.Audio; a != nil && a.SilenceSuppression {
-			suppressed++
-			b := *a
-			b.SilenceSuppression = false
-			tr.Audio = &b
-		}
-		if x, y := mustJSON(t, tr), mustJSON(t, usual[i]); x != y {
-			t.Errorf("call %d differs from the usual set's beyond silence suppression:\n%s\n%s", i, x, y)
-		}
-	}
-	if suppressed == 0 {
-		t.Error("no call suppresses its silence")
-	}
+	usual, usualCaps := renderSet(t, AudioOptions{Calls: 40, CacheDir: ttsCache(t)})
+	got, caps := renderSet(t, AudioOptions{Calls: 40, CacheDir: ttsCache(t), SilenceSuppression: true})
+	sameCallsBut(t, "silence suppression", got, usual, func(a *AudioTruth) bool {
+		had := a.SilenceSuppression
+		a.SilenceSuppression = false
+		return had
+	})
+	usualRecs, recs := udp(usualCaps), udp(caps)
 	// Callee RTP packets (10.80.0.0/16), those that come more than 150 ms
 	// after the last of their source, and of those the ones without the
 	// marker bit.
