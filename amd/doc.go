@@ -153,6 +153,14 @@
 // below its later frames starts where it turns loud. The machine rule
 // measures speech from there; the silence rules from the chain's start.
 //
+// The first sound after an answer that sent nothing (200 ms or more of
+// digital silence since the answer, nothing else heard: a phone that
+// suppresses silence without comfort noise) has no background to stand
+// over but itself, and fails the tests above. If it holds a vowel, it is
+// judged again in the 250 ms after it, against the background heard then
+// (the suppressor's hangover): peakSNR over it, it is a voice, the first
+// burst of a chain.
+//
 // # Human, machine, silence
 //
 // People answer with a short phrase and wait; machines keep talking. After

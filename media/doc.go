@@ -15,7 +15,10 @@
 //
 // # Sample clock
 //
-// Sample 0 is the capture time of the first packet (Stream.Start). Within a
+// Sample 0 is the capture time of the first packet (Stream.Start), or an
+// earlier time given by StartAt before it (the engine gives the answer, for
+// a leg answered before its first packet: the time between is silence).
+// Within a
 // segment (one SSRC, one sequence space, timestamps consistent with capture
 // time) a packet lands at the sample its RTP timestamp says. A new segment
 // starts on an SSRC change (early media from an announcement server, then
@@ -48,7 +51,11 @@
 // a deterministic xorshift generator seeded from the first SSRC). A gap is
 // filled up to MaxGap; beyond it the sample index jumps to where the next
 // packet belongs. The index also jumps over audio of codecs not decoded
-// here.
+// here. Idle says that no packet came up to a time: the quiet up to that
+// time less a lag is filled as it comes, however long (a sender that
+// suppresses silence without comfort noise sends nothing while its line is
+// quiet, and the listener must hear the quiet before the next talkspurt);
+// it is counted apart from concealed loss (Stats.QuietSamples).
 //
 // # Reordering
 //
