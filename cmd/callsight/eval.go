@@ -44,55 +44,41 @@ type truthAudio struct {
 	VAD       bool     `json:"silence_suppression"`
 }
 
-// conditions are the labels of the audio conditions eval breaks outcome
-// accuracy down by, in the order printed.
-var conditions = []string{"loss 0%", "loss 1-2%", "loss 3-4%", "loss 5% or more",
-	"µ-law (PCMU)", "A-law (PCMA)", "no background noise", "noise, SNR 20 dB or more", "noise, SNR under 20 dB",
-	"loss in bursts", "jitter 20 ms or more", "music behind", "voices behind", "silence suppressed"}
+// conditions are the audio conditions eval breaks outcome accuracy down
+// by, in the order printed: a label and whether a call's audio has it.
+var conditions = []struct {
+	name string
+	of   func(a *truthAudio) bool
+}{
+	{"loss 0%", func(a *truthAudio) bool { return lossPct(a) <= 0 }},
+	{"loss 1-2%", func(a *truthAudio) bool { return lossPct(a) > 0 && lossPct(a) <= 2 }},
+	{"loss 3-4%", func(a *truthAudio) bool { return lossPct(a) > 2 && lossPct(a) < 5 }},
+	{"loss 5% or more", func(a *truthAudio) bool { return lossPct(a) >= 5 }},
+	{"µ-law (PCMU)", func(a *truthAudio) bool { return a.Codec == "PCMU" }},
+	{"A-law (PCMA)", func(a *truthAudio) bool { return a.Codec == "PCMA" }},
+	{"no background noise", func(a *truthAudio) bool { return !noisy(a) }},
+	{"noise, SNR 20 dB or more", func(a *truthAudio) bool { return noisy(a) && *a.SNRdB >= 20 }},
+	{"noise, SNR under 20 dB", func(a *truthAudio) bool { return noisy(a) && *a.SNRdB < 20 }},
+	{"loss in bursts", func(a *truthAudio) bool { return a.BurstLoss }},
+	{"jitter 20 ms or more", func(a *truthAudio) bool { return a.JitterMS >= 20 }},
+	{"music behind", func(a *truthAudio) bool { return a.Behind == "music" }},
+	{"voices behind", func(a *truthAudio) bool { return a.Behind == "voices" }},
+	{"silence suppressed", func(a *truthAudio) bool { return a.VAD }},
+}
 
-// conditionsOf labels a call's audio: its loss, its codec and its noise,
-// whether the loss came in bursts and the jitter was wide, what played
-// behind the callee, and whether it suppressed its silence.
+func lossPct(a *truthAudio) float64 { return math.Round(a.Loss * 100) }
+
+func noisy(a *truthAudio) bool {
+	return a.Noise != "" && a.Noise != "digital_silence" && a.SNRdB != nil
+}
+
+// conditionsOf labels a call's audio with the conditions it has.
 func conditionsOf(a *truthAudio) []string {
 	var out []string
-	switch l := math.Round(a.Loss * 100); {
-	case l <= 0:
-		out = append(out, conditions[0])
-	case l <= 2:
-		out = append(out, conditions[1])
-	case l < 5:
-		out = append(out, conditions[2])
-	default:
-		out = append(out, conditions[3])
-	}
-	switch a.Codec {
-	case "PCMU":
-		out = append(out, conditions[4])
-	case "PCMA":
-		out = append(out, conditions[5])
-	}
-	switch {
-	case a.Noise == "" || a.Noise == "digital_silence" || a.SNRdB == nil:
-		out = append(out, conditions[6])
-	case *a.SNRdB >= 20:
-		out = append(out, conditions[7])
-	default:
-		out = append(out, conditions[8])
-	}
-	if a.BurstLoss {
-		out = append(out, conditions[9])
-	}
-	if a.JitterMS >= 20 {
-		out = append(out, conditions[10])
-	}
-	switch a.Behind {
-	case "music":
-		out = append(out, conditions[11])
-	case "voices":
-		out = append(out, conditions[12])
-	}
-	if a.VAD {
-		out = append(out, conditions[13])
+	for _, c := range conditions {
+		if c.of(a) {
+			out = append(out, c.name)
+		}
 	}
 	return out
 }
@@ -381,8 +367,8 @@ func writeAudioScore(w io.Writer, s Score) {
 	if len(s.ByCondition) > 0 {
 		fmt.Fprintf(w, "  outcome right by audio condition (human, machine, switched-off, fax and silence calls):\n")
 		for _, c := range conditions {
-			if n := s.ByCondition[c]; n[1] > 0 {
-				fmt.Fprintf(w, "    %-26s %5d / %-5d %7.2f%%\n", c, n[0], n[1], 100*frac(n[0], n[1]))
+			if n := s.ByCondition[c.name]; n[1] > 0 {
+				fmt.Fprintf(w, "    %-26s %5d / %-5d %7.2f%%\n", c.name, n[0], n[1], 100*frac(n[0], n[1]))
 			}
 		}
 	}
