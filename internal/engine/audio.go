@@ -66,7 +66,7 @@ type audioLeg struct {
 	// callee's last packet came (sweepIdle).
 	callerAudio, silentCallee bool
 	lastRTP                   time.Time
-	released                  bool      // a BYE, CANCEL or failure was seen: quiet after it is no silence on the line
+	released                  bool      // a BYE or CANCEL was seen: quiet after it is no silence on the line
 	pending                   bool      // in Engine.pending: open, no RTP yet
 	idxPorts                  [2]uint16 // SDP ports the leg is indexed under
 	learned                   string
@@ -166,7 +166,9 @@ func (e *Engine) sdpBind(p *capture.Payload, m *sip.Message, sessions []*sdp.Ses
 	// was released: RTP that starts later is not its.
 	if (resp && m.Status >= 300) || (m.Request && (m.Method == "BYE" || m.Method == "CANCEL")) {
 		e.learnLegClosed(a)
-		a.released = true
+		// (Not on a failure response: a 401 before the INVITE is sent
+		// again, or a 488 to a re-INVITE, does not end the call's audio.)
+		a.released = a.released || m.Request
 	}
 }
 
