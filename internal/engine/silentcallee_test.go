@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callsight/callsight/media/g711"
 	"github.com/callsight/callsight/outcome"
@@ -200,4 +201,26 @@ func deref(p *int64) any {
 		return nil
 	}
 	return *p
+}
+
+// TestIdleAfterFailedReINVITE: a callee sends 1 s of quiet after the
+// answer and then nothing (silence suppression), the caller's audio goes
+// on, and a re-INVITE is refused (488) before the caller hangs up at 8 s.
+// A refused re-INVITE does not end the call: the quiet is still heard as
+// it comes, and the call is dead air about 3 s after the answer, not at
+// the hang-up.
+func TestIdleAfterFailedReINVITE(t *testing.T) {
+	s := newScript(t)
+	s.answered(0, 2*time.Second, callerSig, calleeSig, "reinv-1")
+	s.rtp(2020*time.Millisecond, calleeMed, callerMed, 0x1212, 50)
+	s.rtp(2030*time.Millisecond, callerMed, calleeMed, 0x3434, 70) // (the script sends in capture order)
+	s.sip(3500*time.Millisecond, callerSig, calleeSig, "reinv-1", "INVITE sip:79161234567@callee SIP/2.0", "3 INVITE", true, true)
+	s.sip(3540*time.Millisecond, callerSig, calleeSig, "reinv-1", "SIP/2.0 488 Not Acceptable Here", "3 INVITE", true, false)
+	s.rtp(3550*time.Millisecond, callerMed, calleeMed, 0x3435, 220)
+	s.bye(8*time.Second, callerSig, calleeSig, "reinv-1")
+	s.finish()
+	c := s.call("reinv-1")
+	if c.Outcome != outcome.Silence || c.DecidedMS == nil || *c.DecidedMS > 3500 {
+		t.Errorf("outcome %s decided %v ms after the answer; want silence within 3.5 s (audio %+v)", c.Outcome, deref(c.DecidedMS), c.Audio)
+	}
 }
