@@ -1,6 +1,7 @@
 package amd
 
 import (
+	"math"
 	"time"
 
 	"github.com/callsight/callsight/amd/energy"
@@ -193,13 +194,13 @@ type Detector struct {
 	pend         tone.Segment
 	pendOK       bool
 	pendKind     int
-	verifyVoice  int        // voice-active frames after a held beep
-	verifyLoud   int        // frames within beepQuietDB of a held tone's level in the verifyN after it
-	verifyN      int        // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
-	notes        [4]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
-	notesHz      [4]float64 // and their pitches
-	nNotes       int        // how many there were: notes[nNotes%4] is the next slot
-	pendFollowed bool       // a tone at another pitch began right after the held beep
+	verifyVoice  int               // voice-active frames after a held beep
+	verifyLoud   int               // frames within beepQuietDB of a held tone's level in the verifyN after it
+	verifyN      int               // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
+	notes        [noteRing]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
+	notesHz      [noteRing]float64 // and their pitches
+	nNotes       int               // how many there were: notes[nNotes%noteRing] is the next slot
+	pendFollowed bool              // a tone at another pitch began right after the held beep
 	cedStart     int64
 	cedEnd       int64
 	cedTotal     int64
@@ -897,21 +898,33 @@ func (d *Detector) toneNow() bool {
 // before now, after the answer: tones in progress are more of the music,
 // and do not hold a person's verdict back as a beep might.
 func (d *Detector) musicNow(now int64) bool {
-	first := -1.0
-	for i := max(0, d.nNotes-len(d.notes)); i < d.nNotes; i++ {
-		k := i % len(d.notes)
-		if d.notes[k].to < now-5*SampleRate/2 {
-			continue
-		}
-		switch f := d.notesHz[k]; {
-		case first < 0:
-			first = f
-		case abs(f-first) > 0.05*first:
+	hz, n := d.notePitches(now-musicSpan, math.MaxInt64)
+	for _, f := range hz[min(1, n):n] {
+		if abs(f-hz[0]) > 0.05*hz[0] {
 			return true
 		}
 	}
 	return false
 }
+
+// notePitches returns the pitches of the notes (the ring notes) that ended
+// in [from, to), and how many there were.
+func (d *Detector) notePitches(from, to int64) (hz [noteRing]float64, n int) {
+	for i := max(0, d.nNotes-len(d.notes)); i < d.nNotes; i++ {
+		if k := i % len(d.notes); d.notes[k].to >= from && d.notes[k].to < to {
+			hz[n] = d.notesHz[k]
+			n++
+		}
+	}
+	return hz, n
+}
+
+// noteRing is how many notes are kept; musicSpan is how far back they
+// make music (musicNow, amidMusic).
+const noteRing = 4
+
+// musicSpan: see noteRing.
+var musicSpan = samples(2500e6)
 
 // couldBeep reports whether a tone at level dB could be a beep that makes
 // a machine of the call (see beepUnderDB).
@@ -1417,14 +1430,14 @@ const musicVerifyFrames = 30
 // than s (notes: maybe joined into s) ended in the 2.5 s before s ended,
 // after the answer.
 func (d *Detector) amidMusic(s tone.Segment) bool {
-	n := 0
-	for i := max(0, d.nNotes-len(d.notes)); i < d.nNotes; i++ {
-		k := i % len(d.notes)
-		if r := d.notes[k]; r.to < s.End && r.to >= s.End-5*SampleRate/2 && abs(d.notesHz[k]-s.Freq) > 0.05*s.Freq {
-			n++
+	hz, n := d.notePitches(s.End-musicSpan, s.End)
+	other := 0
+	for _, f := range hz[:n] {
+		if abs(f-s.Freq) > 0.05*s.Freq {
+			other++
 		}
 	}
-	return n >= 2
+	return other >= 2
 }
 
 func (d *Detector) fireSIT() {
@@ -1749,9 +1762,7 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			sp.confirmed = true
 			sp.everConfirmed = true
 			if !sp.chainOn {
-				sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, sp.burstStart, sp.burstStart, 0, 0, 0
-				sp.chainDB = -200
-				sp.utterances++
+				sp.startChain(sp.burstStart)
 			}
 			sp.chainFrames += sp.burstFrames - 1
 			sp.frames += sp.burstFrames - 1
@@ -1770,6 +1781,13 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 	if sp.inBurst && r.start-sp.burstLast >= burstGap*frameLen {
 		d.endBurst(sp)
 	}
+}
+
+// startChain begins a chain of utterances at sample at.
+func (sp *speech) startChain(at int64) {
+	sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.chainOver, sp.nBursts = true, at, at, 0, 0, 0
+	sp.chainDB = -200
+	sp.utterances++
 }
 
 // track keeps the chain's loudest level and where its voice starts, after
@@ -1926,11 +1944,11 @@ func (d *Detector) firstHeard(start int64) {
 		return
 	}
 	d.firstOK = false
+	sp.startChain(f.start)
 	sp.everConfirmed, sp.everVoice = true, true
-	sp.chainOn, sp.chainStart, sp.voiceStart, sp.chainFrames, sp.frames = true, f.start, f.start, f.frames, sp.frames+f.frames
+	sp.chainFrames, sp.frames = f.frames, sp.frames+f.frames
 	sp.chainOver, sp.chainDB, sp.lastSpeech = f.db-nf, f.db, f.last
 	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf, young: true}, 1
-	sp.utterances++
 	d.voiceDB = max(d.voiceDB, f.level)
 	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
 }
