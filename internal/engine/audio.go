@@ -454,6 +454,7 @@ const (
 // never sent anything is silent only if the caller's audio reached the
 // capture (else the capture may not see the media at all).
 func (e *Engine) sweepIdle(now time.Time) {
+	e.idleSweeps++
 	for _, a := range e.audio {
 		if a.stream == nil || a.answer.IsZero() || a.released || now.Sub(a.answer) < idleLag {
 			continue
