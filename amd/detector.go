@@ -538,6 +538,19 @@ func (d *Detector) frame(start int64) {
 	// percentile) lets a quiet voice through at 6 dB, a swinging one
 	// (babble, rumble) needs the full SpeechOnDB.
 	nf, nh := d.noise.Value(-75), d.noiseHP.Value(-80)
+	// On a line that sent nothing before its first sound (silentStart),
+	// that sound was learnt as the background's median before the
+	// suppressor's hangover showed the noise: once the median stands
+	// bgSpreadDB over the low percentile, it is learnt afresh from the
+	// next quiet frames. Else the words after it did not stand over it.
+	if d.silentStart {
+		if d.bg.Known() && d.bg.Value(nf)-nf > bgSpreadDB {
+			d.bg.Reset()
+		}
+		if d.bgHP.Known() && d.bgHP.Value(nh)-nh > bgSpreadDB {
+			d.bgHP.Reset()
+		}
+	}
 	d.act.OnDB = min(d.cfg.SpeechOnDB, max(d.cfg.SpeechOffDB, d.bg.Value(nf)-nf+5))
 	d.actHP.OnDB = min(d.cfg.SpeechOnDB, max(d.cfg.SpeechOffDB, d.bgHP.Value(nh)-nh+5))
 	d.act.OffDB = d.act.OnDB * d.cfg.SpeechOffDB / d.cfg.SpeechOnDB
@@ -982,6 +995,10 @@ const verifyFrames = 10
 // dtxFrames of digital silence after the answer before the first sound:
 // the line sent nothing, rather than lost a packet or two.
 const dtxFrames = 20
+
+// bgSpreadDB is the most the background's median may stand over its low
+// percentile on a line that suppresses silence.
+const bgSpreadDB = 15
 
 // beepQuietDB: most of the verifyFrames after a beep are this much quieter
 // than it, or the sound went on and the tone was a note (flushPending).
