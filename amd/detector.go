@@ -528,6 +528,9 @@ func (d *Detector) frame(start int64) {
 			// The callee's first frame that is not digital silence: after
 			// dtxFrames of it, the line sent nothing (firstSound).
 			d.heardAnswered, d.silentStart = true, d.zeroRun >= dtxFrames
+			if d.silentStart {
+				d.noise.Percentile, d.noiseHP.Percentile = dtxNoisePct, dtxNoisePct
+			}
 		}
 		d.zeroRun = 0
 		d.noise.Update(vdb)
@@ -999,6 +1002,12 @@ const dtxFrames = 20
 // bgSpreadDB is the most the background's median may stand over its low
 // percentile on a line that suppresses silence.
 const bgSpreadDB = 15
+
+// dtxNoisePct is the background's percentile on a line that sent nothing
+// before its first sound (silentStart): what such a line sends is mostly
+// voice, with the line's noise only in each talkspurt's hangover, so the
+// usual 10th percentile sits among the quieter words.
+const dtxNoisePct = 0.05
 
 // beepQuietDB: most of the verifyFrames after a beep are this much quieter
 // than it, or the sound went on and the tone was a note (flushPending).
