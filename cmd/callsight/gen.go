@@ -22,7 +22,7 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	cache := fs.String("tts-cache", "", "directory caching TTS output (default: the user cache directory)")
 	network := fs.String("network", "", `with --audio N: "harsh" puts every call on a bad network (losses in bursts of 2-8%, jitter ±20-40 ms, 5% reordered)`)
 	background := fs.String("background", "", `with --audio N: "music" plays a melody behind every person and under every voicemail greeting, "voices" a newsreader behind every person (10-20 dB under the voice)`)
-	vad := fs.Bool("silence-suppression", false, "with --audio N: every callee that answers suppresses its silence without comfort noise (quiet packets not sent, 100 ms hangover)")
+	vad := fs.Bool("silence-suppression", false, "with --audio N: every callee that answers suppresses its silence without comfort noise (quiet packets not sent after a hangover of 20-200 ms, drawn per call)")
 	fs.String("config", "", "JSON file of flag settings")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: callsight gen [--out DIR] [--seed N] | gen --audio N --out DIR | gen --bench PACKETS --out FILE.pcap")

@@ -171,6 +171,7 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 				g.fwd = rand.New(rand.NewSource(seedFor(cfg.Seed, "forward "+spec.name)))
 			}
 			behind := rand.New(rand.NewSource(seedFor(cfg.Seed, "background "+spec.name)))
+			vad := rand.New(rand.NewSource(seedFor(cfg.Seed, "vad "+spec.name)))
 			t0 := b.at(1)
 			do := func(class, variant string, mod func(*audioPlan)) {
 				if genErr != nil {
@@ -184,7 +185,11 @@ func renderAudio(spec audioSpec, cfg Config, t *tts, shared string, real *realSp
 					harsh(p, b.n.rnd)
 				}
 				setBehind(p, spec.behind, behind)
-				p.vad = spec.vad
+				if p.vad = spec.vad; p.vad {
+					// Suppressors differ most in their hangover: from a
+					// frame (G.729B, WebRTC's aggressive modes) to 200 ms.
+					p.hangover = 20 * (1 + vad.Intn(10))
+				}
 				if err := g.call(t0, p); err != nil {
 					genErr = err
 				}

@@ -172,9 +172,9 @@ func cnPacket(at time.Duration, ts uint32, level byte) rtpOut {
 
 // suppressSilence marks the packets a sender that suppresses silence
 // without comfort noise does not send: those under level dBFS, after a
-// hangover of 100 ms of packets over it; the first packet of each
+// hangover of hangMS of packets over it; the first packet of each
 // talkspurt after a quiet one has the marker bit (RFC 3551 §4.1).
-func suppressSilence(pkts []rtpOut, level float64, ptimeMS int) {
+func suppressSilence(pkts []rtpOut, level float64, ptimeMS, hangMS int) {
 	hang, quiet := 0, false
 	for i := range pkts {
 		p := &pkts[i]
@@ -192,7 +192,7 @@ func suppressSilence(pkts []rtpOut, level float64, ptimeMS int) {
 		db := 10 * math.Log10(sum/float64(max(1, len(p.payload)))/(32768*32768)+1e-12)
 		switch {
 		case db >= level:
-			hang = max(1, 100/ptimeMS)
+			hang = max(1, hangMS/ptimeMS)
 		case hang > 0:
 			hang--
 		default:

@@ -74,8 +74,10 @@ type AudioTruth struct {
 	Behind   string   `json:"behind,omitempty"`
 	BehindDB *float64 `json:"behind_db,omitempty"`
 	// SilenceSuppression is set when the callee did not send its quiet
-	// packets, nor comfort noise, after the answer.
+	// packets, nor comfort noise, after the answer; HangoverMS is how long
+	// it went on sending after its audio fell under its threshold.
 	SilenceSuppression bool `json:"silence_suppression,omitempty"`
+	HangoverMS         int  `json:"hangover_ms,omitempty"`
 	// TTS is engine:voice of the synthesised speech.
 	TTS string `json:"tts,omitempty"`
 	// Source names recorded prompts used instead of TTS.
@@ -145,6 +147,7 @@ type audioPlan struct {
 	behindDB   float64 // how far under the callee's voice it is
 	behindSeed int64   // its own draws
 	vad        bool    // the callee suppresses silence without comfort noise (AudioOptions.SilenceSuppression)
+	hangover   int     // and sends this many ms after its audio fell under its threshold
 	fwdHdr     string  // "diversion" or "history-info": how the 200 OK says so
 	fwd181     bool    // a 181 Call Is Being Forwarded before the answer
 }
@@ -656,6 +659,9 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 	answeredClass := p.class == Human || p.class == Machine || p.class == Fax || p.class == Silence ||
 		(p.class == SwitchedOff && p.variant == "answered")
 	at.SilenceSuppression = p.vad && answeredClass && !(p.class == Silence && p.calleeCN)
+	if at.SilenceSuppression {
+		at.HangoverMS = p.hangover
+	}
 
 	outcome, q850, status := p.class, -1, 200
 	var early []float64
@@ -862,7 +868,7 @@ func (g *audioGen) call(t0 time.Time, p *audioPlan) error {
 				if p.snr > 0 && p.noiseKind != "" {
 					level = max(level, p.gain-p.snr+6)
 				}
-				suppressSilence(pk, level, p.ptime)
+				suppressSilence(pk, level, p.ptime, p.hangover)
 			}
 		}
 		n.scheduleRTP(0, t0.Add(c.answer+ms0), cs, pk, im, rnd)
