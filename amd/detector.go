@@ -1077,7 +1077,9 @@ const v21MixMin = 3
 // runs of concealed frames, lostRuns) make no gap between two pieces of one
 // tone, or between two SIT segments. Bursty loss cuts a SIT's 274 ms
 // segments into pieces too short to be segments, and stretches the 0-30 ms
-// between segments past what the sequence allows.
+// between segments past what the sequence allows. A run of dtxFrames or
+// more is no loss but a sender that stopped: the gap between two beeps of
+// a voicemail that suppresses silence.
 func (d *Detector) gapHeard(from, to int64) int64 {
 	gap := to - from
 	if gap <= 0 {
@@ -1085,6 +1087,9 @@ func (d *Detector) gapHeard(from, to int64) int64 {
 	}
 	for i := max(0, d.nLost-len(d.lostRuns)); i < d.nLost; i++ {
 		r := d.lostRuns[i%len(d.lostRuns)]
+		if r.to-r.from >= dtxFrames*frameLen {
+			continue // the sender stopped (silence suppression): a real gap
+		}
 		if a, b := max(r.from, from), min(r.to, to); b > a {
 			gap -= b - a
 		}

@@ -242,3 +242,26 @@ func suppress(x []int16, thr float64, hang int) {
 		}
 	}
 }
+
+// TestSuppressedBeepPair: a voicemail that suppresses silence plays two
+// 850 ms beeps with 350 ms between them, in which it sends nothing. Lost
+// packets make no gap between two pieces of one tone (gapHeard), so the
+// two beeps were one 2 s tone, too long for a beep, and the beep was
+// missed (2 of 101 in a silence-suppressed set). A run of dtxFrames or
+// more of nothing is a sender that stopped, not loss: the beep ends with
+// the second one.
+func TestSuppressedBeepPair(t *testing.T) {
+	greeting := speechAt(recording(t, "asterisk-2005-sounds/vm-isunavail.gsm"), -24)
+	if bad, _ := misplacedBeeps(t, 6, func(off int) beepCall {
+		var s signal = silence(ms(500) + off*8)
+		s = s.add(greeting).add(silence(ms(500)))
+		s = s.add(tones(ms(850), -27, 834)).add(silence(ms(350))).add(tones(ms(850), -27, 834))
+		end := len(s)
+		s = s.add(silence(ms(2500)))
+		pcm := impair(s, rand.New(rand.NewPCG(uint64(off), 9)), -40, true, "ulaw", 0)
+		suppress(pcm, -34, 1)
+		return beepCall{pcm: pcm, end: end}
+	}); bad > 0 {
+		t.Errorf("%d of 6 beep pairs on a silence-suppressed line missed or misplaced", bad)
+	}
+}
