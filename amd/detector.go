@@ -101,6 +101,8 @@ type speech struct {
 	chainOn     bool
 	chainStart  int64
 	voiceStart  int64   // where the chain's voice starts: chainStart, or later when quieter background bursts came first
+	lastLoud    int64   // the chain's last speech frame in a burst whose peak is within loudSpanDB of the chain's loudest
+	quietFrom   int64   // the first speech frame of quieter bursts after lastLoud
 	lastSpeech  int64   // end of the last confirmed speech frame
 	chainFrames int     // speech frames in the chain
 	frames      int     // confirmed speech frames in all chains
@@ -1003,6 +1005,11 @@ const dtxFrames = 20
 // percentile on a line that suppresses silence.
 const bgSpreadDB = 15
 
+// quietTail of speech only in bursts loudSpanDB under a chain's loudest
+// (at their peak) after its last loud frame: the voice stopped, and what
+// goes on is the background's.
+var quietTail = samples(300e6)
+
 // dtxNoisePct is the background's percentile on a line that sent nothing
 // before its first sound (silentStart): what such a line sends is mostly
 // voice, with the line's noise only in each talkspurt's hangover, so the
@@ -1804,6 +1811,13 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			if r.vlike {
 				sp.lastSpeech = end
 			}
+			if sp.lastSpeech == end {
+				if sp.burstDB >= sp.chainDB-loudSpanDB {
+					sp.lastLoud = end
+				} else if sp.quietFrom <= sp.lastLoud {
+					sp.quietFrom = end - frameLen
+				}
+			}
 			sp.chainFrames++
 			sp.frames++
 		}
@@ -1845,7 +1859,7 @@ func (sp *speech) track() {
 		sp.everVoice = true
 	}
 	for _, b := range sp.bursts[:sp.nBursts] {
-		if b.over >= sp.chainOver-loudSpanDB || !b.young {
+		if b.over >= sp.chainOver-loudSpanDB {
 			sp.voiceStart = max(sp.voiceStart, b.start)
 			break
 		}
@@ -1978,7 +1992,7 @@ func (d *Detector) firstHeard(start int64) {
 	sp.startChain(f.start)
 	sp.everConfirmed, sp.everVoice = true, true
 	sp.chainFrames, sp.frames = f.frames, sp.frames+f.frames
-	sp.chainOver, sp.chainDB, sp.lastSpeech = f.db-nf, f.db, f.last
+	sp.chainOver, sp.chainDB, sp.lastSpeech, sp.lastLoud = f.db-nf, f.db, f.last, f.last
 	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf, young: true}, 1
 	d.voiceDB = max(d.voiceDB, f.level)
 	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
@@ -2037,12 +2051,26 @@ func (d *Detector) decideSpeech(now int64) {
 			head := d.ring[int((d.nFrames-1)%ringSize)].start + frameLen
 			sil = max(sil, head-sp.lastSpeech)
 		}
+		if sp.quietFrom > sp.lastLoud && sp.lastSpeech-sp.quietFrom >= quietTail {
+			// Only bursts loudSpanDB under the voice for quietTail since
+			// its last loud frame: the voices behind a person who
+			// stopped (a television), not more of a greeting. The pause
+			// runs from the voice's end.
+			chainLen, sil = sp.lastLoud-sp.chainStart, max(sil, now-sp.lastLoud)
+		}
 		// Speech still in the lag pipeline that continues the chain counts
 		// towards a long greeting: the lag is there to keep tones out of
 		// speech, and a tone does not make a voice longer.
 		heard := sp.lastSpeech - sp.voiceStart
 		if d.rawRunStart <= sp.lastSpeech+burstGap*frameLen && d.rawLast > sp.lastSpeech {
 			heard = d.rawLast - sp.voiceStart
+		}
+		if sp.lastLoud < sp.lastSpeech {
+			// A long greeting is long in frames within loudSpanDB of its
+			// loudest: quieter speech after them may be the voices
+			// behind a person (a television), and counts once the voice
+			// comes back.
+			heard = min(heard, sp.lastLoud-sp.voiceStart)
 		}
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
 		switch {

@@ -149,9 +149,18 @@
 // 0.5 s after answer), babble or noise that starts with the answer passes
 // for speech. A chain therefore records where each of its first eight
 // bursts turns loud, and its voice starts at the first burst within 8 dB of
-// the chain's loudest; a young burst whose first 150 ms or more sit 25 dB
-// below its later frames starts where it turns loud. The machine rule
-// measures speech from there; the silence rules from the chain's start.
+// the chain's loudest (quieter ones before it, a television going on
+// before the hello, are skipped); a young burst whose first 150 ms or
+// more sit 25 dB below its later frames starts where it turns loud. The
+// machine rule measures speech from there; the silence rules from the
+// chain's start.
+//
+// Where it ends: the machine rule counts speech up to the last frame of a
+// burst whose peak is within 8 dB of the chain's loudest; quieter bursts
+// after it (the voices behind a person who stopped) count once the voice
+// comes back. After 300 ms of only such bursts, the pause of the silence
+// rules runs from the voice's last loud frame, and the chain's length is
+// taken to there.
 //
 // The first sound after an answer that sent nothing (200 ms or more of
 // digital silence since the answer, nothing else heard: a phone that
@@ -171,7 +180,8 @@
 //     synthetic voices produce (1.6-2.0 s) because hanging up on a person is
 //     the worst error; lowering it to 2.0 s makes machines faster by 0.1 s
 //     and costs about 1% of long hellos. Speech still inside the 120 ms lag
-//     that continues the chain counts, so the lag does not delay this.
+//     that continues the chain counts (when the chain's last speech was
+//     loud), so the lag does not delay this.
 //   - A known greeting (UseGreetings, greetings.go) is a Machine after 1.2 s
 //     of it: a recording heard before to its beep, recognised by its
 //     waveform under other noise, gain and codec.
