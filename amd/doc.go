@@ -82,6 +82,8 @@
 // frames back, still in that lag, as voiced speech: a high voice's
 // fundamental standing alone for a few frames ("Hi!") is its loudest vowel.
 // A tone cut by lost packets keeps them: it is a piece of a longer one.
+// 200 ms or more of nothing is no loss but a sender that stopped (silence
+// suppression): two beeps with nothing between them stay two.
 //
 // A voice is modulated (syllables and the dips between them): a run of
 // active frames whose levels stay within 4 dB for 300 ms is a steady
@@ -168,7 +170,11 @@
 // over but itself, and fails the tests above. If it holds a vowel, it is
 // judged again in the 250 ms after it, against the background heard then
 // (the suppressor's hangover): peakSNR over it, it is a voice, the first
-// burst of a chain.
+// burst of a chain. On such a line what is sent is mostly voice, the
+// line's noise only in each hangover: its background is the 5th
+// percentile of what was heard rather than the 10th, and a background
+// median that stands 15 dB over it (the first word, learnt before any
+// hangover) is learnt afresh.
 //
 // # Human, machine, silence
 //
