@@ -77,7 +77,6 @@ func (b *bandRun) over(start int64) bool { return b.end >= 0 && start-b.end > 3*
 type chainBurst struct {
 	start int64
 	over  float64
-	young bool
 }
 
 // speech follows utterances on lagged frames.
@@ -1853,7 +1852,7 @@ func (sp *speech) track() {
 	if i == 0 {
 		start = max(start, sp.voiceStart)
 	}
-	sp.bursts[i] = chainBurst{start: start, over: sp.burstOver, young: sp.burstYoung}
+	sp.bursts[i] = chainBurst{start: start, over: sp.burstOver}
 	sp.chainOver, sp.chainDB = max(sp.chainOver, sp.burstOver), max(sp.chainDB, sp.burstDB)
 	if sp.chainFrames >= tinyChain || sp.chainOver >= strongDB {
 		sp.everVoice = true
@@ -1993,7 +1992,7 @@ func (d *Detector) firstHeard(start int64) {
 	sp.everConfirmed, sp.everVoice = true, true
 	sp.chainFrames, sp.frames = f.frames, sp.frames+f.frames
 	sp.chainOver, sp.chainDB, sp.lastSpeech, sp.lastLoud = f.db-nf, f.db, f.last, f.last
-	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf, young: true}, 1
+	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf}, 1
 	d.voiceDB = max(d.voiceDB, f.level)
 	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
 }

@@ -17,7 +17,8 @@ func TestIdleSweepSteps(t *testing.T) {
 	}
 	e.audio["leg"] = &audioLeg{callID: "leg"} // no stream: counted, not touched
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	// Two seconds of packets every 10 ms, each second one 4 ms early.
+	// Two seconds of packets every 10 ms, every other one 4 ms before the
+	// packet ahead of it.
 	for i := 0; i < 200; i++ {
 		at := t0.Add(time.Duration(i) * 10 * time.Millisecond)
 		if i%2 == 1 {
