@@ -198,6 +198,7 @@ type Detector struct {
 	verifyVoice  int               // voice-active frames after a held beep
 	verifyLoud   int               // frames within beepQuietDB of a held tone's level in the verifyN after it
 	verifyN      int               // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
+	levels       [levelRing]int16  // every frame's level in hundredths of a dB (lost: lostLevel), by frame number (soundBefore)
 	notes        [noteRing]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
 	notesHz      [noteRing]float64 // and their pitches
 	nNotes       int               // how many there were: notes[nNotes%noteRing] is the next slot
@@ -494,6 +495,7 @@ func (d *Detector) frame(start int64) {
 	db := energy.DBFS(ms)
 	lost := energy.Lost(x)
 	d.curStart = start
+	d.levels[(start/frameLen)%levelRing] = centiDB(db, lost)
 	if lost {
 		if r := &d.lostRuns[(d.nLost+len(d.lostRuns)-1)%len(d.lostRuns)]; d.nLost > 0 && r.to == start {
 			r.to = start + frameLen
@@ -1345,8 +1347,10 @@ func (d *Detector) flushPending(now int64, force bool) {
 		voiceAfter := d.verifyVoice*2 >= verifyFrames || s.Freq < lowBeepHz && d.verifyVoice >= 3
 		// A beep ends with the quiet of a recording: sound that goes on
 		// at the tone's level (the next note of music, the same note
-		// again after the tracker lost it) makes it a note.
-		soundOn := d.verifyLoud*2 >= d.verifyN
+		// again after the tracker lost it) makes it a note. It also
+		// follows one: sound at its level right before it is the music
+		// the note belongs to.
+		soundOn := d.verifyLoud*2 >= d.verifyN || d.soundBefore(s)
 		if voiceAfter || glued || d.pendFollowed || soundOn {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
@@ -1455,6 +1459,65 @@ func (d *Detector) verify(s tone.Segment) {
 		n = musicVerifyFrames
 	}
 	d.hold(s, holdVerify, s.End+n*frameLen)
+}
+
+// levelRing is how many frames of levels soundBefore can look back on:
+// 2.56 s, a tone of MaxBeep and the window before it.
+const levelRing = 256
+
+// lostLevel stands for a lost frame in Detector.levels.
+const lostLevel = math.MinInt16
+
+// centiDB is a frame's level as kept in Detector.levels.
+func centiDB(db float64, lost bool) int16 {
+	if lost {
+		return lostLevel
+	}
+	return int16(max(-300, min(300, db)) * 100)
+}
+
+// beforeFrames is the window before a beep candidate that soundBefore
+// looks at: 200 ms.
+const beforeFrames = 20
+
+// soundBefore reports whether sound went on at a tone's level in the 200
+// ms before it started: half of those frames heard after the answer are
+// within beepQuietDB of the tone. A voicemail's beep follows its
+// greeting's pause (the evaluation sets' beeps had at most 5 such frames
+// of 20, the notes of music behind people 10-20). A tone too long for the
+// ring to hold what came before it is not judged.
+func (d *Detector) soundBefore(s tone.Segment) bool {
+	// Pieces of the same tone before it (split by loss or a fading frame,
+	// or a note repeated) are the tone: the window ends where they began.
+	start := s.Start
+	for range noteRing {
+		moved := false
+		for i := max(0, d.nNotes-noteRing); i < d.nNotes; i++ {
+			n := d.notes[i%noteRing]
+			if n.from < start && n.to >= start-beforeFrames*frameLen && abs(d.notesHz[i%noteRing]-s.Freq) <= 0.05*s.Freq {
+				start, moved = n.from, true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	first := start/frameLen - beforeFrames
+	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-samples(100e6) {
+		return false
+	}
+	from := first
+	if d.answerAt >= 0 {
+		from = max(from, (d.answerAt+frameLen-1)/frameLen) // early media is another source
+	}
+	floor := centiDB(s.Level-beepQuietDB, false)
+	loud := 0
+	for i := from; i < first+beforeFrames; i++ {
+		if v := d.levels[i%levelRing]; v != lostLevel && v >= floor {
+			loud++
+		}
+	}
+	return loud*2 >= beforeFrames
 }
 
 // musicVerifyFrames after a beep candidate amid music must be quiet: a

@@ -253,7 +253,12 @@
 // note followed by a short gap passes 100 ms). Nor
 // may half of those frames stay within 3 dB of the tone's level: the sound
 // went on (the next note of music), where a beep is followed by the line's
-// noise. Pieces of one tone split by noise, loss or a fading frame (at the
+// noise. Nor may half of the 200 ms before it (before its first piece, or
+// the first of the same notes it repeats): sound that went on into the
+// tone at its level is the music the note belongs to, where a beep
+// follows the greeting's pause (the evaluation sets' beeps had at most 5
+// such frames of 20); a greeting's words that ended less than 100 ms
+// before it do not count (a beep glued to "...after the tone."). Pieces of one tone split by noise, loss or a fading frame (at the
 // same pitch, 60 ms or less apart) are joined, a short last piece too, so
 // the beep ends where its last piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only
@@ -306,11 +311,11 @@
 //     not go on across the answer (a beep-only voicemail may beep right
 //     after a caller tune: TestBeepRightAfterTune). Pure-note
 //     melodies gave a false beep on 120 of 120 calls of TestMelodyNoBeep;
-//     now 4 of 80 with pure notes (mostly a plucked first note after a
-//     greeting whose follower starts just past the 100 ms), 1 of 20 with
-//     vibrato, and 6 of 20 with harmonics (17 before the sound-goes-on
-//     check: the tracker breaks such notes into pieces, and the line's
-//     background learns the music's level, so the next note was not voice).
+//     now none of its 120 calls does. Before the check of the 200 ms
+//     before a tone, 1 of 80 with pure notes did, and 6 of 20 with
+//     harmonics (17 before the sound-goes-on check: the tracker breaks
+//     such notes into pieces, and the line's background learns the
+//     music's level, so the next note was not voice).
 //
 // # Network tones and fax
 //
