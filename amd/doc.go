@@ -258,7 +258,9 @@
 // tone at its level is the music the note belongs to, where a beep
 // follows the greeting's pause (the evaluation sets' beeps had at most 5
 // such frames of 20); a greeting's words that ended less than 100 ms
-// before it do not count (a beep glued to "...after the tone."). Pieces of one tone split by noise, loss or a fading frame (at the
+// before it do not count (a beep glued to "...after the tone."). A
+// music bed within about 4 dB of the beep that runs right into it hides
+// the beep (TestMusicBedIntoBeep). Pieces of one tone split by noise, loss or a fading frame (at the
 // same pitch, 60 ms or less apart) are joined, a short last piece too, so
 // the beep ends where its last piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only
