@@ -198,7 +198,7 @@ type Detector struct {
 	verifyVoice  int               // voice-active frames after a held beep
 	verifyLoud   int               // frames within beepQuietDB of a held tone's level in the verifyN after it
 	verifyN      int               // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
-	levels       [levelRing]int16  // every frame's level in hundredths of a dB (lost: lostLevel), by frame number (soundBefore)
+	levels       [levelRing]uint8  // every frame's level, as halfDB keeps it, by frame number (soundBefore)
 	notes        [noteRing]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
 	notesHz      [noteRing]float64 // and their pitches
 	nNotes       int               // how many there were: notes[nNotes%noteRing] is the next slot
@@ -495,7 +495,7 @@ func (d *Detector) frame(start int64) {
 	db := energy.DBFS(ms)
 	lost := energy.Lost(x)
 	d.curStart = start
-	d.levels[(start/frameLen)%levelRing] = centiDB(db, lost)
+	d.levels[(start/frameLen)%levelRing] = halfDB(db, lost)
 	if lost {
 		if r := &d.lostRuns[(d.nLost+len(d.lostRuns)-1)%len(d.lostRuns)]; d.nLost > 0 && r.to == start {
 			r.to = start + frameLen
@@ -1466,14 +1466,15 @@ func (d *Detector) verify(s tone.Segment) {
 const levelRing = 256
 
 // lostLevel stands for a lost frame in Detector.levels.
-const lostLevel = math.MinInt16
+const lostLevel = math.MaxUint8
 
-// centiDB is a frame's level as kept in Detector.levels.
-func centiDB(db float64, lost bool) int16 {
+// halfDB is a frame's level as Detector.levels keeps it: how many half
+// dB it lies under full scale, down to -127 dBFS.
+func halfDB(db float64, lost bool) uint8 {
 	if lost {
 		return lostLevel
 	}
-	return int16(max(-300, min(300, db)) * 100)
+	return uint8(max(0, min(lostLevel-1, math.Round(-2*db))))
 }
 
 // beforeFrames is the window before a beep candidate that soundBefore
@@ -1510,10 +1511,10 @@ func (d *Detector) soundBefore(s tone.Segment) bool {
 	if d.answerAt >= 0 {
 		from = max(from, (d.answerAt+frameLen-1)/frameLen) // early media is another source
 	}
-	floor := centiDB(s.Level-beepQuietDB, false)
+	floor := halfDB(s.Level-beepQuietDB, false)
 	loud := 0
 	for i := from; i < first+beforeFrames; i++ {
-		if v := d.levels[i%levelRing]; v != lostLevel && v >= floor {
+		if v := d.levels[i%levelRing]; v <= floor {
 			loud++
 		}
 	}
