@@ -199,6 +199,7 @@ type Detector struct {
 	verifyLoud   int               // frames within beepQuietDB of a held tone's level in the verifyN after it
 	verifyN      int               // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
 	levels       [levelRing]uint8  // every frame's level, as halfDB keeps it, by frame number (soundBefore)
+	levelsFrom   int64             // the first frame number levels holds since the sample clock started or jumped
 	notes        [noteRing]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
 	notesHz      [noteRing]float64 // and their pitches
 	nNotes       int               // how many there were: notes[nNotes%noteRing] is the next slot
@@ -404,6 +405,7 @@ func (d *Detector) Write(pcm []int16, sample int64) {
 		d.started = true
 		d.next = sample
 		d.fill = 0
+		d.levelsFrom = sample / frameLen // what came before was not heard (soundBefore)
 	}
 	if d.gRing != nil {
 		d.keepPCM(pcm, sample)
@@ -1507,7 +1509,7 @@ func (d *Detector) soundBefore(s tone.Segment) bool {
 	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-samples(100e6) {
 		return false
 	}
-	from := first
+	from := max(first, d.levelsFrom)
 	if d.answerAt >= 0 {
 		from = max(from, (d.answerAt+frameLen-1)/frameLen) // early media is another source
 	}

@@ -112,3 +112,42 @@ func TestLowBeepPairAfterRingback(t *testing.T) {
 		t.Errorf("%d of 5 beep pairs misplaced", bad)
 	}
 }
+
+// TestBeepAtStreamStart: the callee's RTP starts after the answer (and
+// after a jump of the sample clock) with a beep at once, as a beep-only
+// voicemail's may. What the detector never heard before the stream
+// started or resumed is no sound the beep went on from (soundBefore): the
+// beep is found. Before the detector kept where its frame levels begin,
+// the unheard frames counted as full-scale sound: 7 of these 10 beeps
+// were notes.
+func TestBeepAtStreamStart(t *testing.T) {
+	const answer = 80000 // 10 s into the sample clock
+	for _, late := range []int{0, 80, 400, 800, 1600} {
+		for _, jump := range []bool{false, true} {
+			rng := rand.New(rand.NewPCG(uint64(late), 7))
+			var s signal = tones(ms(400), -20, 1000)
+			s = s.add(silence(ms(3000)))
+			pcm := impair(s, rng, -55, false, "alaw", 0)
+			d := New(DefaultConfig())
+			start := int64(answer + late)
+			if jump {
+				// A second of the line's noise, then the clock jumps
+				// 1 s ahead (a gap the caller did not conceal).
+				noise := impair(signal(silence(ms(1000))), rng, -55, false, "alaw", 0)
+				d.Write(noise, int64(answer-ms(3000)))
+				start += int64(ms(1000))
+			}
+			d.Answer(answer)
+			for p := 0; p < len(pcm); p += 160 {
+				d.Write(pcm[p:min(p+160, len(pcm))], start+int64(p))
+			}
+			d.End(start + int64(len(pcm)))
+			v := d.Verdict()
+			want := start + int64(ms(400))
+			if v.Class != Machine || v.BeepEnd < 0 || abs64(v.BeepEnd-want) > int64(ms(30)) {
+				t.Errorf("stream %d samples after the answer (clock jump %v): %v (%s), beep end %d, want %d; events %v",
+					late, jump, v.Class, v.Reason, v.BeepEnd, want, brief(d.Events(nil)))
+			}
+		}
+	}
+}
