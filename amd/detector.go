@@ -1484,11 +1484,13 @@ func halfDB(db float64, lost bool) uint8 {
 const beforeFrames = 20
 
 // soundBefore reports whether sound went on at a tone's level in the 200
-// ms before it started: half of those frames heard after the answer are
-// within beepQuietDB of the tone. A voicemail's beep follows its
-// greeting's pause (the evaluation sets' beeps had at most 5 such frames
-// of 20, the notes of music behind people 10-20). A tone too long for the
-// ring to hold what came before it is not judged.
+// ms before it started: half of those frames, of the ones heard after the
+// answer, are within beepQuietDB of the tone. A voicemail's beep follows
+// its greeting's pause (the evaluation sets' beeps had at most 5 such
+// frames of 20, the notes of music behind people 10-20). Speech that ended
+// less than 100 ms before the tone is the greeting's last word, with the
+// beep glued to it, and a tone too long for the ring to hold what came
+// before it is not judged either.
 func (d *Detector) soundBefore(s tone.Segment) bool {
 	// Pieces of the same tone before it (split by loss or a fading frame,
 	// or a note repeated) are the tone: the window ends where they began.
