@@ -202,6 +202,7 @@ type Detector struct {
 	levelsFrom   int64             // the first frame number levels holds since the sample clock started or jumped
 	notes        [noteRing]span    // the latest tones of a beep's length after the answer (amidMusic, musicNow)
 	notesHz      [noteRing]float64 // and their pitches
+	notesDB      [noteRing]float32 // and levels
 	nNotes       int               // how many there were: notes[nNotes%noteRing] is the next slot
 	pendFollowed bool              // a tone at another pitch began right after the held beep
 	cedStart     int64
@@ -1153,6 +1154,7 @@ func (d *Detector) toneEnded(s tone.Segment, now int64) {
 	d.lastToneEnd, d.lastToneHz = s.End, s.Freq
 	if d.answered(s.Start) {
 		d.notes[d.nNotes%len(d.notes)], d.notesHz[d.nNotes%len(d.notes)] = span{s.Start, s.End}, s.Freq
+		d.notesDB[d.nNotes%len(d.notes)] = float32(s.Level)
 		d.nNotes++
 	}
 	if (abs(s.Freq-1650) <= 50 || abs(s.Freq-1850) <= 50) && d.v21Last > 0 && s.End-d.v21Last < SampleRate && d.v21Mix >= v21MixMin {
@@ -1480,26 +1482,33 @@ func halfDB(db float64, lost bool) uint8 {
 }
 
 // beforeFrames is the window before a beep candidate that soundBefore
-// looks at: 200 ms.
+// looks at: 200 ms, ending onsetFrames before the tone.
 const beforeFrames = 20
 
-// soundBefore reports whether sound went on at a tone's level in the 200
-// ms before it started: half of those frames, of the ones heard after the
-// answer, are within beepQuietDB of the tone. A voicemail's beep follows
-// its greeting's pause (the evaluation sets' beeps had at most 5 such
-// frames of 20, the notes of music behind people 10-20). Speech that ended
-// less than 100 ms before the tone is the greeting's last word, with the
-// beep glued to it, and a tone too long for the ring to hold what came
-// before it is not judged either.
+// onsetFrames before a tone may be its onset, not yet followed by the
+// tracker on a noisy line: 50 ms.
+const onsetFrames = 5
+
+// soundBefore reports whether sound went on at a tone's level before it
+// started: half of the frames of the 200 ms window that ends onsetFrames
+// before it, of the ones heard after the answer, are within beepQuietDB of
+// the tone. A voicemail's beep follows its greeting's pause (no beep of
+// the evaluation sets is judged a note by it; the notes of music behind
+// people had 10-20 such frames of 20). Tones at its pitch or its level
+// that ended in the window (pieces of this one split by loss, a note
+// repeated, the first note of a record tone) move it back to before them.
+// Speech that ended less than 150 ms before the tone is the greeting's
+// last word, with the beep glued to it, and a tone too long for the ring
+// to hold what came before it is not judged either.
 func (d *Detector) soundBefore(s tone.Segment) bool {
-	// Pieces of the same tone before it (split by loss or a fading frame,
-	// or a note repeated) are the tone: the window ends where they began.
+	// Tones before it: the window ends where they began.
 	start := s.Start
 	for range noteRing {
 		moved := false
 		for i := max(0, d.nNotes-noteRing); i < d.nNotes; i++ {
 			n := d.notes[i%noteRing]
-			if n.from < start && n.to >= start-beforeFrames*frameLen && abs(d.notesHz[i%noteRing]-s.Freq) <= 0.05*s.Freq {
+			same := abs(d.notesHz[i%noteRing]-s.Freq) <= 0.05*s.Freq || abs(float64(d.notesDB[i%noteRing])-s.Level) <= beepQuietDB
+			if same && n.from < start && n.to >= start-beforeFrames*frameLen {
 				start, moved = n.from, true
 			}
 		}
@@ -1507,8 +1516,8 @@ func (d *Detector) soundBefore(s tone.Segment) bool {
 			break
 		}
 	}
-	first := start/frameLen - beforeFrames
-	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-samples(100e6) {
+	first := start/frameLen - beforeFrames - onsetFrames
+	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-samples(150e6) {
 		return false
 	}
 	from := max(first, d.levelsFrom)

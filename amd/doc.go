@@ -253,14 +253,16 @@
 // note followed by a short gap passes 100 ms). Nor
 // may half of those frames stay within 3 dB of the tone's level: the sound
 // went on (the next note of music), where a beep is followed by the line's
-// noise. Nor may half of the 200 ms before it (before its first piece, or
-// the first of the same notes it repeats): sound that went on into the
+// noise. Nor may half of the 200 ms before it (ending 50 ms before its
+// start, which may be its onset the tracker followed late on a noisy
+// line, and before any tone that ended in it: a piece of this one, a note
+// it repeats, a record tone's first note): sound that went on into the
 // tone at its level is the music the note belongs to, where a beep
-// follows the greeting's pause (the evaluation sets' beeps had at most 5
-// such frames of 20); a greeting's words that ended less than 100 ms
-// before it do not count (a beep glued to "...after the tone."). A
-// music bed within about 4 dB of the beep that runs right into it hides
-// the beep (TestMusicBedIntoBeep). Pieces of one tone split by noise, loss or a fading frame (at the
+// follows the greeting's pause; a greeting's words that ended less than
+// 150 ms before it do not count (a beep glued to "...after the tone.").
+// A music bed within about 4 dB of the beep that runs right into it
+// hides the beep (TestMusicBedIntoBeep). Pieces of one tone split by
+// noise, loss or a fading frame (at the
 // same pitch, 60 ms or less apart) are joined, a short last piece too, so
 // the beep ends where its last piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only

@@ -48,7 +48,7 @@ func TestMusicUnderGreeting(t *testing.T) {
 // greeting's last word at once (0-90 ms). Sound at a tone's level right
 // before it makes it a note of music (soundBefore), so a bed as loud as
 // the beep would hide it; 8 and 12 dB under the voice it does not. 4 dB
-// under, 18 of 32 such beeps (seeds 1-8) are missed, none before
+// under, 26 of 32 such beeps (seeds 1-8) are missed, none before
 // soundBefore: a voicemail plays its beep after the greeting's recording,
 // bed and all, has ended, as TestMusicUnderGreeting's do.
 func TestMusicBedIntoBeep(t *testing.T) {
