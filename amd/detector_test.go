@@ -161,6 +161,42 @@ func BenchmarkDetector(b *testing.B) {
 	benchmarkDetector(b, benchmarkAudio())
 }
 
+// BenchmarkDetectorInterleaved feeds 2,500 detectors 20 ms each in turn,
+// as a live service does with its calls: each frame finds its detector's
+// state out of the CPU's caches. Seconds of audio per CPU second over all
+// of them (2026-11-27, 2-core machine: 12,800-15,300, against
+// 15,300-17,100 for BenchmarkDetector: cache misses cost 10-25%).
+func BenchmarkDetectorInterleaved(b *testing.B) {
+	x := benchmarkAudio()
+	const n = 2500
+	ds := make([]*Detector, n)
+	for i := range ds {
+		ds[i] = New(DefaultConfig())
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(2 * len(x) * n))
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, d := range ds {
+			d.Reset()
+			d.Answer(0)
+		}
+		for p := 0; p < len(x); p += 160 {
+			for _, d := range ds {
+				d.Write(x[p:min(p+160, len(x))], int64(p))
+			}
+		}
+		for _, d := range ds {
+			d.End(int64(len(x)))
+		}
+	}
+	spent := (cpuTime() - cpu0).Seconds()
+	if spent <= 0 {
+		spent = b.Elapsed().Seconds()
+	}
+	b.ReportMetric(float64(len(x))/rate*float64(b.N)*n/spent, "realtime-streams/core")
+}
+
 // BenchmarkDetectorRecorded runs a recorded voicemail greeting (shared
 // corpus), a beep and noise: real speech exercises the tone gates as
 // synthetic audio does not.
