@@ -1354,8 +1354,8 @@ func (d *Detector) flushPending(now int64, force bool) {
 		// again after the tracker lost it) makes it a note. It also
 		// follows one: sound at its level right before it is the music
 		// the note belongs to.
-		soundOn := d.verifyLoud*2 >= d.verifyN || d.soundBefore(s)
-		if voiceAfter || glued || d.pendFollowed || soundOn {
+		soundOn := d.verifyLoud*2 >= d.verifyN
+		if voiceAfter || glued || d.pendFollowed || soundOn || d.soundBefore(s) {
 			d.addEvent(Event{Kind: EventTone, Start: s.Start, End: s.End, Freq: s.Freq, Level: s.Level})
 			return
 		}
@@ -1489,6 +1489,10 @@ const beforeFrames = 20
 // tracker on a noisy line: 50 ms.
 const onsetFrames = 5
 
+// gluedBeepGap: speech that ended less than this before a tone is the
+// greeting's last word with the beep glued to it (soundBefore).
+var gluedBeepGap = samples(150e6)
+
 // soundBefore reports whether sound went on at a tone's level before it
 // started: half of the frames of the 200 ms window that ends onsetFrames
 // before it, of the ones heard after the answer, are within beepQuietDB of
@@ -1517,7 +1521,7 @@ func (d *Detector) soundBefore(s tone.Segment) bool {
 		}
 	}
 	first := start/frameLen - beforeFrames - onsetFrames
-	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-samples(150e6) {
+	if first < 0 || d.curStart/frameLen-first >= levelRing || d.sp.lastSpeech >= start-gluedBeepGap {
 		return false
 	}
 	from := max(first, d.levelsFrom)

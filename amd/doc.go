@@ -255,16 +255,17 @@
 // went on (the next note of music), where a beep is followed by the line's
 // noise. Nor may half of the 200 ms before it (ending 50 ms before its
 // start, which may be its onset the tracker followed late on a noisy
-// line, and before any tone that ended in it: a piece of this one, a note
-// it repeats, a record tone's first note): sound that went on into the
+// line, and before any tone at its pitch or level that ended in it: a
+// piece of this one, a note it repeats, a record tone's first note):
+// sound that went on into the
 // tone at its level is the music the note belongs to, where a beep
 // follows the greeting's pause; a greeting's words that ended less than
 // 150 ms before it do not count (a beep glued to "...after the tone.").
 // A music bed within about 4 dB of the beep that runs right into it
 // hides the beep (TestMusicBedIntoBeep). Pieces of one tone split by
-// noise, loss or a fading frame (at the
-// same pitch, 60 ms or less apart) are joined, a short last piece too, so
-// the beep ends where its last piece does and keeps its own level; what
+// noise, loss or a fading frame (at the same pitch, 60 ms or less apart)
+// are joined, a short last piece too, so the beep ends where its last
+// piece does and keeps its own level; what
 // follows a tone held for a SIT segment, a busy burst or a beep-only
 // voicemail is counted the same way, since its check comes later. A
 // candidate the end of the audio cuts off within 50 ms of its end is no
