@@ -236,12 +236,7 @@ func wavesMatch(k, p *printData, sh int) bool {
 	}
 	// Every other lag on every other sample, then the lags around the
 	// best on all of them.
-	best, lag := -1.0, 0
-	for l := sh*frameLen - frameLen/2; l <= sh*frameLen+frameLen/2; l += 2 {
-		if r := waveRStep(k, p, loud, l, 2); r > best {
-			best, lag = r, l
-		}
-	}
+	lag, _ := coarseLag(k, p, loud, sh*frameLen-frameLen/2, sh*frameLen+frameLen/2)
 	best, at := -1.0, lag
 	for l := max(at-2, sh*frameLen-frameLen/2); l <= min(at+2, sh*frameLen+frameLen/2); l++ {
 		if r := waveR(k, p, loud, l); r > best {
@@ -267,6 +262,45 @@ func wavesMatch(k, p *printData, sh int) bool {
 // waveR is the normalised correlation of k's part q with p's samples lag
 // later (|lag| <= printPad, so p has them).
 func waveR(k, p *printData, q, lag int) float64 { return waveRStep(k, p, q, lag, 1) }
+
+// coarseLag returns the lag in lo, lo+2, ... hi at which waveRStep(k, p,
+// q, lag, 2) is highest, the first of equals, and that correlation. It is that loop with the
+// energies kept rather than summed again: k's part is the same at every
+// lag, and p's changes by one sample at each end (exact, in integers), so
+// each lag costs one product a sample instead of three.
+func coarseLag(k, p *printData, q, lo, hi int) (int, float64) {
+	x := k.pcm[printPad+q*printPart : printPad+(q+1)*printPart]
+	var ex, ey int64
+	for i := 0; i < len(x); i += 2 {
+		a := int64(x[i])
+		ex += a * a
+	}
+	base := printPad + q*printPart
+	for i := 0; i < len(x); i += 2 {
+		b := int64(p.pcm[base+lo+i])
+		ey += b * b
+	}
+	best, lag := -1.0, 0
+	for l := lo; l <= hi; l += 2 {
+		if l > lo {
+			out, in := int64(p.pcm[base+l-2]), int64(p.pcm[base+l-2+len(x)])
+			ey += in*in - out*out
+		}
+		y := p.pcm[base+l : base+l+len(x)]
+		var c int64
+		for i := 0; i < len(x); i += 2 {
+			c += int64(x[i]) * int64(y[i])
+		}
+		r := 0.0
+		if ex > 0 && ey > 0 {
+			r = float64(c) / math.Sqrt(float64(ex)*float64(ey))
+		}
+		if r > best {
+			best, lag = r, l
+		}
+	}
+	return lag, best
+}
 
 // waveRStep is waveR on every step-th sample.
 func waveRStep(k, p *printData, q, lag, step int) float64 {

@@ -2,6 +2,7 @@ package amd
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -192,4 +193,77 @@ func FuzzGreetingsFile(f *testing.F) {
 		}
 		g.match(probe)
 	})
+}
+
+// TestCoarseLagExact checks coarseLag against the loop it replaces,
+// waveRStep on every other lag, over prints of full-scale and quiet
+// noise, a shifted copy (the true lag must win) and digital silence.
+func TestCoarseLagExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	fill := func(p *printData, amp float64) {
+		for i := range p.pcm {
+			p.pcm[i] = int16(max(-32768, min(32767, rng.NormFloat64()*amp)))
+		}
+	}
+	ref := func(k, p *printData, q, lo, hi int) (int, float64) {
+		best, lag := -1.0, 0
+		for l := lo; l <= hi; l += 2 {
+			if r := waveRStep(k, p, q, l, 2); r > best {
+				best, lag = r, l
+			}
+		}
+		return lag, best
+	}
+	var k, p printData
+	for trial := range 60 {
+		fill(&k, []float64{30000, 3000, 30}[trial%3])
+		switch trial % 4 {
+		case 0: // noise swelling and fading: p's energy differs at each lag
+			fill(&p, 8000)
+			for i := range p.pcm {
+				p.pcm[i] = int16(float64(p.pcm[i]) * (0.5 + 0.5*math.Sin(float64(i)/37)))
+			}
+		case 1: // p is k 26 samples later, plus noise: lag 26 wins
+			for i := range p.pcm {
+				p.pcm[i] = int16(rng.NormFloat64() * 300)
+				if j := i - 26; j >= 0 {
+					p.pcm[i] += k.pcm[j] / 2
+				}
+			}
+		case 2:
+			p = printData{}
+		case 3:
+			fill(&p, 32767)
+		}
+		q := trial % printParts
+		for sh := -printShift; sh <= printShift; sh++ {
+			lo, hi := sh*frameLen-frameLen/2, sh*frameLen+frameLen/2
+			got, r := coarseLag(&k, &p, q, lo, hi)
+			if want, wantR := ref(&k, &p, q, lo, hi); got != want || r != wantR {
+				t.Fatalf("trial %d part %d shift %d: coarseLag %d (r %v), waveRStep's loop %d (r %v)", trial, q, sh, got, r, want, wantR)
+			}
+			if trial%4 == 1 && sh == 0 && trial%3 != 2 {
+				if got != 26 {
+					t.Fatalf("trial %d: a copy 26 samples later found at lag %d", trial, got)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkWavesMatch is one candidate's waveform check against a print
+// that does not match it, the usual case: a person's first words against
+// a known greeting whose level contour looks alike.
+func BenchmarkWavesMatch(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 1))
+	var k, p printData
+	for i := range k.pcm {
+		k.pcm[i], p.pcm[i] = int16(rng.NormFloat64()*3000), int16(rng.NormFloat64()*3000)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if wavesMatch(&k, &p, 2) {
+			b.Fatal("noise matched noise")
+		}
+	}
 }
