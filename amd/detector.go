@@ -1459,7 +1459,10 @@ func (d *Detector) verify(s tone.Segment) {
 	switch {
 	case s.Freq < lowBeepHz:
 		n = lowVerifyFrames
-	case d.amidMusic(s):
+	case d.amidMusic(s), d.answered(s.Start) && s.Level < d.voiceDB-beepUnderDB:
+		// And a tone far quieter than the voice heard (see beep): after a
+		// greeting it may still end it, but a pause in the greeting where
+		// a note of the music under it sounds is followed by more words.
 		n = musicVerifyFrames
 	}
 	d.hold(s, holdVerify, s.End+n*frameLen)

@@ -250,7 +250,10 @@
 // ms amid music: where tones at two other pitches ended in the 2.5 s
 // before a candidate, the 300 ms after it must be quiet, since the tracker
 // follows a melody's notes in pieces, broken by gaps and voices, and a
-// note followed by a short gap passes 100 ms). Nor
+// note followed by a short gap passes 100 ms; and 300 ms after a tone more
+// than 9 dB under the voice heard, which after a greeting may still be its
+// beep but is more often a note of the music under it, sounding in a pause
+// before the next words). Nor
 // may half of those frames stay within 3 dB of the tone's level: the sound
 // went on (the next note of music), where a beep is followed by the line's
 // noise. Nor may half of the 200 ms before it (ending 50 ms before its
