@@ -196,7 +196,7 @@ type Detector struct {
 	pendOK       bool
 	pendKind     int
 	verifyVoice  int               // voice-active frames after a held beep
-	verifyLoud   int               // frames within beepQuietDB of a held tone's level in the verifyN after it
+	verifyLoud   int               // frames within afterQuietDB of a held tone's level in the verifyN after it
 	verifyN      int               // frames after a held tone that verifyLoud counts: verifyFrames, or musicVerifyFrames amid music
 	levels       [levelRing]uint8  // every frame's level, as halfDB keeps it, by frame number (soundBefore)
 	levelsFrom   int64             // the first frame number levels holds since the sample clock started or jumped
@@ -824,7 +824,7 @@ func (d *Detector) frame(start int64) {
 		// line's noise, however much that swings.)
 		d.verifyVoice++
 	}
-	if d.pendOK && start >= d.pend.End && start < d.pend.End+int64(d.verifyN)*frameLen && !lost && db >= d.pend.Level-beepQuietDB {
+	if d.pendOK && start >= d.pend.End && start < d.pend.End+int64(d.verifyN)*frameLen && !lost && db >= d.pend.Level-afterQuietDB {
 		d.verifyLoud++
 	}
 	if d.gRing != nil && start >= d.answerAt {
@@ -1020,9 +1020,16 @@ var quietTail = samples(300e6)
 // usual 10th percentile sits among the quieter words.
 const dtxNoisePct = 0.05
 
-// beepQuietDB: most of the verifyFrames after a beep are this much quieter
-// than it, or the sound went on and the tone was a note (flushPending).
+// beepQuietDB: sound within this much of a tone's level right before it
+// went on into it (soundBefore), and a note's pitch ring keeps notes this
+// close in level as the same note.
 const beepQuietDB = 3
+
+// afterQuietDB: most of the verify frames after a beep are this much
+// quieter than it, or the sound went on and the tone was a note
+// (flushPending). A recording's quiet follows a beep; a music bed a note
+// stood out of by 2-4 dB goes on at its level.
+const afterQuietDB = 5
 
 // lowVerifyFrames after a beep below lowBeepHz must hold fewer than three
 // voiced frames.

@@ -1,7 +1,11 @@
 package amd
 
 import (
+	"compress/gzip"
+	"encoding/binary"
+	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -76,5 +80,38 @@ func TestQuietBeepEndsGreeting(t *testing.T) {
 				t.Errorf("beep %v Hz %v dB under the voice: %v (%s), beep end %d, want %d; events %v", hz, under, v.Class, v.Reason, v.BeepEnd, end, brief(ev))
 			}
 		}
+	}
+}
+
+// TestNoteOutOfMusicBed: a call of the evaluation sets' music seed 11
+// (amd/testdata/music-yes-note.s16.gz, 16-bit little-endian samples at
+// 8 kHz as the engine fed them: a caller tune, the answer at 7.375 s, a
+// person's "Yes?" twice with single notes 12.5 dB under the voice behind
+// it). A note at 527 Hz begins 170 ms after the second "Yes?" and stands
+// only 2-3 dB over the music that goes on after it, where a beep is
+// followed by a recording's quiet. With 3 dB as the limit for the sound
+// going on, it was a beep, and the person a machine.
+func TestNoteOutOfMusicBed(t *testing.T) {
+	f, err := os.Open("testdata/music-yes-note.s16.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, len(b)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+	}
+	r, ev := run(scenario{pcm: pcm, answer: 59000}, 160)
+	if r.first.Class != Human || r.final.Class != Human || r.final.BeepEnd >= 0 {
+		t.Errorf("first %v (%s), final %v (%s), beep end %d; want a person and no beep; events %v",
+			r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, r.final.BeepEnd, brief(ev))
 	}
 }
