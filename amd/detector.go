@@ -948,6 +948,13 @@ const noteRing = 4
 // musicSpan: see noteRing.
 var musicSpan = samples(2500e6)
 
+// underVoice reports whether s, heard after the answer, is more than
+// beepUnderDB under the voice heard: no beep that makes a machine of the
+// call, and one that needs a longer look after it (verify, beep).
+func (d *Detector) underVoice(s tone.Segment) bool {
+	return d.answered(s.Start) && s.Level < d.voiceDB-beepUnderDB
+}
+
 // couldBeep reports whether a tone at level dB could be a beep that makes
 // a machine of the call (see beepUnderDB).
 func (d *Detector) couldBeep(level float64) bool {
@@ -1466,7 +1473,7 @@ func (d *Detector) verify(s tone.Segment) {
 	switch {
 	case s.Freq < lowBeepHz:
 		n = lowVerifyFrames
-	case d.amidMusic(s), d.answered(s.Start) && s.Level < d.voiceDB-beepUnderDB:
+	case d.amidMusic(s), d.underVoice(s):
 		// And a tone far quieter than the voice heard (see beep): after a
 		// greeting it may still end it, but a pause in the greeting where
 		// a note of the music under it sounds is followed by more words.
@@ -1578,7 +1585,7 @@ func (d *Detector) fireSIT() {
 
 func (d *Detector) beep(s tone.Segment) {
 	machine := d.v.Decided && d.v.Class == Machine
-	if d.v.Class == Fax || d.answered(s.Start) && !machine && s.Level < d.voiceDB-beepUnderDB {
+	if d.v.Class == Fax || !machine && d.underVoice(s) {
 		// A fax has no record tone: a piece of its CNG or CED. A tone far
 		// quieter than the voice heard does not make a machine of a call
 		// the voice has not: it is music or a tone behind a person (a

@@ -253,11 +253,11 @@
 // note followed by a short gap passes 100 ms; and 300 ms after a tone more
 // than 9 dB under the voice heard, which after a greeting may still be its
 // beep but is more often a note of the music under it, sounding in a pause
-// before the next words). Nor
-// may half of those frames stay within 5 dB of the tone's level: the sound
-// went on (the next note of music, or the music a note stood out of by a
-// few dB), where a beep is followed by the line's noise. Nor may half of the 200 ms before it (ending 50 ms before its
-// start, which may be its onset the tracker followed late on a noisy
+// before the next words). Nor may half of those frames stay within 5 dB of
+// the tone's level: the sound went on (the next note of music, or the
+// music a note stood out of by a few dB), where a beep is followed by the
+// line's noise. Nor may half of the 200 ms before it (ending 50 ms before
+// its start, which may be its onset the tracker followed late on a noisy
 // line, and before any tone at its pitch or level that ended in it: a
 // piece of this one, a note it repeats, a record tone's first note):
 // sound that went on into the

@@ -264,10 +264,10 @@ func wavesMatch(k, p *printData, sh int) bool {
 func waveR(k, p *printData, q, lag int) float64 { return waveRStep(k, p, q, lag, 1) }
 
 // coarseLag returns the lag in lo, lo+2, ... hi at which waveRStep(k, p,
-// q, lag, 2) is highest, the first of equals, and that correlation. It is that loop with the
-// energies kept rather than summed again: k's part is the same at every
-// lag, and p's changes by one sample at each end (exact, in integers), so
-// each lag costs one product a sample instead of three.
+// q, lag, 2) is highest (the first of equals) and that correlation. It is
+// that loop with the energies kept rather than summed again: k's part is
+// the same at every lag, and p's changes by one sample at each end (exact,
+// in integers), so each lag costs one product a sample instead of three.
 func coarseLag(k, p *printData, q, lo, hi int) (int, float64) {
 	x := k.pcm[printPad+q*printPart : printPad+(q+1)*printPart]
 	var ex, ey int64
