@@ -49,6 +49,7 @@ type frameRec struct {
 	pure  bool    // part of a single tone in progress, maybe a beep
 	voice float32 // voicing (voicing.go) of a voice-active frame; -1: not measured, within a voiced run
 	vlike bool    // voiced, loud, or a consonant next to a voiced frame
+	lost  bool    // held a run of digital silence (energy.Lost)
 }
 
 // bandRun is a run of frames holding most of their power in one band (a
@@ -149,7 +150,8 @@ type Detector struct {
 	heardAnswered  bool    // a frame after the answer was not digital silence
 	silentStart    bool    // and dtxFrames of digital silence came before it (firstSound)
 	first          firstBurst
-	firstOK        bool  // first awaits its judgement (firstHeard)
+	firstOK        bool // first awaits its judgement (firstHeard)
+	spurt          talkspurt
 	vRunLast       int64 // end of the last voice-active frame
 	vStreak        int   // voiced frames in a row measured in its run
 	single         tone.Tracker
@@ -836,7 +838,7 @@ func (d *Detector) frame(start int64) {
 		d.gN++
 	}
 	idx := int(d.nFrames % ringSize)
-	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike}
+	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike, lost: lost}
 	d.nFrames++
 	mark, pure := int64(0), int64(0)
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
@@ -1727,7 +1729,10 @@ func (d *Detector) consume() {
 			}
 		}
 		if d.firstOK {
-			d.firstHeard(r.start)
+			d.firstHeard(r)
+		}
+		if d.silentStart && !d.sp.chainOn {
+			d.spurtHeard(r)
 		}
 		d.noteLevel(r, isSpeech)
 		d.decideSpeech(end)
@@ -2065,26 +2070,47 @@ type firstBurst struct {
 	frames      int
 	db, level   float64 // its loudest frame and its mean, dBFS
 	voiced      int
+	heard       bool // a frame that was not digital silence came after it
 }
 
 // firstWait is how long after a first sound the background heard decides
 // it (a suppressor's hangover sends 100 ms or more of the line's noise).
 var firstWait = samples(250e6)
 
-// firstHeard judges a first sound (firstSound) once the frame at start
-// was heard after it: standing peakSNR over the noise heard since, it was
-// a voice, the chain's first burst, as if it had been confirmed. A chain
-// begun meanwhile, or firstWait passed, ends the wait.
-func (d *Detector) firstHeard(start int64) {
+// firstHeard judges a first sound (firstSound) once the frame r was heard
+// after it: standing peakSNR over the noise heard since, it was a voice,
+// the chain's first burst, as if it had been confirmed. A chain begun
+// meanwhile, or firstWait passed, ends the wait; when nothing but digital
+// silence came after the sound in that time, no hangover showed the line's
+// noise, and the sound is judged against near-silence (-70 dBFS).
+func (d *Detector) firstHeard(r frameRec) {
 	sp, f := &d.sp, &d.first
-	if sp.chainOn || start > f.last+firstWait {
+	if sp.chainOn {
 		d.firstOK = false
 		return
 	}
+	if r.start >= f.last && !r.lost {
+		f.heard = true
+	}
 	nf := max(d.noise.Value(-75), -70)
+	if r.start > f.last+firstWait {
+		d.firstOK = false
+		if f.heard {
+			return
+		}
+		nf = -70 // the line sent nothing after it: no background but near-silence
+	}
 	if f.db-nf < peakSNR {
 		return
 	}
+	d.firstVoice(*f, nf)
+}
+
+// firstVoice makes f, a first sound on a line that sent nothing before
+// it, the chain's first burst, as if it had been confirmed, standing over
+// a background of nf.
+func (d *Detector) firstVoice(f firstBurst, nf float64) {
+	sp := &d.sp
 	d.firstOK = false
 	sp.startChain(f.start)
 	sp.everConfirmed, sp.everVoice = true, true
@@ -2094,6 +2120,81 @@ func (d *Detector) firstHeard(start int64) {
 	d.voiceDB = max(d.voiceDB, f.level)
 	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
 }
+
+// talkspurt is a run of frames that are not digital silence on a line
+// that sends nothing between its sounds (silentStart): one sound and the
+// suppressor's hangover after it.
+type talkspurt struct {
+	on         bool
+	start      int64
+	n          int // its frames
+	voicedN    int // up to the last voiced one
+	peak, sum  float64
+	run, voice int                // voiced frames in a row, now and at most
+	levels     [spurtRing]float32 // the levels of its last frames
+}
+
+// spurtRing frames of a talkspurt's end are kept: its hangover and more.
+const spurtRing = 16
+
+// spurtHeard follows the talkspurts of a line that sent nothing before
+// its first sound, while no chain is on and its background is young. Such
+// a line's background is learnt from its sounds (the hangover after each
+// is all it sends of its noise), and a word whose first frame was loud
+// taught the background its own level: its vowels then stood too little
+// over it to be a burst of their own, or a short one. A talkspurt whose
+// frames are all the line sent, that holds a vowel, and whose loudest
+// frame stands peakSNR over its last ones (the hangover's noise, or the
+// word dying away when there is none) is a voice.
+func (d *Detector) spurtHeard(r frameRec) {
+	t := &d.spurt
+	if !r.lost {
+		if !t.on {
+			*t = talkspurt{on: true, start: r.start, peak: r.db}
+		}
+		t.levels[t.n%spurtRing] = float32(r.db)
+		t.n++
+		t.peak = max(t.peak, r.db)
+		t.sum += r.db
+		if r.raw && (r.voice >= voicedR || r.voice < 0) {
+			t.run++
+			t.voice = max(t.voice, t.run)
+			t.voicedN = t.n
+		} else {
+			t.run = 0
+		}
+		return
+	}
+	if !t.on {
+		return
+	}
+	t.on = false
+	if t.voice < 2 || t.voicedN < burstMin || !r.young || t.n < spurtTail {
+		return
+	}
+	tail := 0.0
+	for i := t.n - spurtTail; i < t.n; i++ {
+		tail += float64(t.levels[i%spurtRing])
+	}
+	tail /= spurtTail
+	if t.peak-tail < peakSNR {
+		return
+	}
+	// The sound ends with its last frame over the hangover (or the
+	// quietest of what is kept).
+	n := t.n - spurtTail
+	for n > max(t.voicedN, t.n-spurtRing) && float64(t.levels[(n-1)%spurtRing]) < tail+spurtOverDB {
+		n--
+	}
+	d.firstVoice(firstBurst{start: t.start, last: t.start + int64(n)*frameLen, frames: n, db: t.peak, level: t.sum / float64(t.n), voiced: t.voice}, tail)
+}
+
+// spurtTail frames end a talkspurt judged by spurtHeard: the background
+// it stands over. Its sound ends with its last frame spurtOverDB over them.
+const (
+	spurtTail   = 3
+	spurtOverDB = 6
+)
 
 // An early announcement's speech that runs across the answer (heard up to
 // tailLead before it, and again within tailGap after it: the background

@@ -170,7 +170,15 @@
 // over but itself, and fails the tests above. If it holds a vowel, it is
 // judged again in the 250 ms after it, against the background heard then
 // (the suppressor's hangover): peakSNR over it, it is a voice, the first
-// burst of a chain. On such a line what is sent is mostly voice, the
+// burst of a chain. If nothing but digital silence came in those 250 ms
+// (no hangover, or one that held only the sound's own end), the
+// background is near-silence. A loud word can teach the background its own
+// level from its first frames, and then stand too little over it to be a
+// burst at all: while the background is young and no chain is on, each
+// talkspurt (the frames between two runs of digital silence) is judged
+// whole as well. If it holds a vowel and its loudest frame stands peakSNR
+// over its last three frames (the hangover, or the word dying away), it
+// is a voice, ending with its last frame 6 dB over those. On such a line what is sent is mostly voice, the
 // line's noise only in each hangover: its background is the 5th
 // percentile of what was heard rather than the 10th, and a background
 // median that stands 15 dB over it (the first word, learnt before any

@@ -92,7 +92,18 @@ func TestQuietBeepEndsGreeting(t *testing.T) {
 // followed by a recording's quiet. With 3 dB as the limit for the sound
 // going on, it was a beep, and the person a machine.
 func TestNoteOutOfMusicBed(t *testing.T) {
-	f, err := os.Open("testdata/music-yes-note.s16.gz")
+	pcm := readS16GZ(t, "testdata/music-yes-note.s16.gz")
+	r, ev := run(scenario{pcm: pcm, answer: 59000}, 160)
+	if r.first.Class != Human || r.final.Class != Human || r.final.BeepEnd >= 0 {
+		t.Errorf("first %v (%s), final %v (%s), beep end %d; want a person and no beep; events %v",
+			r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, r.final.BeepEnd, brief(ev))
+	}
+}
+
+// readS16GZ reads a gzipped file of 16-bit little-endian samples.
+func readS16GZ(t *testing.T, path string) []int16 {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +120,5 @@ func TestNoteOutOfMusicBed(t *testing.T) {
 	for i := range pcm {
 		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 	}
-	r, ev := run(scenario{pcm: pcm, answer: 59000}, 160)
-	if r.first.Class != Human || r.final.Class != Human || r.final.BeepEnd >= 0 {
-		t.Errorf("first %v (%s), final %v (%s), beep end %d; want a person and no beep; events %v",
-			r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, r.final.BeepEnd, brief(ev))
-	}
+	return pcm
 }
