@@ -789,7 +789,11 @@ func (d *Detector) frame(start int64) {
 	d.vc.push(x)
 	var voice float32
 	vlike := false
-	if raw && !single {
+	// A line that sent nothing before its first sound learns its
+	// background from its sounds: their vowels are measured for its
+	// talkspurts (spurtHeard) even when they do not stand over it.
+	spurt := d.silentStart && !lost && vdb >= -70+peakSNR && d.noise.Frames() < youngFrames
+	if (raw || spurt) && !single {
 		if start-d.vRunLast > burstGap*frameLen {
 			d.vStreak = 0 // a new run
 		}
@@ -799,7 +803,7 @@ func (d *Detector) frame(start int64) {
 		// a held vowel, and the candidate's own tail, in the first frame
 		// after it, would otherwise stand for the frames that follow.
 		verifying := d.pendOK && start >= d.pend.End && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen)
-		if verifying || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
+		if verifying || spurt || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
 			d.vc.white = d.whiteBG && lags.R0 > 0 && float64(lags.R1) < whiteFrameRho*float64(lags.R0)
 			voice = float32(d.vc.voicing())
 			if voice >= voicedR {
@@ -2143,9 +2147,12 @@ const spurtRing = 16
 // is all it sends of its noise), and a word whose first frame was loud
 // taught the background its own level: its vowels then stood too little
 // over it to be a burst of their own, or a short one. A talkspurt whose
-// frames are all the line sent, that holds a vowel, and whose loudest
-// frame stands peakSNR over its last ones (the hangover's noise, or the
-// word dying away when there is none) is a voice.
+// frames are all the line sent, that holds a vowel (spurtVowel voiced
+// frames in a row, its frames' voicing measured in every frame whether
+// they stood over the background or not), and whose loudest frame stands
+// peakSNR over its last ones (the hangover's noise, or the word dying away
+// when there is none; vowelReliefDB less with a vowel of vowelFrames, as
+// for a burst) is a voice.
 func (d *Detector) spurtHeard(r frameRec) {
 	t := &d.spurt
 	if !r.lost {
@@ -2156,7 +2163,7 @@ func (d *Detector) spurtHeard(r frameRec) {
 		t.n++
 		t.peak = max(t.peak, r.db)
 		t.sum += r.db
-		if r.raw && (r.voice >= voicedR || r.voice < 0) {
+		if r.voice >= voicedR || r.voice < 0 {
 			t.run++
 			t.voice = max(t.voice, t.run)
 			t.voicedN = t.n
@@ -2169,7 +2176,7 @@ func (d *Detector) spurtHeard(r frameRec) {
 		return
 	}
 	t.on = false
-	if t.voice < 2 || t.voicedN < burstMin || !r.young || t.n < spurtTail {
+	if t.voice < spurtVowel || t.voicedN < burstMin || !r.young || t.n < spurtTail {
 		return
 	}
 	tail := 0.0
@@ -2177,7 +2184,11 @@ func (d *Detector) spurtHeard(r frameRec) {
 		tail += float64(t.levels[i%spurtRing])
 	}
 	tail /= spurtTail
-	if t.peak-tail < peakSNR {
+	peak := float64(peakSNR)
+	if t.voice >= vowelFrames {
+		peak -= vowelReliefDB // as utterance: a vowel may peak a little lower
+	}
+	if t.peak-tail < peak {
 		return
 	}
 	// The sound ends with its last frame over the hangover (or the
@@ -2191,9 +2202,13 @@ func (d *Detector) spurtHeard(r frameRec) {
 
 // spurtTail frames end a talkspurt judged by spurtHeard: the background
 // it stands over. Its sound ends with its last frame spurtOverDB over them.
+// spurtVowel voiced frames in a row make a vowel: rustles of noise on a
+// dead line (TestNoiseBurstsOnSuppressedLine) show two at most, measured
+// in every frame, and people's first words 3 to 16 or more.
 const (
 	spurtTail   = 3
 	spurtOverDB = 6
+	spurtVowel  = 3
 )
 
 // An early announcement's speech that runs across the answer (heard up to

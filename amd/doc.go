@@ -176,9 +176,11 @@
 // level from its first frames, and then stand too little over it to be a
 // burst at all: while the background is young and no chain is on, each
 // talkspurt (the frames between two runs of digital silence) is judged
-// whole as well. If it holds a vowel and its loudest frame stands peakSNR
-// over its last three frames (the hangover, or the word dying away), it
-// is a voice, ending with its last frame 6 dB over those. On such a line what is sent is mostly voice, the
+// whole as well, its voicing measured in every frame. If it holds a vowel
+// (three voiced frames in a row) and its loudest frame stands peakSNR
+// over its last three frames (the hangover, or the word dying away; 2 dB
+// less with a vowel of five frames), it is a voice, ending with its last
+// frame 6 dB over those. On such a line what is sent is mostly voice, the
 // line's noise only in each hangover: its background is the 5th
 // percentile of what was heard rather than the 10th, and a background
 // median that stands 15 dB over it (the first word, learnt before any
