@@ -217,6 +217,44 @@ func getCall(t testing.TB, url, key, id string) (int, CallState) {
 
 var t0 = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 
+// A call's state is encoded once per change and served from there: each
+// GET between changes must still show the latest one (pending, decided,
+// beep ended, ended), by registration id and by Call-ID alike, and a
+// long poll that returns at once must too.
+func TestCallStateAfterEachChange(t *testing.T) {
+	s, url := newTestServer(t, nil)
+	reg := register(t, url, keyA, `{"called":"+7 916 555-01-02","call_id":"chg@host","options":{"wait_for_beep":true}}`)
+	check := func(step, state, class string) {
+		t.Helper()
+		for range 2 {
+			for _, id := range []string{reg.ID, "chg@host"} {
+				code, st := getCall(t, url, keyA, id)
+				got := ""
+				if st.Verdict != nil {
+					got = st.Verdict.Class
+				}
+				if code != 200 || st.State != state || got != class {
+					t.Errorf("%s: GET %s = %d state %q verdict %q, want 200 %q %q", step, id, code, st.State, got, state, class)
+				}
+			}
+		}
+	}
+	check("registered", StatePending, "")
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "chg@host", At: t0, Class: "human", Confidence: 0.6, Provisional: true})
+	check("provisional verdict", StateDecided, "human")
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "chg@host", At: t0.Add(time.Second), Class: "machine", Confidence: 0.9})
+	check("final verdict", StateDecided, "machine")
+	s.Verdict(Verdict{Kind: KindBeepEnd, CallID: "chg@host", At: t0.Add(3 * time.Second), Class: "machine", MS: 3000})
+	check("beep end", StateBeepEnded, "machine")
+	resp, b := do(t, "GET", url+"/v1/calls/"+reg.ID+"/verdict?wait=2s", keyA, "")
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"state":"beep_ended"`) {
+		t.Errorf("long poll after the beep = %d %s, want the beep_ended state", resp.StatusCode, b)
+	}
+	end := outcome.At(t0.Add(9 * time.Second))
+	s.Call(&outcome.Call{CallID: "chg@host", Called: "79165550102", Start: outcome.At(t0), End: &end, Outcome: outcome.Answered})
+	check("call end", StateEnded, "machine")
+}
+
 func TestTenantIsolation(t *testing.T) {
 	s, url := newTestServer(t, nil)
 	reg := register(t, url, keyA, `{"called":"+7 916 123-45-67","call_id":"abc@host","campaign":"spring"}`)
@@ -792,5 +830,31 @@ func TestProvisionalVerdictReplaced(t *testing.T) {
 		if ev.Kind != KindVerdict || ev.Class != want.class || ev.Provisional != want.provisional {
 			t.Errorf("event %d: %s, want verdict %s provisional=%v", i, e.data, want.class, want.provisional)
 		}
+	}
+}
+
+// BenchmarkGetHandler is GET /v1/calls/{id} in the handler alone (no
+// network): the CPU one verdict query costs, with its allocations.
+func BenchmarkGetHandler(b *testing.B) {
+	s, _ := newTestServer(b, func(c *Config) { c.DefaultTenant = "a" })
+	const calls = 5000
+	for i := range calls {
+		s.Verdict(Verdict{Kind: KindVerdict, CallID: "q" + strconv.Itoa(i) + "@x", Called: "7916000" + strconv.Itoa(i), At: t0, Class: "machine", MS: 2200})
+	}
+	h := s.Handler()
+	reqs := make([]*http.Request, calls)
+	for i := range reqs {
+		reqs[i] = httptest.NewRequest("GET", "/v1/calls/q"+strconv.Itoa(i)+"@x", nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+keyA)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, reqs[i%calls])
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		i++
 	}
 }

@@ -279,15 +279,21 @@ func problem(w http.ResponseWriter, status int, typ, title, detail string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	b, err := json.Marshal(v)
+	writeBody(w, status, append(b, '\n'), err)
+}
+
+// writeBody writes b, a JSON document ending in a newline, or a problem
+// when err says it could not be encoded.
+func writeBody(w http.ResponseWriter, status int, b []byte, err error) {
 	if err != nil {
 		problem(w, http.StatusInternalServerError, "internal", "Internal error", "")
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *Key) {
@@ -426,17 +432,18 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, k *Key) {
 	id := r.PathValue("id")
 	s.mu.RLock()
 	rec := s.lookup(id)
-	var view CallState
+	var body []byte
+	var err error
 	ok := rec != nil && visible(k, rec)
 	if ok {
-		view = rec.view()
+		body, err = rec.viewJSON()
 	}
 	s.mu.RUnlock()
 	if !ok {
 		problem(w, http.StatusNotFound, "not-found", "Call not found", "no call with this id is visible to this key")
 		return
 	}
-	writeJSON(w, http.StatusOK, view)
+	writeBody(w, http.StatusOK, body, err)
 }
 
 // CallList is the body of GET /v1/calls.
@@ -529,11 +536,12 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request, k *Key) {
 		s.mu.RLock()
 		rec := s.lookup(id)
 		var ch chan struct{}
-		var view CallState
+		var body []byte
+		var berr error
 		vis := rec != nil && visible(k, rec)
 		done := false
 		if vis {
-			view = rec.view()
+			body, berr = rec.viewJSON()
 			done = rec.done()
 			ch = rec.changed
 		} else {
@@ -541,7 +549,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request, k *Key) {
 		}
 		s.mu.RUnlock()
 		if done {
-			writeJSON(w, http.StatusOK, view)
+			writeBody(w, http.StatusOK, body, berr)
 			return
 		}
 		select {
@@ -556,7 +564,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request, k *Key) {
 			problem(w, http.StatusNotFound, "not-found", "Call not found", "no call with this id is visible to this key")
 			return
 		}
-		writeJSON(w, http.StatusOK, view) // state tells pending from decided
+		writeBody(w, http.StatusOK, body, berr) // state tells pending from decided
 		return
 	}
 }

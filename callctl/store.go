@@ -3,6 +3,7 @@ package callctl
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callsight/callsight/outcome"
@@ -123,7 +124,8 @@ type record struct {
 	q850               *uint8
 	sipStatus          *int
 	ended              *outcome.Time
-	changed            chan struct{} // closed and replaced on every update
+	changed            chan struct{}          // closed and replaced on every update
+	body               atomic.Pointer[[]byte] // view's JSON until the next update (viewJSON)
 	evicted            bool
 	matchKey           string // key in Server.unmatched while waiting for a Call-ID
 	inUnmatched, dying bool
@@ -170,6 +172,24 @@ func (r *record) view() CallState {
 func (r *record) touch() {
 	close(r.changed)
 	r.changed = make(chan struct{})
+	r.body.Store(nil)
+}
+
+// viewJSON is view as the body of a response, encoded once per update:
+// a controller polls a call many times between its changes. Called with
+// Server.mu held, for reading or writing; readers racing to encode it
+// store the same bytes, and no update runs while they hold it.
+func (r *record) viewJSON() ([]byte, error) {
+	if b := r.body.Load(); b != nil {
+		return *b, nil
+	}
+	b, err := json.Marshal(r.view())
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '\n')
+	r.body.Store(&b)
+	return b, nil
 }
 
 // matchKey is the index key of a called number: its last n digits.
