@@ -792,8 +792,8 @@ func (d *Detector) frame(start int64) {
 	// A line that sent nothing before its first sound learns its
 	// background from its sounds: their vowels are measured for its
 	// talkspurts (spurtHeard) even when they do not stand over it.
-	spurt := d.silentStart && !lost && vdb >= -70+peakSNR && d.noise.Frames() < youngFrames
-	if (raw || spurt) && !single {
+	inSpurt := d.silentStart && !lost && vdb >= -70+peakSNR && d.noise.Frames() < youngFrames
+	if (raw || inSpurt) && !single {
 		if start-d.vRunLast > burstGap*frameLen {
 			d.vStreak = 0 // a new run
 		}
@@ -803,7 +803,7 @@ func (d *Detector) frame(start int64) {
 		// a held vowel, and the candidate's own tail, in the first frame
 		// after it, would otherwise stand for the frames that follow.
 		verifying := d.pendOK && start >= d.pend.End && (d.pendKind == holdVerify || d.pendKind == holdBusy && start < d.pend.End+lowVerifyFrames*frameLen)
-		if verifying || spurt || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
+		if verifying || inSpurt || d.vStreak < 2 || d.lastVoiced < 0 || end-d.lastVoiced > consonantGap-2*frameLen {
 			d.vc.white = d.whiteBG && lags.R0 > 0 && float64(lags.R1) < whiteFrameRho*float64(lags.R0)
 			voice = float32(d.vc.voicing())
 			if voice >= voicedR {
