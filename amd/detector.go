@@ -2191,9 +2191,9 @@ func (d *Detector) spurtHeard(r frameRec) {
 	if t.peak-tail < peak {
 		return
 	}
-	// The sound ends with its last frame over the hangover (or the
-	// quietest of what is kept).
-	n := t.n - spurtTail
+	// The sound ends with its last frame spurtOverDB over the tail, and
+	// not before its last vowel (only the last spurtRing frames are kept).
+	n := max(t.n-spurtTail, t.voicedN)
 	for n > max(t.voicedN, t.n-spurtRing) && float64(t.levels[(n-1)%spurtRing]) < tail+spurtOverDB {
 		n--
 	}
