@@ -169,6 +169,7 @@ func TestUsage(t *testing.T) {
 		{"replay", "--format", "xml", "x.pcap"},
 		{"replay", "--sip-mapping", "nope", "x.pcap"},
 		{"replay", "--machine-speech", "-1s", "x.pcap"},
+		{"replay", "--human-silence-long", "0s", "x.pcap"},
 		{"nonsense"},
 	} {
 		var out, errb bytes.Buffer
@@ -185,52 +186,74 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// --machine-speech moves the machine verdict: a shorter threshold decides
-// the committed corpus's machines sooner, none later.
-func TestMachineSpeechFlag(t *testing.T) {
+// decidedWith replays the committed corpus with extra flags and returns
+// when each call of outcome, decided for reason, was decided.
+func decidedWith(t *testing.T, outcome, reason string, flags ...string) map[string]int64 {
+	t.Helper()
 	files, _ := filepath.Glob("../../pcaps/audio/*.pcap.gz")
-	decided := func(ms string) map[string]int64 {
-		var out, errb bytes.Buffer
-		if code := run(append([]string{"replay", "--store", "none", "--quiet", "--machine-speech", ms}, files...), nil, &out, &errb); code != 0 {
-			t.Fatalf("exit %d: %s", code, errb.String())
-		}
-		got := map[string]int64{}
-		for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
-			var c struct {
-				CallID    string `json:"call_id"`
-				Outcome   string `json:"outcome"`
-				DecidedMS *int64 `json:"decided_ms"`
-				Audio     *struct {
-					Reason string `json:"reason"`
-				} `json:"audio"`
-			}
-			if err := json.Unmarshal(line, &c); err != nil {
-				t.Fatal(err)
-			}
-			if c.Outcome == "machine" && c.DecidedMS != nil && c.Audio != nil && c.Audio.Reason == "long greeting" {
-				got[c.CallID] = *c.DecidedMS
-			}
-		}
-		return got
+	var out, errb bytes.Buffer
+	args := append(append([]string{"replay", "--store", "none", "--quiet"}, flags...), files...)
+	if code := run(args, nil, &out, &errb); code != 0 {
+		t.Fatalf("%v: exit %d: %s", flags, code, errb.String())
 	}
-	def, short := decided("2.1s"), decided("1.6s")
+	got := map[string]int64{}
+	for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+		var c struct {
+			CallID    string `json:"call_id"`
+			Outcome   string `json:"outcome"`
+			DecidedMS *int64 `json:"decided_ms"`
+			Audio     *struct {
+				Reason string `json:"reason"`
+			} `json:"audio"`
+		}
+		if err := json.Unmarshal(line, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Outcome == outcome && c.DecidedMS != nil && c.Audio != nil && c.Audio.Reason == reason {
+			got[c.CallID] = *c.DecidedMS
+		}
+	}
+	return got
+}
+
+// sooner checks that every call of def is decided no later in short, and
+// some sooner.
+func sooner(t *testing.T, what string, def, short map[string]int64) {
+	t.Helper()
 	if len(def) == 0 {
-		t.Fatal("no machine decided by its long greeting in pcaps/audio")
+		t.Fatalf("%s: no call of the kind in pcaps/audio", what)
 	}
-	sooner := 0
+	n := 0
 	for id, ms := range def {
 		if s, ok := short[id]; ok {
 			if s > ms {
-				t.Errorf("%s: decided at %d ms with 1.6 s, later than %d ms with 2.1 s", id, s, ms)
+				t.Errorf("%s: %s decided at %d ms, later than %d ms by default", what, id, s, ms)
 			}
 			if s < ms {
-				sooner++
+				n++
 			}
 		}
 	}
-	if sooner == 0 {
-		t.Errorf("no machine decided sooner with --machine-speech 1.6s: %v vs %v", short, def)
+	if n == 0 {
+		t.Errorf("%s: no call decided sooner: %v vs %v", what, short, def)
 	}
+}
+
+// --machine-speech moves the machine verdict: a shorter threshold decides
+// the committed corpus's machines sooner, none later.
+func TestMachineSpeechFlag(t *testing.T) {
+	def := decidedWith(t, "machine", "long greeting", "--machine-speech", "2.1s")
+	sooner(t, "--machine-speech 1.6s", def, decidedWith(t, "machine", "long greeting", "--machine-speech", "1.6s"))
+}
+
+// --human-silence and --human-silence-long move the person's verdict after
+// the first utterance: shorter pauses decide the committed corpus's people
+// sooner, none later.
+func TestHumanSilenceFlags(t *testing.T) {
+	const reason = "short utterance then silence"
+	def := decidedWith(t, "human", reason)
+	sooner(t, "--human-silence 500ms", def, decidedWith(t, "human", reason, "--human-silence", "500ms"))
+	sooner(t, "--human-silence-long 700ms", def, decidedWith(t, "human", reason, "--human-silence-long", "700ms"))
 }
 
 func TestConfigFile(t *testing.T) {
