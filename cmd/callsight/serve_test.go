@@ -920,6 +920,7 @@ func TestServeHEPTLSFlags(t *testing.T) {
 		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "x.pem"},
 		{"--hep", "tls:127.0.0.1:0", "--hep-tls-cert", "/nonexistent.pem", "--hep-tls-key", "/nonexistent.key"},
 		{"--api-key", callctl.HashKey("k") + " t", "--machine-speech", "0s"},
+		{"--api-key", callctl.HashKey("k") + " t", "--human-silence", "-1s"},
 		{"--api-key", callctl.HashKey("k") + " t", "--amd", "nope"},
 	} {
 		args = append([]string{"--listen", "127.0.0.1:0", "--store", "none"}, args...)
