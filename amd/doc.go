@@ -110,7 +110,7 @@
 //
 // A burst that stands less than 20 dB above the typical background must
 // also have a vowel: two voiced frames in a row. Voicing (voicing.go) is
-// the best normalised correlation, over pitch lags of 2.5-12.5 ms (80-400
+// the best normalised correlation, over pitch lags of 2-12.5 ms (80-500
 // Hz), of the last 20 ms with the 20 ms before each lag, on the signal
 // differenced (which whitens brown noise and rumble), low-passed and halved
 // to 4 kHz; a frame is voiced at 0.4. Vowels of real and synthetic voices

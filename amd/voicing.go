@@ -6,17 +6,18 @@ import (
 	"github.com/callsight/callsight/amd/tone"
 )
 
-// Voicing: a voice's vowels repeat at the pitch period (2.5-12.5 ms, 80-400
-// Hz); noise of any colour, babble made of noise and breath do not. The
-// signal is differenced (which whitens rumble and brown noise, whose
-// samples are otherwise alike over milliseconds; over a white background
-// it is not, see whiteMaxRho), low-passed and halved to 4 kHz, and the
-// last 20 ms are correlated with the same length 2.5-12.5 ms before at
-// every pitch lag. The best normalised correlation, refined between lags,
+// Voicing: a voice's vowels repeat at the pitch period (2-12.5 ms, 80-500
+// Hz; a vowel over noise may correlate best at a short period that rings
+// in it rather than at its pitch); noise of any colour, babble made of
+// noise and breath do not. The signal is differenced (which whitens
+// rumble and brown noise, whose samples are otherwise alike over
+// milliseconds; over a white background it is not, see whiteMaxRho),
+// low-passed and halved to 4 kHz, and the last 20 ms are correlated with
+// the same length 2-12.5 ms before at every pitch lag. The best normalised correlation, refined between lags,
 // is the frame's voicing: about 0.7-0.95 on vowels, below 0.4 on noise.
 const (
 	vWin    = 80 // window at 4 kHz: the last 20 ms (a shorter one lets noise correlate by chance)
-	vMinLag = 10 // 400 Hz
+	vMinLag = 8  // 500 Hz
 	vMaxLag = 50 // 80 Hz
 	vHist   = vWin + vMaxLag
 )
