@@ -508,9 +508,11 @@ func (d *Detector) frame(start int64) {
 			d.lostRuns[d.nLost%len(d.lostRuns)] = span{start, start + frameLen}
 			d.nLost++
 		}
-		if d.pendOK && d.pendKind == holdVerify && start >= d.pend.End {
+		if r := d.lostRuns[(d.nLost-1)%len(d.lostRuns)]; d.pendOK && d.pendKind == holdVerify && start >= d.pend.End && r.to-r.from <= dtxFrames*frameLen {
 			// Nothing heard verifies a beep: its 100 ms of quiet start
-			// after the loss (and its end may lie in it, see beep).
+			// after the loss (and its end may lie in it, see beep). A
+			// run of dtxFrames or more is a sender that stopped (silence
+			// suppression after the beep), and counts as the quiet.
 			d.pendUntil += frameLen
 		}
 	}

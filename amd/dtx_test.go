@@ -143,6 +143,47 @@ func TestFirstWordsOnCleanLines(t *testing.T) {
 	}
 }
 
+// TestBeepIntoSuppressedSilence: a voicemail that suppresses silence
+// sends nothing after its beep. Digital silence right after a beep
+// candidate was taken for lost packets, each frame of it moving the end of
+// the candidate's check, so the beep was confirmed only when the line was
+// heard again, or at the hang-up: a controller waiting for it heard it
+// seconds late. A run of dtxFrames or more of nothing is a sender that
+// stopped, and counts as the quiet after the beep: it is confirmed within
+// 400 ms of its end (dtxFrames, then the check).
+func TestBeepIntoSuppressedSilence(t *testing.T) {
+	need(t, "espeak-ng", "flite")
+	for seed := uint64(1); seed <= 6; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 31))
+		greeting := speechAt(tts(t, voices[int(seed)%len(voices)], 165, "Hello, this is Mark. I cannot answer the phone right now. Leave a message."), -20)
+		s := signal(silence(ms(400))).add(greeting).add(silence(ms(300)))
+		beepStart := len(s)
+		s = s.add(tones(ms(float64(300+100*int(seed%3))), -22, 1000))
+		beepEnd := len(s)
+		s = s.add(silence(ms(3000)))
+		pcm := impair(s, rng, -50, seed%2 == 0, "ulaw", 0)
+		suppress(pcm, -40, 1)
+		clear(pcm[beepEnd:]) // nothing sent after the beep
+		d := New(DefaultConfig())
+		d.Answer(0)
+		confirmed := int64(-1)
+		for p := 0; p < len(pcm); p += 160 {
+			d.Write(pcm[p:min(p+160, len(pcm))], int64(p))
+			if v := d.Verdict(); confirmed < 0 && v.BeepEnd >= 0 {
+				confirmed = int64(p + 160)
+			}
+		}
+		d.End(int64(len(pcm)))
+		v := d.Verdict()
+		switch {
+		case v.Class != Machine || v.BeepEnd < 0:
+			t.Errorf("seed %d: %v (%s), beep end %d; want a machine with its beep (%d-%d)", seed, v.Class, v.Reason, v.BeepEnd, beepStart, beepEnd)
+		case confirmed < 0 || confirmed > int64(beepEnd)+samples(400e6):
+			t.Errorf("seed %d: beep ending at %d confirmed at %d (-1: only at the hang-up), want within 400 ms", seed, beepEnd, confirmed)
+		}
+	}
+}
+
 // rms is the level of x in dBFS.
 func rms(x []int16) float64 {
 	var sum float64
