@@ -847,6 +847,11 @@ func (d *Detector) frame(start int64) {
 	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike, lost: lost}
 	d.nFrames++
 	mark, pure := int64(0), int64(0)
+	if c, ok := d.single.Current(); ok && d.pendOK && d.pendKind == holdVerify && c.Frames >= 2 && c.Start >= d.pend.End && abs(c.Freq-d.pend.Freq) > 0.05*d.pend.Freq {
+		// A tone at another pitch in the hold: a note that follows, even
+		// if it ends before the hold does (see flushPending).
+		d.pendFollowed = true
+	}
 	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
 		// And the frame before: the tone's onset fills part of it, which
 		// makes a loud frame that is not a voice.
@@ -1486,9 +1491,19 @@ func (d *Detector) verify(s tone.Segment) {
 		// greeting it may still end it, but a pause in the greeting where
 		// a note of the music under it sounds is followed by more words.
 		n = musicVerifyFrames
+	default:
+		// The quiet is judged on verifyFrames; the hold lasts
+		// followFrames more, for a tone that follows (the next note).
+		d.hold(s, holdVerify, s.End+(n+followFrames)*frameLen)
+		d.verifyN = verifyFrames
+		return
 	}
 	d.hold(s, holdVerify, s.End+n*frameLen)
 }
+
+// followFrames more after a beep candidate's verifyFrames show whether a
+// tone follows it: plucked notes of a melody leave gaps of 100 ms.
+const followFrames = 3
 
 // levelRing is how many frames of levels soundBefore can look back on:
 // 2.56 s, a tone of MaxBeep and the window before it.
