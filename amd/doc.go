@@ -285,7 +285,14 @@
 // beep (nothing says it ended with quiet: a note of music cut off by the
 // hang-up). A tone that follows a candidate within its check, at the same
 // pitch too (a note repeated, a "bee-beep"), is judged with it: the pair
-// by what follows the second.
+// by what follows the second. The check is held 30 ms past its 100 ms
+// (the quiet is still judged on the 100 ms) for a note that follows a
+// plucked note's gap of about 100 ms, and one at another pitch that
+// sounds two frames in it makes the candidate a note even if it ends
+// before the check does. Digital silence right after a candidate is
+// taken for lost packets (its check starts after them) only for less
+// than 200 ms: a longer run is a sender that stopped (silence
+// suppression after the beep), and counts as the quiet.
 // Beeps less than 500 ms apart ("bee-beep") are one: BeepStart is the first's
 // start, BeepEnd the last's end. A beep after answer decides Machine (even
 // over an earlier Human verdict: people do not beep), and the detector keeps
