@@ -90,6 +90,7 @@ func readCalls(path string) ([]truthCall, error) {
 	}
 	defer f.Close()
 	var out []truthCall
+	lineOf := map[string]int{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	line := 0
@@ -105,6 +106,14 @@ func readCalls(path string) ([]truthCall, error) {
 		if c.CallID == "" {
 			return nil, fmt.Errorf("%s:%d: no call_id", path, line)
 		}
+		if first, ok := lineOf[c.CallID]; ok {
+			// Calls are matched by Call-ID: a second one would be scored
+			// against the wrong truth. Evaluation sets drawn with one seed
+			// (with and without music, voices or suppression) share their
+			// Call-IDs, so files of several sets cannot be concatenated.
+			return nil, fmt.Errorf("%s:%d: call_id %s again (first on line %d): calls are matched by Call-ID; score each set on its own", path, line, c.CallID, first)
+		}
+		lineOf[c.CallID] = line
 		out = append(out, c)
 	}
 	return out, sc.Err()

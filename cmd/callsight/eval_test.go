@@ -68,3 +68,29 @@ func TestEval(t *testing.T) {
 		t.Error("--min-accuracy 0.9 at 75%: no error")
 	}
 }
+
+// A Call-ID twice in the truth or in the output (two evaluation sets of
+// one seed concatenated) is an error that names the file and both lines,
+// not a score against the wrong truth.
+func TestEvalDuplicateCallID(t *testing.T) {
+	dir := t.TempDir()
+	one := `{"call_id":"a","outcome":"human","q850":16}` + "\n"
+	two := `{"call_id":"a","outcome":"machine","q850":16}` + "\n"
+	for _, c := range []struct{ truth, out, where string }{
+		{one + `{"call_id":"b","outcome":"busy","q850":17}` + "\n" + two, one, "truth.jsonl:3"},
+		{one, one + two, "out.jsonl:2"},
+	} {
+		truth, out := filepath.Join(dir, "truth.jsonl"), filepath.Join(dir, "out.jsonl")
+		if err := os.WriteFile(truth, []byte(c.truth), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, []byte(c.out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"eval", "--truth", truth, out}, nil, &stdout, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), c.where) || !strings.Contains(stderr.String(), "call_id a again (first on line 1)") {
+			t.Errorf("duplicate at %s: exit %d, stderr %q; want an error naming it", c.where, code, stderr.String())
+		}
+	}
+}
