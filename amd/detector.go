@@ -847,15 +847,17 @@ func (d *Detector) frame(start int64) {
 	d.ring[idx] = frameRec{start: start, db: vdb, snr: snr, over: over, young: d.noise.Frames() < youngFrames, raw: raw, tonal: dtmf || v21, voice: voice, vlike: vlike, lost: lost}
 	d.nFrames++
 	mark, pure := int64(0), int64(0)
-	if c, ok := d.single.Current(); ok && d.pendOK && d.pendKind == holdVerify && c.Frames >= 2 && c.Start >= d.pend.End && abs(c.Freq-d.pend.Freq) > 0.05*d.pend.Freq {
-		// A tone at another pitch in the hold: a note that follows, even
-		// if it ends before the hold does (see flushPending).
-		d.pendFollowed = true
-	}
-	if s, ok := d.single.Current(); ok && s.Frames >= 3 {
-		// And the frame before: the tone's onset fills part of it, which
-		// makes a loud frame that is not a voice.
-		pure = min((end-s.Start)/frameLen+1, d.nFrames-d.nConsumed)
+	if s, ok := d.single.Current(); ok {
+		if d.pendOK && d.pendKind == holdVerify && s.Frames >= 2 && otherNote(d.pend, s) {
+			// A tone at another pitch in the hold: a note that follows,
+			// even if it ends before the hold does (see flushPending).
+			d.pendFollowed = true
+		}
+		if s.Frames >= 3 {
+			// And the frame before: the tone's onset fills part of it,
+			// which makes a loud frame that is not a voice.
+			pure = min((end-s.Start)/frameLen+1, d.nFrames-d.nConsumed)
+		}
 	}
 	if s, ok := d.low.Current(); ok && s.Frames >= 15 && dense(s) {
 		mark = max(mark, (end-s.Start)/frameLen)
@@ -1366,7 +1368,7 @@ func (d *Detector) flushPending(now int64, force bool) {
 			// ends). One at another pitch that is cut short or too patchy
 			// to be judged still makes this a note, not a beep.
 			d.pendOK = true
-			d.pendFollowed = d.pendFollowed || abs(c.Freq-s.Freq) > 0.05*s.Freq
+			d.pendFollowed = d.pendFollowed || otherNote(s, c)
 			return
 		}
 		// A short tone glued to the end of a word is the word's last vowel
@@ -1499,6 +1501,12 @@ func (d *Detector) verify(s tone.Segment) {
 		return
 	}
 	d.hold(s, holdVerify, s.End+n*frameLen)
+}
+
+// otherNote reports whether tone c, begun after the held s ended, is at
+// another pitch: the next note, not a piece of s.
+func otherNote(s, c tone.Segment) bool {
+	return c.Start >= s.End && abs(c.Freq-s.Freq) > 0.05*s.Freq
 }
 
 // followFrames more after a beep candidate's verifyFrames show whether a
