@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -65,6 +66,7 @@ const (
 type printData struct {
 	level [printFrames]float32
 	pcm   [printSamples + 2*printPad]int16
+	c     contour // level, for levelR: filled by bestMatch (then kept by learn) and ReadFrom
 }
 
 var (
@@ -152,6 +154,7 @@ func (g *Greetings) bestMatch(p *printData) int {
 	}
 	var top [printCandidates]cand
 	n := 0
+	p.c.fill(&p.level)
 	for i := range g.entries {
 		k := g.entries[i].p
 		for sh := -printShift; sh <= printShift; sh++ {
@@ -182,36 +185,80 @@ func (g *Greetings) bestMatch(p *printData) int {
 
 // levelR is the correlation of k's frame levels with p's shifted by sh
 // frames (p[i+sh] against k[i]), over the frames where either is speech.
+// A quiet frame counts at the other's level less 30 dB: speech against a
+// pause is a large difference, not an unknown. Both prints' contours must
+// be filled.
+//
+// It is the sums of that correlation taken apart: over each print's
+// speech frames in range (prefix sums), less or plus the frames both
+// speak (the only loop, over the set bits of the two masks' overlap).
+// That is the cost of bestMatch, which tries every known print at 13
+// shifts.
 func levelR(k, p *printData, sh int) float64 {
-	var n, sx, sy, sxx, syy, sxy float64
-	for i := range printFrames {
-		j := i + sh
-		if j < 0 || j >= printFrames {
-			continue
-		}
-		x, y := float64(k.level[i]), float64(p.level[j])
-		if x <= printQuietDB && y <= printQuietDB {
-			continue
-		}
-		// A quiet frame counts at the other's level less 30 dB: speech
-		// against a pause is a large difference, not an unknown.
-		if x <= printQuietDB {
-			x = y - 30
-		}
-		if y <= printQuietDB {
-			y = x - 30
-		}
-		n++
-		sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+	lo, hi := max(0, -sh), min(printFrames, printFrames-sh)
+	kc, pc := &k.c, &p.c
+	na, sax, sax2 := kc.n[hi]-kc.n[lo], kc.x[hi]-kc.x[lo], kc.x2[hi]-kc.x2[lo]
+	nb, sby, sby2 := pc.n[hi+sh]-pc.n[lo+sh], pc.x[hi+sh]-pc.x[lo+sh], pc.x2[hi+sh]-pc.x2[lo+sh]
+	// p's mask moved so that its bit i is frame i+sh; bits shifted in
+	// are zero, and k has none past printFrames.
+	b0, b1 := pc.mask[0], pc.mask[1]
+	switch {
+	case sh > 0:
+		b0, b1 = b0>>sh|b1<<(64-sh), b1>>sh
+	case sh < 0:
+		b0, b1 = b0<<-sh, b1<<-sh|b0>>(64+sh)
 	}
+	var in, ix, ix2, iy, iy2, ixy float64
+	for w, m := range [2]uint64{kc.mask[0] & b0, kc.mask[1] & b1} {
+		for m != 0 {
+			i := w*64 + bits.TrailingZeros64(m)
+			m &= m - 1
+			x, y := kc.lv[i], pc.lv[i+sh]
+			in, ix, ix2, iy, iy2, ixy = in+1, ix+x, ix2+x*x, iy+y, iy2+y*y, ixy+x*y
+		}
+	}
+	// Frames only k speaks (a), only p speaks (b).
+	an, ax, ax2 := na-in, sax-ix, sax2-ix2
+	bn, by, by2 := nb-in, sby-iy, sby2-iy2
+	n := na + bn
 	if n < printFrames/4 {
 		return 0
 	}
+	sx := sax + by - 30*bn
+	sy := sby + ax - 30*an
+	sxx := sax2 + by2 - 60*by + 900*bn
+	syy := sby2 + ax2 - 60*ax + 900*an
+	sxy := ixy + ax2 - 30*ax + by2 - 30*by
 	vx, vy := sxx-sx*sx/n, syy-sy*sy/n
 	if vx <= 0 || vy <= 0 {
 		return 0
 	}
 	return (sxy - sx*sy/n) / math.Sqrt(vx*vy)
+}
+
+// contour is a print's frame levels as levelR sums them: a mask of its
+// speech frames, each frame's level (0 when quiet), and prefix sums of
+// the speech frames' count, levels and squared levels.
+type contour struct {
+	mask     [2]uint64
+	lv       [printFrames]float64
+	n, x, x2 [printFrames + 1]float64
+}
+
+// fill computes c from levels.
+func (c *contour) fill(level *[printFrames]float32) {
+	c.mask = [2]uint64{}
+	for i, l := range level {
+		v, on := float64(l), 0.0
+		if v > printQuietDB {
+			c.mask[i/64] |= 1 << (i % 64)
+			on = 1
+		} else {
+			v = 0
+		}
+		c.lv[i] = v
+		c.n[i+1], c.x[i+1], c.x2[i+1] = c.n[i]+on, c.x[i]+v, c.x2[i]+v*v
+	}
 }
 
 // wavesMatch aligns p's samples with k's around a shift of sh frames (to
@@ -382,6 +429,7 @@ func (g *Greetings) ReadFrom(r io.Reader) (read int64, err error) {
 		for j := range p.level {
 			p.level[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[1+4*j:]))
 		}
+		p.c.fill(&p.level)
 		off := 1 + 4*printFrames
 		for j := range p.pcm {
 			p.pcm[j] = int16(binary.LittleEndian.Uint16(buf[off+2*j:]))

@@ -267,3 +267,121 @@ func BenchmarkWavesMatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBestMatch is one call's print against a full store (256 known
+// prints, the default) that holds no match: what each machine's call
+// costs once its print is taken, and again when its beep teaches it.
+func BenchmarkBestMatch(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	contour := func(p *printData) {
+		// Talkspurts of 100-600 ms at -35..-12 dBFS between pauses of
+		// 50-400 ms, as greetings' levels go.
+		for i := 0; i < printFrames; {
+			n := 10 + rng.IntN(50)
+			base := -35 + rng.Float64()*23
+			for j := i; j < min(i+n, printFrames); j++ {
+				p.level[j] = float32(base + rng.NormFloat64()*3)
+			}
+			i += n
+			m := 5 + rng.IntN(35)
+			for j := i; j < min(i+m, printFrames); j++ {
+				p.level[j] = printQuietDB
+			}
+			i += m
+		}
+		for i := range p.pcm {
+			p.pcm[i] = int16(rng.NormFloat64() * 3000)
+		}
+	}
+	g := NewGreetings(0)
+	for range 256 {
+		p := new(printData)
+		contour(p)
+		p.c.fill(&p.level)
+		g.entries = append(g.entries, greeting{p: p, class: Machine})
+	}
+	var p printData
+	contour(&p)
+	b.ReportAllocs()
+	for b.Loop() {
+		if g.bestMatch(&p) >= 0 {
+			b.Fatal("a random print matched")
+		}
+	}
+}
+
+// TestLevelRSums: levelR, which takes the correlation's sums apart, gives
+// what the plain loop over the frames gives, at every shift, for contours
+// of talkspurts and pauses, all speech, all quiet and single frames.
+func TestLevelRSums(t *testing.T) {
+	loop := func(k, p *printData, sh int) float64 {
+		var n, sx, sy, sxx, syy, sxy float64
+		for i := range printFrames {
+			j := i + sh
+			if j < 0 || j >= printFrames {
+				continue
+			}
+			x, y := float64(k.level[i]), float64(p.level[j])
+			if x <= printQuietDB && y <= printQuietDB {
+				continue
+			}
+			if x <= printQuietDB {
+				x = y - 30
+			}
+			if y <= printQuietDB {
+				y = x - 30
+			}
+			n++
+			sx, sy, sxx, syy, sxy = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y
+		}
+		if n < printFrames/4 {
+			return 0
+		}
+		vx, vy := sxx-sx*sx/n, syy-sy*sy/n
+		if vx <= 0 || vy <= 0 {
+			return 0
+		}
+		return (sxy - sx*sy/n) / math.Sqrt(vx*vy)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	fill := func(p *printData, kind int) {
+		for i := range p.level {
+			on := false
+			switch kind {
+			case 0: // talkspurts
+				on = (i/(7+kind))%3 != 0 && rng.IntN(10) > 0
+			case 1:
+				on = true
+			case 2:
+				on = false
+			case 3:
+				on = i == rng.IntN(printFrames)
+			default:
+				on = rng.IntN(2) == 0
+			}
+			p.level[i] = printQuietDB
+			if on {
+				p.level[i] = float32(-40 + rng.Float64()*30)
+			}
+		}
+		p.c.fill(&p.level)
+	}
+	var k, p printData
+	nonzero := 0
+	for trial := range 400 {
+		fill(&k, trial%5)
+		fill(&p, (trial/5)%5)
+		for sh := -printShift; sh <= printShift; sh++ {
+			got, want := levelR(&k, &p, sh), loop(&k, &p, sh)
+			if math.Abs(got-want) > 1e-9 {
+				t.Fatalf("trial %d shift %d: levelR %v, the loop %v", trial, sh, got, want)
+			}
+			if want != 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero < 1000 {
+		t.Fatalf("only %d of the pairs had a correlation: the test compares too little", nonzero)
+	}
+}
