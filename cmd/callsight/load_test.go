@@ -294,7 +294,7 @@ func startLoadServe(t *testing.T, lc loadConfig) *loadServer {
 					st.rtp = v + " in the whole run"
 				}
 			}
-			if strings.Contains(l, `"level":"ERROR"`) {
+			if strings.Contains(l, `"level":"ERROR"`) || strings.Contains(l, `"msg":"listening"`) { // the latter: its Ps and audio workers
 				t.Logf("serve: %s", l)
 			}
 		}

@@ -72,6 +72,7 @@ type serveOptions struct {
 	hepAuthKey                  string
 	hepTLSCert, hepTLSKey       string
 	ifaces                      listFlag
+	procs                       int
 	audioWorkers, audioQueue    int
 	settleAfter                 time.Duration
 	tuning                      audioTuning
@@ -102,15 +103,41 @@ type serveOptions struct {
 	debugListen                 string
 }
 
-// defaultAudioWorkers is one audio worker per core (GOMAXPROCS) but one,
-// and at least one. The workers are the only goroutines that stay busy:
-// with one per core they can hold every P at once, and an API handler,
-// the HEP reader or the engine goroutine then waits for a worker's batch
-// to end. Keeping a core for them lowered the load run's query p99 in
-// every paired run on 2 cores (20 s: 3.5-6.7 ms against 4.6-8.5; 60 s:
-// 4.9-5.4 against 5.2-6.0), with the verdict latency unchanged; at 8,000
-// calls both settings overload two cores alike.
+// defaultAudioWorkers is one audio worker per P (GOMAXPROCS) but one,
+// and at least one: with serve's default of a P more than cores, one per
+// core. The workers are the only goroutines that stay busy; the P left
+// over keeps the API, the sources and the engine goroutine from waiting
+// behind a worker's batch (see serveProcs).
 func defaultAudioWorkers(procs int) int { return max(1, procs-1) }
+
+// startProcs is the Ps (GOMAXPROCS) the Go runtime started with: the cores
+// it is given (CPU affinity, cgroup quota), or GOMAXPROCS from the
+// environment.
+var startProcs = runtime.GOMAXPROCS(0)
+
+// serveProcs is the GOMAXPROCS serve runs with: --procs when given (flag
+// > 0), the environment's GOMAXPROCS when set (envSet), else the cores
+// plus one.
+//
+// With as many Ps as cores, the audio workers and the engine goroutine,
+// busy in bursts, hold every P, and a query whose connection the network
+// poller made ready waits on a run queue: the runtime polls the network
+// only when a P runs out of work, or from its monitor thread every 10 ms.
+// One P more than cores leaves a P idle most of the time, its thread
+// asleep in the poller, so a request is picked up as soon as the kernel
+// gives that thread a core (a thread waking from sleep gets one quickly).
+// The load run on 2 cores, paired runs alternating GOMAXPROCS 2 and 3:
+// the query p99 was lower with 3 in every pair (README, Figures), with
+// the same CPU time.
+func serveProcs(flagVal int, envSet bool, cores int) int {
+	switch {
+	case flagVal > 0:
+		return flagVal
+	case envSet:
+		return cores
+	}
+	return cores + 1
+}
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
 	return serveContext(context.Background(), args, stdout, stderr)
@@ -135,7 +162,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.hepAuthKey, "hep-auth-key", "", "HEP auth key every packet must carry (prefer CALLSIGHT_HEP_AUTH_KEY); HEP v1/v2 cannot carry one and are then refused; empty: none required")
 	fs.StringVar(&o.hepTLSCert, "hep-tls-cert", "", "TLS certificate file (PEM) for --hep tls:HOST:PORT")
 	fs.StringVar(&o.hepTLSKey, "hep-tls-key", "", "TLS private key file (PEM) for --hep tls:HOST:PORT")
-	fs.IntVar(&o.audioWorkers, "audio-workers", defaultAudioWorkers(runtime.GOMAXPROCS(0)), "goroutines decoding and analysing RTP, each owning its calls (default: one per core but one, which the API, the sources and the engine keep; 0: on the engine goroutine)")
+	fs.IntVar(&o.procs, "procs", 0, "Ps the Go runtime schedules goroutines on (GOMAXPROCS; 0: GOMAXPROCS from the environment when set, else the cores plus one, which keeps a P free for the API)")
+	fs.IntVar(&o.audioWorkers, "audio-workers", -1, "goroutines decoding and analysing RTP, each owning its calls (-1: one per P but one, at least one, which leaves a P to the API, the sources and the engine; 0: on the engine goroutine)")
 	fs.IntVar(&o.audioQueue, "audio-queue", engine.DefaultConfig().AudioQueue, "RTP packets waiting for each audio worker at most (beyond: shed, counted in callsight_audio_shed_packets_total, and concealed as loss)")
 	fs.StringVar(&o.detector, "amd", engine.DetectorCallsight, "audio classifier: callsight, or asterisk (Asterisk AMD()'s rules at amd.conf defaults, a baseline to compare with)")
 	o.tuning.register(fs)
@@ -201,6 +229,17 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	}
 	if o.audioQueue < 1 || o.audioQueue > 1<<20 {
 		return usageError{errors.New("--audio-queue must be 1-1048576 packets")}
+	}
+	if o.procs < 0 || o.audioWorkers < -1 || o.audioWorkers > 256 {
+		return usageError{errors.New("--procs must not be negative, and --audio-workers must be -1 (one per P but one) or 0-256")}
+	}
+	_, envProcs := os.LookupEnv("GOMAXPROCS")
+	procs := serveProcs(o.procs, envProcs, startProcs)
+	if runtime.GOMAXPROCS(0) != procs {
+		runtime.GOMAXPROCS(procs)
+	}
+	if o.audioWorkers < 0 {
+		o.audioWorkers = defaultAudioWorkers(procs)
 	}
 	log, err := newLogger(stderr, o.logLevel, o.logForm)
 	if err != nil {
@@ -385,7 +424,8 @@ func serveContext(parent context.Context, args []string, stdout, stderr io.Write
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "callsight serve: listening on %s://%s\n", scheme, ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "keys", len(keys))
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "keys", len(keys),
+		"procs", runtime.GOMAXPROCS(0), "audio_workers", o.audioWorkers)
 
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()

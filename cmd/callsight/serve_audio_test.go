@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callsight/callsight/callctl"
 )
 
 // TestServeAudioShed: an audio worker whose queue is full sheds RTP and
@@ -44,8 +49,10 @@ func TestServeAudioShed(t *testing.T) {
 	}
 }
 
-// TestServeAudioQueueFlag: --audio-queue outside 1-1048576 is a usage
-// error, and by default one core is kept from the audio workers.
+// TestServeAudioQueueFlag: --audio-queue outside 1-1048576, a negative
+// --procs and --audio-workers below -1 are usage errors; by default serve
+// runs a P more than the cores (the environment's GOMAXPROCS or --procs
+// when given) and one audio worker per P but one.
 func TestServeAudioQueueFlag(t *testing.T) {
 	for _, v := range []string{"0", "-3", "1048577"} {
 		var out, errb bytes.Buffer
@@ -55,9 +62,52 @@ func TestServeAudioQueueFlag(t *testing.T) {
 			t.Errorf("--audio-queue %s: %v, want a usage error naming the flag", v, err)
 		}
 	}
-	for procs, want := range map[int]int{1: 1, 2: 1, 4: 3, 16: 15} {
+	for _, bad := range [][]string{{"--procs", "-1"}, {"--audio-workers", "-2"}, {"--audio-workers", "257"}} {
+		var out, errb bytes.Buffer
+		err := cmdServe(append([]string{"--store", "none"}, bad...), &out, &errb)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s %s: %v, want a usage error naming the flag", bad[0], bad[1], err)
+		}
+	}
+	for _, c := range []struct {
+		flag     int
+		envSet   bool
+		cores, p int
+	}{{0, false, 2, 3}, {0, false, 1, 2}, {0, true, 2, 2}, {4, false, 2, 4}, {4, true, 2, 4}} {
+		if got := serveProcs(c.flag, c.envSet, c.cores); got != c.p {
+			t.Errorf("serveProcs(%d, %v, %d) = %d, want %d", c.flag, c.envSet, c.cores, got, c.p)
+		}
+	}
+	for procs, want := range map[int]int{1: 1, 2: 1, 3: 2, 4: 3, 16: 15} {
 		if got := defaultAudioWorkers(procs); got != want {
 			t.Errorf("defaultAudioWorkers(%d) = %d, want %d", procs, got, want)
 		}
+	}
+}
+
+// TestServeProcs: serve runs with the Ps --procs asks for and one audio
+// worker fewer, and says so when it starts listening.
+func TestServeProcs(t *testing.T) {
+	prev := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	var out, errb bytes.Buffer
+	err := serveContext(context.Background(), []string{"--store", "none", "--listen", "127.0.0.1:0", "--procs", "5",
+		"--api-key", callctl.HashKey("k") + " ops admin", "--exit-after", "10ms"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("serve: %v\n%s", err, errb.String())
+	}
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Errorf("GOMAXPROCS %d after --procs 5", got)
+	}
+	var listening map[string]any
+	for line := range strings.Lines(errb.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "listening" {
+			listening = m
+		}
+	}
+	if listening == nil || listening["procs"] != 5.0 || listening["audio_workers"] != 4.0 {
+		t.Errorf("listening log %v, want procs 5 and audio_workers 4\n%s", listening, errb.String())
 	}
 }
