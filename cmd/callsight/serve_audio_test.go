@@ -62,7 +62,7 @@ func TestServeAudioQueueFlag(t *testing.T) {
 			t.Errorf("--audio-queue %s: %v, want a usage error naming the flag", v, err)
 		}
 	}
-	for _, bad := range [][]string{{"--procs", "-1"}, {"--audio-workers", "-2"}, {"--audio-workers", "257"}} {
+	for _, bad := range [][]string{{"--procs", "-1"}, {"--procs", "1025"}, {"--audio-workers", "-2"}, {"--audio-workers", "257"}} {
 		var out, errb bytes.Buffer
 		err := cmdServe(append([]string{"--store", "none"}, bad...), &out, &errb)
 		var ue usageError
