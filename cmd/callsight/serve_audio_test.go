@@ -49,8 +49,9 @@ func TestServeAudioShed(t *testing.T) {
 	}
 }
 
-// TestServeAudioQueueFlag: --audio-queue outside 1-1048576, a negative
-// --procs and --audio-workers below -1 are usage errors; by default serve
+// TestServeAudioQueueFlag: --audio-queue outside 1-1048576, --procs
+// outside 0-1024 and --audio-workers outside -1-256 are usage errors; by
+// default serve
 // runs a P more than the cores (the environment's GOMAXPROCS or --procs
 // when given) and one audio worker per P but one.
 func TestServeAudioQueueFlag(t *testing.T) {
