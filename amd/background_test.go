@@ -71,16 +71,40 @@ func helloOverBackgroundVoice(t *testing.T, under float64, most, pause int, hell
 // speech only in bursts 8 dB under the hello's peak for 300 ms after its
 // last loud one ends the chain's length, and its pause runs from there.
 // Before: 29 of 40 at 10 dB under (no pause), 21 of 40 at 13 dB (pauses).
-// What is left is mostly a hello that runs into the television's words
-// with no gap, so that one burst holds both.
+// What was left was mostly a hello that runs into the television's words
+// with no gap, so that one burst holds both: 20 and 15. Judging that
+// burst's frames by their level as well (loudAt, loudHold) leaves 16 and
+// 13; most of those are a television whose loudest words come within
+// 8 dB of the hello's.
 func TestLongHelloOverBackgroundVoice(t *testing.T) {
 	long := []string{"Hello, this is John speaking.", "Hello, Mary speaking.", "Алло, говорите.", "Hello, who is this?"}
 	for _, c := range []struct {
 		under       float64
 		pause, most int
-	}{{10, 0, 20}, {13, 700, 15}} {
+	}{{10, 0, 16}, {13, 700, 13}} {
 		t.Run(fmt.Sprintf("%.0f dB under, %d ms pauses", c.under, c.pause), func(t *testing.T) {
 			helloOverBackgroundVoice(t, c.under, c.most, c.pause, long)
 		})
+	}
+}
+
+// TestTelevisionRunsOnFromHello replays a person from an evaluation set
+// with a television behind (amd/testdata/tv-hello-john.s16.gz, our
+// generator's output: 16-bit little-endian samples at 8 kHz, answered at
+// 0.5 s; espeak-ng en-gb-x-rp+f2 says "Hello, this is John speaking." at
+// -31 dBFS, a newsreader reads 13 dB under it). The newsreader's words run
+// on from the hello's last with no gap, so one burst holds both, and by
+// its length it was a long greeting. Its frames after the hello stand
+// 8 dB and more under the hello's loudest, and the person is a person.
+func TestTelevisionRunsOnFromHello(t *testing.T) {
+	pcm := readS16GZ(t, "testdata/tv-hello-john.s16.gz")
+	r, ev := run(scenario{pcm: pcm, answer: 4000}, 160)
+	if r.first.Class != Human || r.final.Class != Human {
+		t.Errorf("first %v (%s), final %v (%s); want a person; events %v", r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, brief(ev))
+	}
+	// The hello ends 2.45 s after the answer; with no silence after it,
+	// the verdict waits for the pause measured from its last loud frame.
+	if at := r.first.DecidedAt - 4000; at > samples(4e9) {
+		t.Errorf("decided %.2f s after the answer, want at most 4 s", float64(at)/SampleRate)
 	}
 }

@@ -103,6 +103,7 @@ type speech struct {
 	voiceStart  int64   // where the chain's voice starts: chainStart, or later when quieter background bursts came first
 	lastLoud    int64   // the chain's last speech frame in a burst whose peak is within loudSpanDB of the chain's loudest
 	quietFrom   int64   // the first speech frame of quieter bursts after lastLoud
+	loudAt      int64   // end of the chain's last confirmed frame within loudSpanDB of its loudest
 	lastSpeech  int64   // end of the last confirmed speech frame
 	chainFrames int     // speech frames in the chain
 	frames      int     // confirmed speech frames in all chains
@@ -1036,6 +1037,19 @@ const bgSpreadDB = 15
 // goes on is the background's.
 var quietTail = samples(300e6)
 
+// A voice is loud in frames, too: after loudHold of a burst's speech
+// without a frame within loudSpanDB of the chain's loudest, what goes on
+// counts as quieter bursts' (quietFrom), though no gap split it from the
+// voice: a television's voices that run on from the end of a hello. And
+// once heardQuiet has gone by without one, a long greeting's length
+// counts only to the last (loudAt). On the 66 evaluation sets this made
+// 7 more people right (four over a television, three real recordings cut
+// from a reading, whose quieter tail ran on from their words; 31 of 6,769
+// left called machines where 38 were) and no call wrong; machines' median
+// verdict moved 5 ms later. Holds of 100-300 ms and 50-150 ms were all
+// within 2 calls of this.
+var loudHold, heardQuiet = samples(200e6), samples(100e6)
+
 // dtxNoisePct is the background's percentile on a line that sent nothing
 // before its first sound (silentStart): what such a line sends is mostly
 // voice, with the line's noise only in each talkspurt's hangover, so the
@@ -1927,8 +1941,9 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 		sp.burstLevel += r.db
 		sp.burstPeak, sp.burstLow, sp.burstOver = max(sp.burstPeak, r.snr), min(sp.burstLow, r.snr), max(sp.burstOver, r.over)
 		sp.burstDB = max(sp.burstDB, r.db)
+		fresh := false
 		if !sp.confirmed && sp.burstFrames >= burstMin && voiced(sp) && d.utterance(sp) {
-			sp.confirmed = true
+			sp.confirmed, fresh = true, true
 			sp.everConfirmed = true
 			if !sp.chainOn {
 				sp.startChain(sp.burstStart)
@@ -1942,8 +1957,11 @@ func (d *Detector) step(sp *speech, r frameRec, isSpeech bool) {
 			if r.vlike {
 				sp.lastSpeech = end
 			}
+			if r.db >= sp.chainDB-loudSpanDB || fresh && sp.burstDB >= sp.chainDB-loudSpanDB {
+				sp.loudAt = end
+			}
 			if sp.lastSpeech == end {
-				if sp.burstDB >= sp.chainDB-loudSpanDB {
+				if sp.burstDB >= sp.chainDB-loudSpanDB && end-sp.loudAt <= loudHold {
 					sp.lastLoud = end
 				} else if sp.quietFrom <= sp.lastLoud {
 					sp.quietFrom = end - frameLen
@@ -2144,7 +2162,7 @@ func (d *Detector) firstVoice(f firstBurst, nf float64) {
 	sp.startChain(f.start)
 	sp.everConfirmed, sp.everVoice = true, true
 	sp.chainFrames, sp.frames = f.frames, sp.frames+f.frames
-	sp.chainOver, sp.chainDB, sp.lastSpeech, sp.lastLoud = f.db-nf, f.db, f.last, f.last
+	sp.chainOver, sp.chainDB, sp.lastSpeech, sp.lastLoud, sp.loudAt = f.db-nf, f.db, f.last, f.last, f.last
 	sp.bursts[0], sp.nBursts = chainBurst{start: f.start, over: f.db - nf}, 1
 	d.voiceDB = max(d.voiceDB, f.level)
 	d.addEvent(Event{Kind: EventSpeech, Start: f.start, End: f.last, Level: f.level, Freq2: float64(f.voiced)})
@@ -2309,6 +2327,9 @@ func (d *Detector) decideSpeech(now int64) {
 			// behind a person (a television), and counts once the voice
 			// comes back.
 			heard = min(heard, sp.lastLoud-sp.voiceStart)
+		}
+		if sp.lastSpeech-sp.loudAt >= heardQuiet {
+			heard = min(heard, sp.loudAt-sp.voiceStart) // quieter speech since: a television after a long hello?
 		}
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
 		switch {

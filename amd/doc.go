@@ -160,7 +160,12 @@
 // Where it ends: the machine rule counts speech up to the last frame of a
 // burst whose peak is within 8 dB of the chain's loudest; quieter bursts
 // after it (the voices behind a person who stopped) count once the voice
-// comes back. After 300 ms of only such bursts, the pause of the silence
+// comes back. Within a burst, too: once 100 ms of speech has gone by
+// without a frame within 8 dB of the chain's loudest, the machine rule
+// counts only to the last such frame, and after 200 ms without one the
+// burst's speech counts as quieter bursts' would. A television's voices
+// that run on from the end of a hello, with no gap, are in the hello's
+// burst. After 300 ms of only quieter speech, the pause of the silence
 // rules runs from the voice's last loud frame, and the chain's length is
 // taken to there.
 //
