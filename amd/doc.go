@@ -189,7 +189,8 @@
 // line's noise only in each hangover: its background is the 5th
 // percentile of what was heard rather than the 10th, and a background
 // median that stands 15 dB over it (the first word, learnt before any
-// hangover) is learnt afresh.
+// hangover) is learnt afresh; 9 dB once a talkspurt held 80 ms of
+// voicing in a row, which a dead line's rustles never do.
 //
 // # Human, machine, silence
 //

@@ -143,6 +143,27 @@ func TestFirstWordsOnCleanLines(t *testing.T) {
 	}
 }
 
+// TestFirstWordsOfSuppressedGreetings replays two voicemails from the
+// evaluation sets (our generator's output, answered at 0.5 s, in
+// amd/testdata as above): espeak-ng en-gb-x-rp+f2 says "Hi, you've reached
+// Anna. I can't take your call right now, ..." on a line that suppresses
+// silence, over white noise 13-14 dB under it, at -13 dBFS (a 40 ms
+// hangover, µ-law) and -17 dBFS (100 ms, A-law). "Hi," was all the line
+// sent while the background was young, and the median it taught stood
+// 10-12 dB over the hangover's noise: under bgSpreadDB, so it stayed, and
+// the words after it stood too little over it to go on with the chain. A
+// short utterance, then silence: a person. Once a talkspurt has held a
+// vowel the median is learnt afresh at bgVowelSpreadDB.
+func TestFirstWordsOfSuppressedGreetings(t *testing.T) {
+	for _, name := range []string{"anna-13", "anna-17"} {
+		pcm := readS16GZ(t, "testdata/suppressed-"+name+".s16.gz")
+		r, ev := run(scenario{pcm: pcm, answer: 4000}, 160)
+		if r.first.Class != Machine || r.final.Class != Machine {
+			t.Errorf("%s: first %v (%s), final %v (%s); want a machine; events %v", name, r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, brief(ev))
+		}
+	}
+}
+
 // TestBeepIntoSuppressedSilence: a voicemail that suppresses silence
 // sends nothing after its beep. Digital silence right after a beep
 // candidate was taken for lost packets, each frame of it moving the end of
