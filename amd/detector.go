@@ -2198,13 +2198,15 @@ type talkspurt struct {
 	peak, sum  float64
 	run, voice int                // voiced frames in a row, now and at most
 	levels     [spurtRing]float32 // the levels of its last frames
+	young      bool               // the background was young at its first frame
 }
 
 // spurtRing frames of a talkspurt's end are kept: its hangover and more.
 const spurtRing = 16
 
 // spurtHeard follows the talkspurts of a line that sent nothing before
-// its first sound, while no chain is on and its background is young. Such
+// its first sound, while no chain is on and its background is young (or,
+// for one that holds a vowel of vowelRun, was young when it began). Such
 // a line's background is learnt from its sounds (the hangover after each
 // is all it sends of its noise), and a word whose first frame was loud
 // taught the background its own level: its vowels then stood too little
@@ -2219,7 +2221,7 @@ func (d *Detector) spurtHeard(r frameRec) {
 	t := &d.spurt
 	if !r.lost {
 		if !t.on {
-			*t = talkspurt{on: true, start: r.start, peak: r.db}
+			*t = talkspurt{on: true, start: r.start, peak: r.db, young: r.young}
 		}
 		t.levels[t.n%spurtRing] = float32(r.db)
 		t.n++
@@ -2239,7 +2241,10 @@ func (d *Detector) spurtHeard(r frameRec) {
 		return
 	}
 	t.on = false
-	if t.voice < spurtVowel || t.voicedN < burstMin || !r.young || t.n < spurtTail {
+	// A talkspurt judged once the background is no longer young must have
+	// begun while it was, and hold a vowel of vowelRun: a loud first word
+	// of half a second and its hangover outlast the young background.
+	if t.voice < spurtVowel || t.voicedN < burstMin || !(r.young || t.young && t.voice >= vowelRun) || t.n < spurtTail {
 		return
 	}
 	tail := 0.0

@@ -164,6 +164,28 @@ func TestFirstWordsOfSuppressedGreetings(t *testing.T) {
 	}
 }
 
+// TestLongFirstWordOnSuppressedLine replays two people from the
+// evaluation sets (our generator's output, answered at 0.5 s, in
+// amd/testdata as above): flite slt says "Hello?" on a line that
+// suppresses silence, at -10 dBFS over white noise 18 dB under it with a
+// 180 ms hangover (hello-loud), and at -16 dBFS over pink noise 11 dB
+// under it, a 160 ms hangover and 2% of its packets lost (hello-pink).
+// The word is all the line sent while its background was young, and
+// taught it its own level, so only the talkspurt check (spurtHeard) can
+// make it a voice. But the word with its hangover lasts longer than the
+// background stays young, and the check ran only for a talkspurt that
+// ended while it was: dead air. A talkspurt that began then and holds a
+// vowel of vowelRun is judged too.
+func TestLongFirstWordOnSuppressedLine(t *testing.T) {
+	for _, name := range []string{"hello-loud", "hello-pink"} {
+		pcm := readS16GZ(t, "testdata/suppressed-"+name+".s16.gz")
+		r, ev := run(scenario{pcm: pcm, answer: 4000}, 160)
+		if r.first.Class != Human || r.final.Class != Human {
+			t.Errorf("%s: first %v (%s), final %v (%s); want a person; events %v", name, r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, brief(ev))
+		}
+	}
+}
+
 // TestBeepIntoSuppressedSilence: a voicemail that suppresses silence
 // sends nothing after its beep. Digital silence right after a beep
 // candidate was taken for lost packets, each frame of it moving the end of
