@@ -146,3 +146,15 @@ func readS16GZ(t *testing.T, path string) []int16 {
 	}
 	return pcm
 }
+
+// replayWant runs the detector over the recording at path (as read by
+// readS16GZ), answered at sample answer, and fails the test unless its
+// first and final verdicts are both want. It returns what run returned.
+func replayWant(t *testing.T, path string, answer int, want Class) (result, []Event) {
+	t.Helper()
+	r, ev := run(scenario{pcm: readS16GZ(t, path), answer: answer}, 160)
+	if r.first.Class != want || r.final.Class != want {
+		t.Errorf("%s: first %v (%s), final %v (%s); want %v; events %v", path, r.first.Class, r.first.Reason, r.final.Class, r.final.Reason, want, brief(ev))
+	}
+	return r, ev
+}
