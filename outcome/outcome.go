@@ -165,6 +165,15 @@ type Audio struct {
 	Class      string  `json:"class"`
 	Confidence float64 `json:"confidence"`
 	Reason     string  `json:"reason,omitempty"`
+	// FirstClass, FirstReason and FirstMS (from answer, or from the start
+	// of the audio when there was none) are the detector's first verdict
+	// that was not provisional, the one `serve` reports live, when it
+	// differs from Class: what came after it changed the detector's mind
+	// (a beep after a short greeting taken for a person, speech after dead
+	// air).
+	FirstClass  string `json:"first_class,omitempty"`
+	FirstReason string `json:"first_reason,omitempty"`
+	FirstMS     *int64 `json:"first_ms,omitempty"`
 	// BeepStartMS and GreetingEndMS are from answer, like BeepEndMS.
 	BeepStartMS   *int64   `json:"beep_start_ms"`
 	GreetingEndMS *int64   `json:"greeting_end_ms"`

@@ -42,6 +42,9 @@ type truthAudio struct {
 	SNRdB     *float64 `json:"snr_db"`
 	Behind    string   `json:"behind"`
 	VAD       bool     `json:"silence_suppression"`
+	// FirstClass is, in replay output, the detector's first verdict when
+	// the audio after it changed it (outcome.Audio.FirstClass).
+	FirstClass string `json:"first_class"`
 }
 
 // conditions are the audio conditions eval breaks outcome accuracy down
@@ -139,11 +142,35 @@ type Score struct {
 	// whose outcome the audio decides (human, machine, switched off, fax,
 	// silence) and those whose outcome is right.
 	ByCondition map[string][2]int
+	// Live: of those calls (Live[0]), the ones right by the verdict serve
+	// reports live, the detector's first (Live[1]); the calls whose verdict
+	// changed later, wrong first and right at the end (Live[2]), right
+	// first and wrong at the end (Live[3]), wrong both times (Live[4]).
+	Live [5]int
+	// LiveConfusion counts truth -> live outcome for the calls whose
+	// verdict changed.
+	LiveConfusion map[outcome.Outcome]map[outcome.Outcome]int
+}
+
+// liveOutcome is the outcome the verdict reported live gives a call:
+// the output's, or, when the audio after the first verdict changed it,
+// the first verdict's.
+func liveOutcome(g truthCall) outcome.Outcome {
+	if g.Audio == nil || g.Audio.FirstClass == "" {
+		return g.Outcome
+	}
+	switch g.Audio.FirstClass {
+	case "human", "machine", "fax", "silence":
+		return outcome.Outcome(g.Audio.FirstClass)
+	case "announcement":
+		return outcome.SwitchedOff
+	}
+	return outcome.Answered // busy, ringback or unknown: no verdict a controller acts on
 }
 
 func score(truth, got []truthCall) Score {
 	s := Score{Truth: len(truth), Output: len(got), Confusion: map[outcome.Outcome]map[outcome.Outcome]int{}, Decided: map[outcome.Outcome][]float64{},
-		ByCondition: map[string][2]int{}}
+		ByCondition: map[string][2]int{}, LiveConfusion: map[outcome.Outcome]map[outcome.Outcome]int{}}
 	byID := make(map[string]truthCall, len(got))
 	for _, g := range got {
 		byID[g.CallID] = g
@@ -168,6 +195,27 @@ func score(truth, got []truthCall) Score {
 			s.Mismatches = append(s.Mismatches, fmt.Sprintf("call %s: outcome %s, truth %s", t.CallID, g.Outcome, t.Outcome))
 		}
 		scoreAudio(&s, t, g)
+		if audioClass(t.Outcome) || t.Outcome == outcome.SwitchedOff {
+			live := liveOutcome(g)
+			s.Live[0]++
+			if live == t.Outcome {
+				s.Live[1]++
+			}
+			if g.Audio != nil && g.Audio.FirstClass != "" {
+				switch {
+				case live != t.Outcome && g.Outcome == t.Outcome:
+					s.Live[2]++
+				case live == t.Outcome && g.Outcome != t.Outcome:
+					s.Live[3]++
+				case live != t.Outcome:
+					s.Live[4]++
+				}
+				if s.LiveConfusion[t.Outcome] == nil {
+					s.LiveConfusion[t.Outcome] = map[outcome.Outcome]int{}
+				}
+				s.LiveConfusion[t.Outcome][live]++
+			}
+		}
 		if t.Audio != nil && (audioClass(t.Outcome) || t.Outcome == outcome.SwitchedOff) {
 			for _, c := range conditionsOf(t.Audio) {
 				n := s.ByCondition[c]
@@ -372,6 +420,20 @@ func writeAudioScore(w io.Writer, s Score) {
 	if len(s.HumanAfterFirst) > 0 {
 		fmt.Fprintf(w, "  human verdict after the first utterance ends: p50 %.0f ms, p90 %.0f ms\n",
 			percentile(s.HumanAfterFirst, 50), percentile(s.HumanAfterFirst, 90))
+	}
+	if n := s.Live; n[0] > 0 {
+		fmt.Fprintf(w, "  live (the first verdict, which serve reports): %d / %d human, machine, switched-off, fax and silence calls right (%.2f%%, %.2f%% at the end)\n",
+			n[1], n[0], 100*frac(n[1], n[0]), 100*frac(n[1]+n[2]-n[3], n[0]))
+		if changed := n[2] + n[3] + n[4]; changed > 0 {
+			fmt.Fprintf(w, "    %d changed later: %d wrong first and right at the end, %d right first and wrong at the end, %d wrong both times\n", changed, n[2], n[3], n[4])
+			for _, t := range outcome.All {
+				for _, l := range outcome.All {
+					if k := s.LiveConfusion[t][l]; k > 0 {
+						fmt.Fprintf(w, "    truth %s, first %s: %d\n", t, l, k)
+					}
+				}
+			}
+		}
 	}
 	if len(s.ByCondition) > 0 {
 		fmt.Fprintf(w, "  outcome right by audio condition (human, machine, switched-off, fax and silence calls):\n")

@@ -10,8 +10,10 @@ import (
 
 // callsight eval scores an output against its truth: outcome and cause
 // accuracy, the confusion, beep-end errors and false beeps, time to
-// verdict, and outcome accuracy by the audio's loss, codec and noise, and
-// by bursty loss and wide jitter; --min-accuracy fails a run below it.
+// verdict, accuracy by the verdict reported live (the detector's first,
+// audio.first_class when a later one replaced it), and outcome accuracy
+// by the audio's loss, codec and noise, and by bursty loss and wide
+// jitter; --min-accuracy fails a run below it.
 // Replay output carries the measured jitter as a fraction of a ms.
 func TestEval(t *testing.T) {
 	dir := t.TempDir()
@@ -27,9 +29,9 @@ func TestEval(t *testing.T) {
 {"call_id":"c","outcome":"human","q850":16,"first_utterance_end_ms":700,"audio":{"codec":"PCMA","loss":0.02,"jitter_ms":8,"noise":"white","snr_db":25,"behind":"music","behind_db":10.1}}
 {"call_id":"d","outcome":"busy","q850":17,"audio":{"codec":"PCMU","loss":0.05}}
 `)
-	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9,"jitter_ms":12.5}}
+	out := write("out.jsonl", `{"call_id":"a","outcome":"machine","q850":16,"beep_end_ms":4030,"decided_ms":2500,"audio":{"codec":"PCMU","lost":9,"jitter_ms":12.5,"first_class":"human","first_ms":1900}}
 {"call_id":"b","outcome":"human","q850":16,"decided_ms":1600}
-{"call_id":"c","outcome":"machine","q850":16,"beep_end_ms":3000,"decided_ms":2400}
+{"call_id":"c","outcome":"machine","q850":16,"beep_end_ms":3000,"decided_ms":2400,"audio":{"class":"machine","first_class":"human","first_ms":1500}}
 {"call_id":"d","outcome":"busy","q850":17}
 `)
 	var stdout, stderr bytes.Buffer
@@ -59,6 +61,12 @@ func TestEval(t *testing.T) {
 		"music behind                     0 / 1       0.00%",
 		"voices behind                    1 / 1     100.00%",
 		"silence suppressed               1 / 1     100.00%",
+		// a was a person first (the verdict serve reports live), then its
+		// beep made it a machine; c was a person first, then a false beep.
+		"live (the first verdict, which serve reports): 2 / 3 human, machine, switched-off, fax and silence calls right (66.67%, 66.67% at the end)",
+		"2 changed later: 1 wrong first and right at the end, 1 right first and wrong at the end, 0 wrong both times",
+		"truth human, first human: 1",
+		"truth machine, first human: 1",
 	} {
 		if want = strings.Join(strings.Fields(want), " "); !strings.Contains(got, want) {
 			t.Errorf("eval output lacks %q:\n%s", want, got)

@@ -41,6 +41,11 @@ type audioLeg struct {
 	reported, beepReported bool
 	reportedProv           bool // the verdict reported was provisional (amd.Verdict.Provisional)
 	settled                bool // the verdict is final and analysis stopped (Config.SettleAfter)
+	// first is the detector's first verdict that was not provisional: the
+	// one serve reports live (firstSet once it is known). The audio after
+	// it may change the detector's mind; the output says so.
+	first    amd.Verdict
+	firstSet bool
 
 	// t38 is when the dialog switched to T.38 fax relay (zero: never),
 	// t38What the message that did.
@@ -372,6 +377,11 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 		return
 	}
 	a.det.Write(pcm, sample)
+	if !a.firstSet {
+		if v := a.det.Verdict(); v.Decided && !v.Provisional {
+			a.first, a.firstSet = v, true
+		}
+	}
 	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported || a.reportedProv) {
 		pr.e.reportVerdict(a)
 	}

@@ -131,6 +131,17 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	}
 	au.BeepStartMS = fromAnswer(v.BeepStart)
 	au.GreetingEndMS = fromAnswer(v.GreetingEnd)
+	if f := a.first; a.firstSet && (f.Class != v.Class || !v.Decided) {
+		// What serve reported live; the audio after it changed the verdict.
+		ref := answer
+		if !answered {
+			ref = a.stream.Start()
+		}
+		au.FirstClass, au.FirstReason = f.Class.String(), f.Reason
+		au.FirstMS = ms(max(0, sampleTime(a.stream, f.DecidedAt).Sub(ref)))
+		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, f.DecidedAt)), Source: outcome.SrcAudio,
+			What: fmt.Sprintf("audio, first: %s (%s), the verdict reported live; later audio changed it", f.Class, f.Reason)})
+	}
 	if v.BeepEnd >= 0 && answered {
 		c.BeepEndMS = fromAnswer(v.BeepEnd)
 	}
