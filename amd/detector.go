@@ -105,6 +105,7 @@ type speech struct {
 	quietFrom   int64   // the first speech frame of quieter bursts after lastLoud
 	loudAt      int64   // end of the chain's last confirmed frame within loudSpanDB of its loudest
 	lastSpeech  int64   // end of the last confirmed speech frame
+	lastLevel   int64   // on a line that sent nothing before its first sound: end of the chain's last voiced frame sent within sentVoiceDB of its loudest
 	chainFrames int     // speech frames in the chain
 	frames      int     // confirmed speech frames in all chains
 	loudStart   int64   // the burst's first frame within loudSpanDB of its loudest (so far)
@@ -1038,6 +1039,14 @@ const dtxFrames = 20
 // percentile on a line that suppresses silence.
 const bgSpreadDB = 15
 
+// sentVoiceDB: on a line that sent nothing before its first sound, a
+// voiced frame it sent this close to the chain's loudest is the voice
+// (decideSpeech). On the eight silence-suppressed evaluation sets, 18
+// fewer voicemails were first taken for people (29 of 995 before); people
+// were decided 24 ms later at p50 (8 dB and unvoiced frames too: 71 ms;
+// 4 dB: 11 ms, one voicemail fewer).
+const sentVoiceDB = 6
+
 // bgVowelSpreadDB replaces bgSpreadDB once a talkspurt held a vowel of
 // vowelRun voiced frames in a row (80 ms): the median was then learnt
 // from a voice, whose first words stand only 10-12 dB over the hangover's
@@ -1780,6 +1789,9 @@ func (d *Detector) consume() {
 		}
 		chain := d.sp.chainOn
 		d.step(&d.sp, r, isSpeech)
+		if d.silentStart && d.sp.chainOn && !r.lost && !r.tonal && !r.pure && (r.voice >= voicedR || r.voice < 0) && r.db >= d.sp.chainDB-sentVoiceDB {
+			d.sp.lastLevel = r.start + frameLen // sent, voiced, at the voice's level (see decideSpeech)
+		}
 		if d.pendOK && d.pendKind == holdLone && r.start >= d.pend.End {
 			// Sound between a lone tone and the speech after it; the
 			// frames of the burst that starts the speech are the speech.
@@ -2357,6 +2369,15 @@ func (d *Detector) decideSpeech(now int64) {
 			// runs from the voice's end.
 			chainLen, sil = sp.lastLoud-sp.chainStart, max(sil, now-sp.lastLoud)
 		}
+		if d.silentStart && sp.lastLevel > sp.lastSpeech {
+			// A line that suppresses silence sends what its voice detector
+			// takes for speech. A voiced frame it sent within sentVoiceDB
+			// of the chain's loudest is the voice going on, even where the
+			// background, learnt from the first words (all the line sent
+			// while it was young), hid it from the speech tracker: no pause
+			// runs through it, and it counts towards a long greeting.
+			sil = min(sil, now-sp.lastLevel)
+		}
 		// Speech still in the lag pipeline that continues the chain counts
 		// towards a long greeting: the lag is there to keep tones out of
 		// speech, and a tone does not make a voice longer.
@@ -2373,6 +2394,9 @@ func (d *Detector) decideSpeech(now int64) {
 		}
 		if sp.lastSpeech-sp.loudAt >= heardQuiet {
 			heard = min(heard, sp.loudAt-sp.voiceStart) // quieter speech since: a television after a long hello?
+		}
+		if d.silentStart && sp.lastLevel > sp.lastSpeech {
+			heard = max(heard, sp.lastLevel-sp.voiceStart)
 		}
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
 		switch {

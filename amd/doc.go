@@ -190,7 +190,12 @@
 // percentile of what was heard rather than the 10th, and a background
 // median that stands 15 dB over it (the first word, learnt before any
 // hangover) is learnt afresh; 9 dB once a talkspurt held 80 ms of
-// voicing in a row, which a dead line's rustles never do.
+// voicing in a row, which a dead line's rustles never do. Until then the
+// words of a greeting that runs on from the first may not stand over that
+// median; but the line sent them, which its voice detector does for
+// speech, so on such a line a voiced frame sent within 6 dB of the
+// chain's loudest keeps the chain going: no pause runs through it, and it
+// counts towards a long greeting.
 //
 // # Human, machine, silence
 //

@@ -178,6 +178,23 @@ func TestLongFirstWordOnSuppressedLine(t *testing.T) {
 	}
 }
 
+// TestGreetingRunsOnFromFirstWord replays two voicemails from the
+// evaluation sets (our generator's output, in amd/testdata as above):
+// Russian greetings by espeak-ng on a line that suppresses silence, at
+// -10 dBFS over white noise 10 dB under it (answered at sample 0, the
+// first packet) and at -31 dBFS (answered at sample 4016). The greeting
+// runs on from its first word with no gap the line leaves unsent, and
+// the background, learnt from that word, hid the words after it from the
+// speech tracker: a short utterance, then "silence" while the line sent
+// the greeting at full level, and the first verdict, the one serve
+// reports, was a person (the beep made it a machine later). A voiced
+// frame the line sent within sentVoiceDB of the chain's loudest now keeps
+// the chain going.
+func TestGreetingRunsOnFromFirstWord(t *testing.T) {
+	replayWant(t, "testdata/suppressed-greeting-ru-loud.s16.gz", 0, Machine)
+	replayWant(t, "testdata/suppressed-greeting-ru-quiet.s16.gz", 4016, Machine)
+}
+
 // TestBeepIntoSuppressedSilence: a voicemail that suppresses silence
 // sends nothing after its beep. Digital silence right after a beep
 // candidate was taken for lost packets, each frame of it moving the end of
