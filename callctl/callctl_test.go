@@ -833,6 +833,36 @@ func TestProvisionalVerdictReplaced(t *testing.T) {
 	}
 }
 
+// A revised verdict (the audio after the first changed the class: a beep
+// after a short greeting taken for a person) replaces the call's verdict
+// and reaches the stream marked revised, after the first.
+func TestRevisedVerdictReplaces(t *testing.T) {
+	s, url := newTestServer(t, nil)
+	reg := register(t, url, keyA, `{"called":"3002","call_id":"mark@x"}`)
+	c := openSSE(t, url+"/v1/events", keyA, "")
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "mark@x", At: t0.Add(2 * time.Second), Answer: t0, Class: "human", Reason: "short utterance then silence", MS: 2000})
+	s.Verdict(Verdict{Kind: KindVerdict, CallID: "mark@x", At: t0.Add(6 * time.Second), Answer: t0, Class: "machine", Reason: "beep", MS: 6000, Revised: true})
+	if _, st := getCall(t, url, keyA, reg.ID); st.Verdict == nil || st.Verdict.Class != "machine" || !st.Verdict.Revised || st.Verdict.MS != 6000 {
+		t.Errorf("after the revision: %+v, want a revised machine at 6000 ms", st.Verdict)
+	}
+	for i, want := range []struct {
+		class   string
+		revised bool
+	}{{"human", false}, {"machine", true}} {
+		e, err := c.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev Event
+		if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != KindVerdict || ev.Class != want.class || ev.Revised != want.revised {
+			t.Errorf("event %d: %s, want verdict %s revised=%v", i, e.data, want.class, want.revised)
+		}
+	}
+}
+
 // BenchmarkGetHandler is GET /v1/calls/{id} in the handler alone (no
 // network): the CPU one verdict query costs, with its allocations.
 func BenchmarkGetHandler(b *testing.B) {

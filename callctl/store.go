@@ -27,6 +27,9 @@ type Verdict struct {
 	// Provisional marks an announcement heard in early media: if the call
 	// is answered, the answered audio's verdict follows.
 	Provisional bool
+	// Revised marks a verdict that replaces an earlier one that was not
+	// provisional: the audio after it changed the detector's mind.
+	Revised bool
 }
 
 // Event kinds, as they appear in the event stream and webhooks.
@@ -87,6 +90,10 @@ type VerdictInfo struct {
 	// call is answered (a caller tune or a "please hold" notice sounds the
 	// same); the answered verdict then follows.
 	Provisional bool `json:"provisional,omitempty"`
+	// Revised: this verdict replaced an earlier one that was not
+	// provisional (a beep after a short greeting taken for a person, a
+	// voice after dead air).
+	Revised bool `json:"revised,omitempty"`
 }
 
 // Event is one entry of the event stream and the body of a webhook.
@@ -106,6 +113,7 @@ type Event struct {
 	MS             int64         `json:"ms,omitempty"`
 	Outcome        string        `json:"outcome,omitempty"`
 	Provisional    bool          `json:"provisional,omitempty"`
+	Revised        bool          `json:"revised,omitempty"`
 }
 
 // record is one call or registration. It is guarded by Server.mu.
@@ -225,7 +233,7 @@ type storedEvent struct {
 // Verdict implements Sink.
 func (s *Server) Verdict(v Verdict) {
 	t0 := s.now()
-	info := &VerdictInfo{Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: outcome.At(v.At), MS: v.MS, Provisional: v.Provisional}
+	info := &VerdictInfo{Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: outcome.At(v.At), MS: v.MS, Provisional: v.Provisional, Revised: v.Revised}
 	if !v.Answer.IsZero() {
 		info.Answer = outcome.Ptr(v.Answer)
 	}
@@ -248,7 +256,7 @@ func (s *Server) Verdict(v Verdict) {
 		r.verdict = info
 	}
 	r.touch()
-	ev := Event{Kind: kind, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: info.At, Answer: info.Answer, MS: v.MS, Provisional: v.Provisional}
+	ev := Event{Kind: kind, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, At: info.At, Answer: info.Answer, MS: v.MS, Provisional: v.Provisional, Revised: v.Revised}
 	s.publishLocked(r, ev)
 	s.mu.Unlock()
 	if s.cfg.Hooks.Published != nil {

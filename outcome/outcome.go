@@ -167,10 +167,10 @@ type Audio struct {
 	Reason     string  `json:"reason,omitempty"`
 	// FirstClass, FirstReason and FirstMS (from answer, or from the start
 	// of the audio when there was none) are the detector's first verdict
-	// that was not provisional, the one `serve` reports live, when it
-	// differs from Class: what came after it changed the detector's mind
-	// (a beep after a short greeting taken for a person, speech after dead
-	// air).
+	// that was not provisional, the one `serve` reports live first, when
+	// it differs from Class: what came after it changed the detector's
+	// mind (a beep after a short greeting taken for a person, speech after
+	// dead air), and serve reported Class as a revised verdict.
 	FirstClass  string `json:"first_class,omitempty"`
 	FirstReason string `json:"first_reason,omitempty"`
 	FirstMS     *int64 `json:"first_ms,omitempty"`

@@ -422,7 +422,7 @@ func writeAudioScore(w io.Writer, s Score) {
 			percentile(s.HumanAfterFirst, 50), percentile(s.HumanAfterFirst, 90))
 	}
 	if n := s.Live; n[0] > 0 {
-		fmt.Fprintf(w, "  live (the first verdict, which serve reports): %d / %d human, machine, switched-off, fax and silence calls right (%.2f%%, %.2f%% at the end)\n",
+		fmt.Fprintf(w, "  live (the first verdict, which serve reports first): %d / %d human, machine, switched-off, fax and silence calls right (%.2f%%, %.2f%% at the end)\n",
 			n[1], n[0], 100*frac(n[1], n[0]), 100*frac(n[1]+n[2]-n[3], n[0]))
 		if changed := n[2] + n[3] + n[4]; changed > 0 {
 			fmt.Fprintf(w, "    %d changed later: %d wrong first and right at the end, %d right first and wrong at the end, %d wrong both times\n", changed, n[2], n[3], n[4])

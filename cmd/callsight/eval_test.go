@@ -63,7 +63,7 @@ func TestEval(t *testing.T) {
 		"silence suppressed               1 / 1     100.00%",
 		// a was a person first (the verdict serve reports live), then its
 		// beep made it a machine; c was a person first, then a false beep.
-		"live (the first verdict, which serve reports): 2 / 3 human, machine, switched-off, fax and silence calls right (66.67%, 66.67% at the end)",
+		"live (the first verdict, which serve reports first): 2 / 3 human, machine, switched-off, fax and silence calls right (66.67%, 66.67% at the end)",
 		"2 changed later: 1 wrong first and right at the end, 1 right first and wrong at the end, 0 wrong both times",
 		"truth human, first human: 1",
 		"truth machine, first human: 1",

@@ -942,7 +942,7 @@ func (pl *pipeline) verdict(v engine.VerdictEvent) {
 	// goroutine, and with audio workers this runs on theirs.
 	n := numbers{called: v.Called, calling: v.Calling}
 	pl.sink.Verdict(callctl.Verdict{Kind: v.Kind, CallID: v.CallID, Called: n.called, Calling: n.calling, At: v.At,
-		Answer: v.Answer, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, MS: v.MS, Provisional: v.Provisional})
+		Answer: v.Answer, Class: v.Class, Confidence: v.Confidence, Reason: v.Reason, MS: v.MS, Provisional: v.Provisional, Revised: v.Revised})
 	pl.m.verdicts.Inc()
 	pl.m.verdictLatency.Observe(time.Since(time.Unix(0, pl.cur.Load())).Seconds())
 }

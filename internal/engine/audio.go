@@ -39,11 +39,13 @@ type audioLeg struct {
 	trace *trace
 
 	reported, beepReported bool
-	reportedProv           bool // the verdict reported was provisional (amd.Verdict.Provisional)
-	settled                bool // the verdict is final and analysis stopped (Config.SettleAfter)
+	reportedProv           bool      // the verdict reported was provisional (amd.Verdict.Provisional)
+	reportedClass          amd.Class // the class last reported
+	settled                bool      // the verdict is final and analysis stopped (Config.SettleAfter)
 	// first is the detector's first verdict that was not provisional: the
-	// one serve reports live (firstSet once it is known). The audio after
-	// it may change the detector's mind; the output says so.
+	// one serve reports live first (firstSet once it is known). The audio
+	// after it may change the detector's mind: serve then reports a
+	// revised verdict, and the output keeps the first.
 	first    amd.Verdict
 	firstSet bool
 
@@ -111,6 +113,10 @@ type VerdictEvent struct {
 	// (amd.Verdict.Provisional): if the call is answered, the verdict of
 	// the answered audio follows.
 	Provisional bool
+	// Revised marks a verdict that replaces the one reported before it:
+	// the audio after that one changed the detector's mind (a beep after a
+	// short greeting taken for a person, a voice after dead air).
+	Revised bool
 }
 
 // trace is what explain draws: energy per 10 ms frame from the stream's
@@ -382,7 +388,7 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 			a.first, a.firstSet = v, true
 		}
 	}
-	if pr.e.cfg.OnVerdict != nil && (!a.reported || !a.beepReported || a.reportedProv) {
+	if pr.e.cfg.OnVerdict != nil {
 		pr.e.reportVerdict(a)
 	}
 	if d := pr.e.cfg.SettleAfter; d > 0 && settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d)) {
@@ -559,11 +565,14 @@ func (e *Engine) reportVerdict(a *audioLeg) {
 	}
 	// A provisional verdict (an announcement in early media) is followed by
 	// the one the answer leads to.
-	if v.Decided && (!a.reported || a.reportedProv && !v.Provisional) {
-		a.reported, a.reportedProv = true, v.Provisional
+	// A verdict that was not provisional is followed by another only when
+	// the audio after it changes the class.
+	revised := v.Decided && a.reported && !a.reportedProv && !v.Provisional && v.Class != a.reportedClass
+	if v.Decided && (!a.reported || a.reportedProv && !v.Provisional) || revised {
+		a.reported, a.reportedProv, a.reportedClass = true, v.Provisional, v.Class
 		at := sampleTime(a.stream, v.DecidedAt)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
-			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds()), Provisional: v.Provisional})
+			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds()), Provisional: v.Provisional, Revised: revised})
 	}
 	if v.BeepEnd >= 0 && !a.beepReported {
 		a.beepReported = true

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/callsight/callsight/outcome"
@@ -12,11 +13,11 @@ import (
 // first 3.6 s of audio after the answer removed (as a line that lost it,
 // or a phone that sent nothing while its owner fumbled with it). Each
 // such call is silence 3 s after the answer, which is what serve reports
-// live; then the voice or the greeting comes and changes the verdict. The
-// output keeps the first verdict (audio.first_class, first_reason,
-// first_ms, and an evidence line) so that replay can be scored on what a
-// controller would have acted on; calls whose verdict did not change
-// have none.
+// live first; then the voice or the greeting comes and changes the
+// verdict, and serve reports that as a revised verdict. The output keeps
+// the first verdict (audio.first_class, first_reason, first_ms, and an
+// evidence line) so that replay can be scored on what a controller would
+// have acted on first; calls whose verdict did not change have none.
 func TestFirstVerdictKept(t *testing.T) {
 	type source struct{ ssrc, t0 uint32 }
 	seen := map[[6]byte]*source{}
@@ -36,15 +37,36 @@ func TestFirstVerdictKept(t *testing.T) {
 	capture := filterCapture(t, "audio-answered.pcap.gz", late)
 	calls, _ := replayFiles(t, capture)
 	// The same with audio workers, which set the first verdict on their
-	// goroutines: the same calls, the same first verdicts.
+	// goroutines: the same calls, the same first verdicts. Live, each
+	// call's verdict events are the first verdict and, where the class
+	// changed, one marked Revised with the new class.
 	cfg := DefaultConfig()
 	cfg.AudioWorkers, cfg.AudioQueue = 2, 1<<18
+	var mu sync.Mutex
+	events := map[string][]VerdictEvent{}
+	cfg.OnVerdict = func(v VerdictEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		if v.Kind == "verdict" {
+			events[v.CallID] = append(events[v.CallID], v)
+		}
+	}
 	workers := map[string]string{}
 	replayWith(t, cfg, func(c *outcome.Call) {
 		if c.Audio != nil {
 			workers[c.CallID] = c.Audio.FirstClass
 		}
 	}, capture)
+	for _, c := range calls {
+		a := c.Audio
+		if a == nil || a.FirstClass == "" {
+			continue
+		}
+		ev := events[c.CallID]
+		if len(ev) < 2 || ev[0].Class != a.FirstClass || ev[0].Revised || !ev[len(ev)-1].Revised || ev[len(ev)-1].Class != a.Class {
+			t.Errorf("call %s: first %s, final %s; live verdict events %+v; want the first, then a revised one with the final class", c.CallID, a.FirstClass, a.Class, ev)
+		}
+	}
 	for _, c := range calls {
 		if c.Audio != nil && workers[c.CallID] != c.Audio.FirstClass {
 			t.Errorf("call %s: first verdict %q inline, %q with audio workers", c.CallID, c.Audio.FirstClass, workers[c.CallID])

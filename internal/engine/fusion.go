@@ -132,7 +132,8 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	au.BeepStartMS = fromAnswer(v.BeepStart)
 	au.GreetingEndMS = fromAnswer(v.GreetingEnd)
 	if f := a.first; a.firstSet && (f.Class != v.Class || !v.Decided) {
-		// What serve reported live; the audio after it changed the verdict.
+		// What serve reported live first; the audio after it changed the
+		// verdict, and serve reported the change (VerdictEvent.Revised).
 		ref := answer
 		if !answered {
 			ref = a.stream.Start()
@@ -140,7 +141,7 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 		au.FirstClass, au.FirstReason = f.Class.String(), f.Reason
 		au.FirstMS = ms(max(0, sampleTime(a.stream, f.DecidedAt).Sub(ref)))
 		c.Evidence = append(c.Evidence, outcome.Evidence{At: outcome.At(sampleTime(a.stream, f.DecidedAt)), Source: outcome.SrcAudio,
-			What: fmt.Sprintf("audio, first: %s (%s), the verdict reported live; later audio changed it", f.Class, f.Reason)})
+			What: fmt.Sprintf("audio, first: %s (%s), the verdict reported live first; later audio revised it", f.Class, f.Reason)})
 	}
 	if v.BeepEnd >= 0 && answered {
 		c.BeepEndMS = fromAnswer(v.BeepEnd)
