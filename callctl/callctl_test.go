@@ -819,18 +819,25 @@ func TestProvisionalVerdictReplaced(t *testing.T) {
 		class       string
 		provisional bool
 	}{{"announcement", true}, {"human", false}} {
-		e, err := c.next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev Event
-		if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
-			t.Fatal(err)
-		}
+		ev, data := nextEvent(t, c)
 		if ev.Kind != KindVerdict || ev.Class != want.class || ev.Provisional != want.provisional {
-			t.Errorf("event %d: %s, want verdict %s provisional=%v", i, e.data, want.class, want.provisional)
+			t.Errorf("event %d: %s, want verdict %s provisional=%v", i, data, want.class, want.provisional)
 		}
 	}
+}
+
+// nextEvent reads the stream's next event and decodes its data.
+func nextEvent(t *testing.T, c *sseClient) (Event, string) {
+	t.Helper()
+	e, err := c.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev Event
+	if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev, e.data
 }
 
 // A revised verdict (the audio after the first changed the class: a beep
@@ -849,16 +856,9 @@ func TestRevisedVerdictReplaces(t *testing.T) {
 		class   string
 		revised bool
 	}{{"human", false}, {"machine", true}} {
-		e, err := c.next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev Event
-		if err := json.Unmarshal([]byte(e.data), &ev); err != nil {
-			t.Fatal(err)
-		}
+		ev, data := nextEvent(t, c)
 		if ev.Kind != KindVerdict || ev.Class != want.class || ev.Revised != want.revised {
-			t.Errorf("event %d: %s, want verdict %s revised=%v", i, e.data, want.class, want.revised)
+			t.Errorf("event %d: %s, want verdict %s revised=%v", i, data, want.class, want.revised)
 		}
 	}
 }
