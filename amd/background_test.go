@@ -104,3 +104,20 @@ func TestTelevisionRunsOnFromHello(t *testing.T) {
 		t.Errorf("decided %.2f s after the answer, want at most 4 s", float64(at)/SampleRate)
 	}
 }
+
+// TestPauseAfterHelloOverTelevision replays another person from an
+// evaluation set (amd/testdata/tv-hello-mary.s16.gz, our generator's
+// output: answered at sample 4000; espeak-ng en-us+m7 says "Hello, Mary
+// speaking." at -16 dBFS over babble 23 dB under it, with a newsreader 16
+// dB under the voice). The newsreader's bursts before the hello started
+// the chain, and the pause rules measured the utterance from there, long
+// enough to need 1,050 ms of pause: the person was decided 1,167 ms after
+// the hello. Measured from the voice's start the utterance is under 1 s,
+// and 650 ms of pause is enough (767 ms after the hello).
+func TestPauseAfterHelloOverTelevision(t *testing.T) {
+	r, _ := replayWant(t, "testdata/tv-hello-mary.s16.gz", 4000, Human)
+	const helloEnd = 4000 + 1883*8 // the truth's first_utterance_end_ms
+	if after := r.first.DecidedAt - helloEnd; after > samples(1e9) {
+		t.Errorf("decided %d ms after the hello, want at most 1,000", after/8)
+	}
+}

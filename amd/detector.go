@@ -2353,7 +2353,11 @@ func (d *Detector) decideSpeech(now int64) {
 		return
 	}
 	if sp.chainOn {
-		chainLen := sp.lastSpeech - sp.chainStart
+		// The utterance the pause is judged by runs from the voice's
+		// start: bursts of the background before it (a television, babble
+		// that starts with the answer) made a long one of a short hello,
+		// and a person waited for 900-1,050 ms of pause instead of 650.
+		chainLen := sp.lastSpeech - sp.voiceStart
 		sil := now - sp.lastSpeech
 		if sp == &d.sp && d.nFrames > 0 && d.rawLast <= sp.lastSpeech+burstGap*frameLen {
 			// Nothing voice-like in the frames still in the lag: the
@@ -2367,7 +2371,7 @@ func (d *Detector) decideSpeech(now int64) {
 			// its last loud frame: the voices behind a person who
 			// stopped (a television), not more of a greeting. The pause
 			// runs from the voice's end.
-			chainLen, sil = sp.lastLoud-sp.chainStart, max(sil, now-sp.lastLoud)
+			chainLen, sil = sp.lastLoud-sp.voiceStart, max(sil, now-sp.lastLoud)
 		}
 		if d.silentStart && sp.lastLevel > sp.lastSpeech {
 			// A line that suppresses silence sends what its voice detector

@@ -154,8 +154,9 @@
 // the chain's loudest (quieter ones before it, a television going on
 // before the hello, are skipped); a young burst whose first 150 ms or
 // more sit 25 dB below its later frames starts where it turns loud. The
-// machine rule measures speech from there; the silence rules from the
-// chain's start.
+// machine rule measures speech from there, and so do the silence rules:
+// the pause that makes a person grows with the utterance, and the
+// background's bursts before the voice are not the person's utterance.
 //
 // Where it ends: the machine rule counts speech up to the last frame of a
 // burst whose peak is within 8 dB of the chain's loudest; quieter bursts
