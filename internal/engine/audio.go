@@ -383,15 +383,14 @@ func (pr *proc) pcm(pcm []int16, sample int64) {
 		return
 	}
 	a.det.Write(pcm, sample)
-	if !a.firstSet {
-		if v := a.det.Verdict(); v.Decided && !v.Provisional {
-			a.first, a.firstSet = v, true
-		}
+	v := a.det.Verdict()
+	if !a.firstSet && v.Decided && !v.Provisional {
+		a.first, a.firstSet = v, true
 	}
 	if pr.e.cfg.OnVerdict != nil {
-		pr.e.reportVerdict(a)
+		pr.e.reportVerdict(a, &v)
 	}
-	if d := pr.e.cfg.SettleAfter; d > 0 && settled(a.det.Verdict(), sample+int64(len(pcm)), samples(d)) {
+	if d := pr.e.cfg.SettleAfter; d > 0 && settled(v, sample+int64(len(pcm)), samples(d)) {
 		a.settled = true
 		pr.e.settledN.Add(1)
 	}
@@ -554,27 +553,27 @@ func (e *Engine) AudioTrace(callID string) *AudioTrace {
 }
 
 // reportVerdict tells OnVerdict about a new verdict or beep end.
-func (e *Engine) reportVerdict(a *audioLeg) {
-	if a.faxed.Load() {
-		return // the T.38 switch was the verdict (t38.go)
+func (e *Engine) reportVerdict(a *audioLeg, v *amd.Verdict) {
+	// A provisional verdict (an announcement in early media) is followed by
+	// the one the answer leads to; one that was not provisional, by another
+	// only when the audio after it changes the class.
+	revised := v.Decided && a.reported && !a.reportedProv && !v.Provisional && v.Class != a.reportedClass
+	verdict := v.Decided && (!a.reported || a.reportedProv && !v.Provisional) || revised
+	beep := v.BeepEnd >= 0 && !a.beepReported
+	if !verdict && !beep || a.faxed.Load() {
+		return // nothing new (on every packet), or the T.38 switch was the verdict (t38.go)
 	}
-	v := a.det.Verdict()
 	ref := a.ans
 	if ref.IsZero() {
 		ref = a.stream.Start()
 	}
-	// A provisional verdict (an announcement in early media) is followed by
-	// the one the answer leads to.
-	// A verdict that was not provisional is followed by another only when
-	// the audio after it changes the class.
-	revised := v.Decided && a.reported && !a.reportedProv && !v.Provisional && v.Class != a.reportedClass
-	if v.Decided && (!a.reported || a.reportedProv && !v.Provisional) || revised {
+	if verdict {
 		a.reported, a.reportedProv, a.reportedClass = true, v.Provisional, v.Class
 		at := sampleTime(a.stream, v.DecidedAt)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "verdict", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
 			Reason: v.Reason, Answer: a.ans, MS: max(0, at.Sub(ref).Milliseconds()), Provisional: v.Provisional, Revised: revised})
 	}
-	if v.BeepEnd >= 0 && !a.beepReported {
+	if beep {
 		a.beepReported = true
 		at := sampleTime(a.stream, v.BeepEnd)
 		e.cfg.OnVerdict(VerdictEvent{Kind: "beep_end", CallID: a.callID, Called: a.called, Calling: a.calling, At: at, Class: v.Class.String(), Confidence: v.Confidence,
