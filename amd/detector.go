@@ -2373,7 +2373,10 @@ func (d *Detector) decideSpeech(now int64) {
 			// runs from the voice's end.
 			chainLen, sil = sp.lastLoud-sp.voiceStart, max(sil, now-sp.lastLoud)
 		}
-		if d.silentStart && sp.lastLevel > sp.lastSpeech {
+		// sent: a line that suppresses silence went on sending the voice
+		// after the speech tracker's last frame.
+		sent := d.silentStart && sp.lastLevel > sp.lastSpeech
+		if sent {
 			// A line that suppresses silence sends what its voice detector
 			// takes for speech. A voiced frame it sent within sentVoiceDB
 			// of the chain's loudest is the voice going on, even where the
@@ -2399,7 +2402,7 @@ func (d *Detector) decideSpeech(now int64) {
 		if sp.lastSpeech-sp.loudAt >= heardQuiet {
 			heard = min(heard, sp.loudAt-sp.voiceStart) // quieter speech since: a television after a long hello?
 		}
-		if d.silentStart && sp.lastLevel > sp.lastSpeech {
+		if sent {
 			heard = max(heard, sp.lastLevel-sp.voiceStart)
 		}
 		hold := now < d.cngHold // a fax may be about to repeat its calling tone
