@@ -133,7 +133,9 @@ func (e *Engine) fuseLeg(c *outcome.Call, a *audioLeg) {
 	au.GreetingEndMS = fromAnswer(v.GreetingEnd)
 	if f := a.first; a.firstSet && (f.Class != v.Class || !v.Decided) {
 		// What serve reported live first; the audio after it changed the
-		// verdict, and serve reported the change (VerdictEvent.Revised).
+		// verdict, and serve reported the change (VerdictEvent.Revised),
+		// unless it reopened it undecided (speech after dead air that was
+		// never decided again).
 		ref := answer
 		if !answered {
 			ref = a.stream.Start()
